@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "kapsoctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kapsoctl", targets: ["kapsoctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Debian's libyaml through pkg-config; no vendored copy.
+        .systemLibrary(
+            name: "CYaml",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(
+            name: "KapsoKit",
+            dependencies: ["CYaml"]
+        ),
+        .target(
+            name: "KapsoCLI",
+            dependencies: [
+                "KapsoKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "kapsoctl",
+            dependencies: ["KapsoCLI"]
+        ),
+        // `swift run -c release kapsoctl-bench`: figures as ratios against a floor of the same run.
+        .executableTarget(
+            name: "kapsoctl-bench",
+            dependencies: ["KapsoKit"],
+            path: "Benchmarks/kapsoctl-bench"
+        ),
+        .testTarget(
+            name: "KapsoKitTests",
+            dependencies: ["KapsoKit"],
+            exclude: ["Golden", "Fixtures"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            // Depending on the executable makes `swift test` build it next to the test bundle.
+            dependencies: ["kapsoctl", "KapsoKit"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import KapsoKit
+
+/// `kapsoctl validate`: parse and check spec files without touching the network.
+struct Validate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check spec files; report every error with file:line:column. No network.",
+        discussion: "Exit status: 0 when valid, 1 when any error was found."
+    )
+
+    @OptionGroup var spec: SpecOptions
+
+    func run() async throws {
+        do {
+            let state = try SpecLoader.load(paths: spec.paths, environment: ProcessInfo.processInfo.environment)
+            let configs = state.configs.count
+            let webhooks = state.webhookCount
+            print("\(spec.paths.joined(separator: ", ")): valid (\(configs) config\(configs == 1 ? "" : "s"), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
+        } catch {
+            Console.error(error.rendered())
+            throw ExitCode.failure
+        }
+    }
+}

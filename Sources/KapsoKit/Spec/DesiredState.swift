@@ -1,0 +1,75 @@
+/// Where something was declared: a file and a 1-based line and column.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// Which Kapso API generation a spec targets.
+public enum APIGeneration: String, Sendable, CaseIterable {
+    case legacy
+    case platform
+}
+
+/// How a declared webhook is matched to a server webhook inside its config.
+public enum WebhookIdentity: Sendable, Hashable, CustomStringConvertible {
+    /// Pinned to an existing webhook id (lowercased UUID); the URL may change.
+    case id(String)
+    /// Matched by URL.
+    case url(String)
+
+    public var description: String {
+        switch self {
+        case .id(let id): "id \(id)"
+        case .url(let url): "url \(url)"
+        }
+    }
+}
+
+/// One webhook as the spec declares it, defaults already merged in.
+public struct DesiredWebhook: Sendable, Equatable {
+    /// The pinned server id, lowercased, when the spec gives one.
+    public var id: String?
+    /// The managed attributes; `url` is always set.
+    public var attributes: WebhookAttributes
+    /// Lowercased names of headers whose values are secrets (credential-like name or `${VAR}` value).
+    public var sensitiveHeaders: Set<String>
+    /// True when `secret_key` came from the environment.
+    public var secretFromEnvironment: Bool
+    public var location: SourceLocation
+
+    public var url: String { attributes.url ?? "" }
+
+    public var identity: WebhookIdentity {
+        if let id { return .id(id) }
+        return .url(url)
+    }
+}
+
+/// One WhatsApp config and the webhooks the spec declares for it.
+public struct DesiredConfig: Sendable, Equatable {
+    /// The config's UUID, lowercased.
+    public var id: String
+    public var name: String?
+    /// True when webhooks on the server that this config does not declare are to be deleted.
+    public var prune: Bool
+    public var webhooks: [DesiredWebhook]
+    public var location: SourceLocation
+}
+
+/// Everything the spec files declare: the input of the planner.
+public struct DesiredState: Sendable, Equatable {
+    public var api: APIGeneration
+    /// Sorted by config id, so every run walks them in the same order.
+    public var configs: [DesiredConfig]
+
+    public var webhookCount: Int { configs.reduce(0) { $0 + $1.webhooks.count } }
+}

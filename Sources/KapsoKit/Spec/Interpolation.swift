@@ -1,0 +1,54 @@
+/// `${VAR}` substitution from the environment; `$${` writes a literal `${`.
+enum Interpolation {
+    struct Result: Equatable {
+        var text: String
+        /// True when at least one `${VAR}` was substituted: the value then counts as sensitive.
+        var usedVariables: Bool
+    }
+
+    struct Failure: Error, Equatable {
+        /// Offset of the offending `${` in the scalar's text, in characters.
+        var offset: Int
+        var message: String
+    }
+
+    static func expand(_ text: String, environment: [String: String]) throws(Failure) -> Result {
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return Result(text: text, usedVariables: false) }
+        let chars = Array(text)
+        var out = ""
+        var used = false
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "$", i + 2 < chars.count, chars[i + 1] == "$", chars[i + 2] == "{" {
+                out += "${"
+                i += 3
+            } else if c == "$", i + 1 < chars.count, chars[i + 1] == "{" {
+                guard let close = chars[(i + 2)...].firstIndex(of: "}") else {
+                    throw Failure(offset: i, message: "unterminated '${'; write '${NAME}', or '$${' for a literal '${'")
+                }
+                let name = String(chars[(i + 2)..<close])
+                guard isValidName(name) else {
+                    throw Failure(offset: i, message: "'${\(name.prefix(40))}' is not a valid variable reference; names are letters, digits and '_', not starting with a digit")
+                }
+                guard let value = environment[name] else {
+                    throw Failure(offset: i, message: "environment variable \(name) is not set")
+                }
+                out += value
+                used = true
+                i = close + 1
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return Result(text: out, usedVariables: used)
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
+            return false
+        }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+}

@@ -1,0 +1,91 @@
+/// One error in a spec file, at a position, with the source line for the caret snippet.
+public struct SpecDiagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// What is wrong and what is expected; never contains a secret value.
+    public var message: String
+    /// The text of the offending line (already redacted), when known.
+    public var sourceLine: String?
+
+    public init(file: String, line: Int, column: Int, message: String, sourceLine: String? = nil) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+        self.sourceLine = sourceLine
+    }
+
+    /// `path:line:col: error: message`, the compiler-style first line.
+    /// `path: error: message` when the problem concerns the whole file (line 0).
+    public var description: String {
+        line > 0 ? "\(file):\(line):\(column): error: \(message)" : "\(file): error: \(message)"
+    }
+
+    /// The compiler-style line plus the source line and a caret under the column. A long line is
+    /// shown as a window of 120 characters around the column.
+    public func rendered() -> String {
+        guard let sourceLine else { return description }
+        let gutter = String(line)
+        let pad = String(repeating: " ", count: gutter.count)
+        let chars = Array(sourceLine.replacingOccurrences(of: "\t", with: " "))
+        let target = max(0, min(column - 1, chars.count))
+        let width = 120
+        let start = chars.count > width ? max(0, min(target - width / 2, chars.count - width)) : 0
+        let end = min(chars.count, start + width)
+        let shown = (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
+        let caretIndent = String(repeating: " ", count: target - start + (start > 0 ? 1 : 0))
+        return "\(description)\n \(gutter) | \(shown)\n \(pad) | \(caretIndent)^"
+    }
+}
+
+/// Every error found in the spec files of one run; thrown when any file is invalid.
+public struct SpecFailure: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [SpecDiagnostic]
+
+    public init(_ diagnostics: [SpecDiagnostic]) {
+        self.diagnostics = diagnostics
+    }
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+
+    /// All diagnostics with their snippets, then a count.
+    public func rendered() -> String {
+        let count = diagnostics.count
+        return diagnostics.map { $0.rendered() }.joined(separator: "\n")
+            + "\n\(count) error\(count == 1 ? "" : "s") found."
+    }
+}
+
+/// The bytes of one spec file, and its lines on demand for diagnostics.
+final class SourceText: @unchecked Sendable {
+    let path: String
+    let bytes: [UInt8]
+    private lazy var lineStarts: [Int] = {
+        var starts = [0]
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            starts.append(index + 1)
+        }
+        return starts
+    }()
+
+    init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+
+    /// The 1-based line `number`, redacted, or nil when out of range.
+    func line(_ number: Int) -> String? {
+        guard number >= 1, number <= lineStarts.count else { return nil }
+        let start = lineStarts[number - 1]
+        var end = number < lineStarts.count ? lineStarts[number] - 1 : bytes.count
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        guard end >= start else { return "" }
+        let text = String(decoding: bytes[start..<end], as: UTF8.self)
+        return Sensitivity.redactSourceLine(String(text.prefix(10_000)))
+    }
+
+    func diagnostic(at mark: Mark, _ message: String) -> SpecDiagnostic {
+        SpecDiagnostic(file: path, line: mark.line, column: mark.column, message: message, sourceLine: line(mark.line))
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+
+/// Reads spec files (`-f` paths: files or directories), decodes each and merges their configs.
+public enum SpecLoader {
+    /// Loads every path; throws every problem of every file at once.
+    public static func load(paths: [String], environment: [String: String]) throws(SpecFailure) -> DesiredState {
+        var diagnostics: [SpecDiagnostic] = []
+        var sources: [SourceText] = []
+        for path in paths {
+            switch expand(path) {
+            case .success(let files):
+                for file in files {
+                    switch read(file) {
+                    case .success(let source): sources.append(source)
+                    case .failure(let problem): diagnostics.append(problem)
+                    }
+                }
+            case .failure(let problem):
+                diagnostics.append(problem)
+            }
+        }
+        do {
+            let state = try load(sources: sources, environment: environment)
+            if diagnostics.isEmpty { return state }
+        } catch {
+            diagnostics += error.diagnostics
+        }
+        throw SpecFailure(diagnostics)
+    }
+
+    /// Decodes in-memory sources (used by `load(paths:)` and by tests).
+    static func load(sources: [SourceText], environment: [String: String],
+                     limits: YAMLLimits = .standard) throws(SpecFailure) -> DesiredState {
+        var diagnostics: [SpecDiagnostic] = []
+        var contents: [(SourceText, SpecFileContent)] = []
+        for source in sources {
+            do {
+                let document = try YAMLLoader.load(source.bytes, limits: limits)
+                var decoder = SpecFileDecoder(source: source, environment: environment)
+                let content = decoder.decodeFile(document.root)
+                let fileDiagnostics = document.problems.map { source.diagnostic(at: $0.mark, $0.message) } + decoder.diagnostics
+                // An anchored value used twice is reported once.
+                var seen = Set<String>()
+                diagnostics += fileDiagnostics.filter { seen.insert($0.description).inserted }
+                    .sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+                if let content { contents.append((source, content)) }
+            } catch {
+                diagnostics.append(source.diagnostic(at: error.mark, error.message))
+            }
+        }
+        var merger = ConfigMerger()
+        for (source, content) in contents {
+            merger.add(content, from: source)
+        }
+        diagnostics += merger.diagnostics
+        guard diagnostics.isEmpty else { throw SpecFailure(diagnostics) }
+        return DesiredState(api: .legacy, configs: merger.configs)
+    }
+
+    /// A path as files: the file itself, or a directory's `*.yaml`/`*.yml` in sorted order.
+    static func expand(_ path: String) -> Result<[String], SpecDiagnostic> {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: "no such file or directory"))
+        }
+        guard isDirectory.boolValue else { return .success([path]) }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let specs = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        guard !specs.isEmpty else {
+            return .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: "the directory holds no *.yaml or *.yml file"))
+        }
+        let base = path.hasSuffix("/") ? path : path + "/"
+        return .success(specs.map { base + $0 })
+    }
+
+    /// The bytes of a regular file no larger than the loader accepts.
+    static func read(_ path: String, limits: YAMLLimits = .standard) -> Result<SourceText, SpecDiagnostic> {
+        func failure(_ message: String) -> Result<SourceText, SpecDiagnostic> {
+            .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: message))
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            return failure("cannot read the file")
+        }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            return failure("not a regular file")
+        }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= limits.maxBytes else {
+            return failure("the file is \(size) bytes; the limit is \(limits.maxBytes) bytes")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return failure("cannot open the file") }
+        defer { try? handle.close() }
+        // Read at most one byte past the limit, in case the file grew since it was measured.
+        let data = (try? handle.read(upToCount: limits.maxBytes + 1)) ?? Data()
+        guard data.count <= limits.maxBytes else {
+            return failure("the file is larger than the limit of \(limits.maxBytes) bytes")
+        }
+        return .success(SourceText(path: path, bytes: [UInt8](data)))
+    }
+}
+
+/// Merges the configs of several files (or several entries of one file) by config id.
+/// Webhooks whose identity collides are reported at both places.
+struct ConfigMerger {
+    private struct Entry {
+        var config: DesiredConfig
+        var namePlace: (String, SourceLocation)?
+        var prunePlace: (Bool, SourceLocation)?
+        var keys: [WebhookIdentity: SourceLocation]
+    }
+
+    private var sources: [String: SourceText] = [:]
+    private var entries: [String: Entry] = [:]
+    private(set) var diagnostics: [SpecDiagnostic] = []
+
+    var configs: [DesiredConfig] {
+        entries.values.map(\.config).sorted { $0.id < $1.id }
+    }
+
+    mutating func add(_ content: SpecFileContent, from source: SourceText) {
+        sources[source.path] = source
+        for decl in content.configs {
+            add(decl, from: source)
+        }
+    }
+
+    private mutating func add(_ decl: ConfigDecl, from source: SourceText) {
+        func location(_ mark: Mark) -> SourceLocation {
+            SourceLocation(file: source.path, line: mark.line, column: mark.column)
+        }
+        var entry = entries[decl.id.value] ?? Entry(
+            config: DesiredConfig(id: decl.id.value, name: nil, prune: false, webhooks: [], location: location(decl.mark)),
+            namePlace: nil, prunePlace: nil, keys: [:])
+        if let name = decl.name {
+            if let (first, place) = entry.namePlace, first != name.value {
+                diagnostics.append(source.diagnostic(at: name.mark, "config \(decl.id.value) is named '\(SpecFileDecoder.excerpt(first))' at \(place); one config has one name"))
+            } else {
+                entry.namePlace = (name.value, location(name.mark))
+                entry.config.name = name.value
+            }
+        }
+        if let prune = decl.prune {
+            if let (first, place) = entry.prunePlace, first != prune.value {
+                diagnostics.append(source.diagnostic(at: prune.mark, "config \(decl.id.value) has 'prune: \(first)' at \(place); the entries of one config must agree"))
+            } else {
+                entry.prunePlace = (prune.value, location(prune.mark))
+                entry.config.prune = prune.value
+            }
+        }
+        for webhook in decl.webhooks {
+            if let first = entry.keys[webhook.identity] {
+                let what = "two webhooks of config \(decl.id.value) have the same \(webhook.identity)"
+                diagnostics.append(SpecDiagnostic(file: first.file, line: first.line, column: first.column,
+                                                  message: "\(what); the other is at \(webhook.location)",
+                                                  sourceLine: sources[first.file]?.line(first.line)))
+                diagnostics.append(source.diagnostic(at: Mark(line: webhook.location.line, column: webhook.location.column),
+                                                     "\(what); the other is at \(first)"))
+            } else {
+                entry.keys[webhook.identity] = webhook.location
+                entry.config.webhooks.append(webhook)
+            }
+        }
+        entries[decl.id.value] = entry
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@Suite struct ValidateCommandTests {
+    let acme = ["ACME_WEBHOOK_SECRET": "s", "ACME_HOOK_TOKEN": "t", "ACME_SALES_SECRET": "u"]
+    let exampleEnvironment = ["EXAMPLE_WEBHOOK_SECRET": "x", "EXAMPLE_API_KEY": "y"]
+
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: kapsoctlBinary.path), "\(kapsoctlBinary.path)")
+    }
+
+    @Test func defaultFileIsWebhooksYAMLInTheWorkingDirectory() throws {
+        let result = try runKapsoctl(["validate"], environment: acme, directory: packageRoot)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "webhooks.yaml: valid (2 configs, 3 webhooks)\n")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func examplesDirectoryIsValid() throws {
+        let result = try runKapsoctl(["validate", "-f", "examples"], environment: exampleEnvironment, directory: packageRoot)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "examples: valid (3 configs, 4 webhooks)\n")
+    }
+
+    @Test func severalFilesAreMerged() throws {
+        let result = try runKapsoctl(["validate", "-f", "webhooks.yaml", "--file", "examples/minimal.yaml"],
+                                     environment: acme.merging(exampleEnvironment) { $1 }, directory: packageRoot)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "webhooks.yaml, examples/minimal.yaml: valid (3 configs, 4 webhooks)\n")
+    }
+
+    @Test func unsetVariableIsReportedAtItsPosition() throws {
+        let result = try runKapsoctl(["validate"], environment: [:], directory: packageRoot)
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("webhooks.yaml:16:15: error: environment variable ACME_WEBHOOK_SECRET is not set"))
+        #expect(result.stderr.contains("webhooks.yaml:28:34: error: environment variable ACME_HOOK_TOKEN is not set"))
+        #expect(result.stderr.hasSuffix("errors found.\n"))
+    }
+
+    @Test func invalidFileExitsOneWithEveryError() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("bad.yaml")
+        try """
+        version: 1
+        configs:
+          - whatsapp_config_id: 4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d
+            webhooks:
+              - url: https://a.example.com
+                secret_key: CANARY-e2e-9090
+                active: no
+                inactivity_minutes: 0
+        """.write(to: spec, atomically: true, encoding: .utf8)
+        let result = try runKapsoctl(["validate", "-f", spec.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(spec.path):7:17: error: 'active' must be true or false; 'no' is not accepted as a boolean"))
+        #expect(result.stderr.contains("\(spec.path):8:29: error: 'inactivity_minutes' must be an integer from 1 to 1440; 0 is out of range"))
+        #expect(result.stderr.contains("2 errors found."))
+        #expect(!(result.stdout + result.stderr).contains("CANARY-e2e-9090"))
+    }
+
+    /// Hostile inputs end with exit 1 and a message, never a crash.
+    @Test(arguments: [
+        ("deep", "version: 1\nconfigs: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000) + "\n",
+         "nesting is deeper than 64 levels"),
+        ("laughs", (0...9).map { level in
+            level == 0 ? "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"
+                : "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]"
+        }.joined(separator: "\n") + "\n", "aliases expand to more than"),
+        ("binary", String(decoding: [0x76, 0x3A, 0x20, 0xFE, 0xFF, 0x00, 0x01], as: UTF8.self), "error:"),
+        ("two documents", "version: 1\n---\nversion: 1\n", "a second YAML document starts here"),
+    ])
+    func hostileInputFailsCleanly(_ name: String, _ text: String, _ message: String) throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("\(name).yaml")
+        try text.write(to: spec, atomically: true, encoding: .utf8)
+        let result = try runKapsoctl(["validate", "-f", spec.path])
+        #expect(result.exited)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr.prefix(500))")
+    }
+
+    @Test func missingFileAndDevice() throws {
+        let result = try runKapsoctl(["validate", "-f", "/nonexistent/webhooks.yaml", "-f", "/dev/zero"])
+        #expect(result.status == 1)
+        #expect(result.stderr == """
+        /nonexistent/webhooks.yaml: error: no such file or directory
+        /dev/zero: error: not a regular file
+        2 errors found.
+
+        """)
+    }
+
+    @Test func helpAndUsageErrors() throws {
+        let help = try runKapsoctl(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("validate"))
+        let validateHelp = try runKapsoctl(["validate", "--help"])
+        #expect(validateHelp.status == 0)
+        #expect(validateHelp.stdout.contains("--file"))
+        let bad = try runKapsoctl(["validate", "--bogus"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("Unknown option '--bogus'"))
+        let unknown = try runKapsoctl(["frobnicate"])
+        #expect(unknown.status == 1)
+    }
+}
