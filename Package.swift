@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // Debian's libyaml through pkg-config; no vendored copy.
@@ -21,10 +22,19 @@ let package = Package(
             name: "KapsoKit",
             dependencies: ["CYaml"]
         ),
+        // The Kapso-compatible HTTP server used by tests, the demo and local dry runs.
+        .target(
+            name: "KapsoSimulator",
+            dependencies: [
+                "KapsoKit",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ]
+        ),
         .target(
             name: "KapsoCLI",
             dependencies: [
                 "KapsoKit",
+                "KapsoSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,8 +50,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KapsoKitTests",
-            dependencies: ["KapsoKit"],
+            dependencies: ["KapsoKit", "KapsoSimulator"],
             exclude: ["Golden", "Fixtures"]
+        ),
+        .testTarget(
+            name: "KapsoSimulatorTests",
+            dependencies: ["KapsoSimulator", "KapsoKit"]
         ),
         .testTarget(
             name: "EndToEndTests",

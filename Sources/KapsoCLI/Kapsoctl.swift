@@ -7,7 +7,7 @@ public struct Kapsoctl: AsyncParsableCommand {
         commandName: "kapsoctl",
         abstract: "GitOps for Kapso's WhatsApp webhooks: validate, plan and apply a webhooks.yaml.",
         version: "0.1.0",
-        subcommands: [Validate.self]
+        subcommands: [Validate.self, Sim.self]
     )
 
     public init() {}
@@ -46,6 +46,11 @@ struct SpecOptions: ParsableArguments {
 
 /// Where the CLI writes: data to stdout, diagnostics to stderr.
 enum Console {
+    /// A line on stdout, written at once (not through stdio's buffer).
+    static func output(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }

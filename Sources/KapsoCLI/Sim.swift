@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import KapsoSimulator
+
+/// `kapsoctl sim`: the local Kapso-compatible simulator.
+struct Sim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the local Kapso-compatible simulator (legacy webhook API) on loopback.",
+        discussion: """
+        Prints 'listening on http://HOST:PORT/api/v1' as its first line, then serves until stopped \
+        (Ctrl-C or SIGTERM). Test endpoints: GET/DELETE /__sim/journal, GET /__sim/state, PUT /__sim/faults.
+        """
+    )
+
+    @Option(help: "IPv4 loopback address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free one.")
+    var port: UInt16 = 0
+
+    @Option(help: ArgumentHelp("Initial state: JSON (or YAML) {\"configs\": {\"<uuid>\": [webhooks...]}}.", valueName: "file"))
+    var seed: String?
+
+    @Option(name: .customLong("api-key"), help: "The key clients must send in X-API-Key (default: $KAPSO_API_KEY).")
+    var apiKey: String?
+
+    @Option(name: .customLong("latency-ms"), help: "Delay before every API answer, in milliseconds.")
+    var latencyMilliseconds = 0
+
+    @Option(name: .customLong("rate-limit-first"), help: "Answer the first N API requests with 429.")
+    var rateLimitFirst = 0
+
+    @Option(name: .customLong("rate-limit-fraction"), help: "Answer this fraction (0..1) of API requests with 429.")
+    var rateLimitFraction = 0.0
+
+    @Option(name: .customLong("retry-after"), help: "Retry-After seconds of an injected 429.")
+    var retryAfter = 1
+
+    @Option(name: .customLong("requests-per-minute"), help: "Enforce a real limit of N API requests per 60 s, with X-RateLimit-* headers.")
+    var requestsPerMinute: Int?
+
+    @Option(name: .customLong("server-error-first"), help: "Answer the N API requests after the rate-limited ones with 503.")
+    var serverErrorFirst = 0
+
+    @Option(name: .customLong("server-error-fraction"), help: "Answer this fraction (0..1) of API requests with 503.")
+    var serverErrorFraction = 0.0
+
+    @Option(name: .customLong("drop-before-write"), help: "Drop the connection of the first N writes without storing them.")
+    var dropBeforeWrite = 0
+
+    @Option(name: .customLong("drop-after-write"), help: "Store the next N writes, then drop their connection without an answer.")
+    var dropAfterWrite = 0
+
+    @Option(name: .customLong("fault-seed"), help: "Seed of the generator behind the fault fractions.")
+    var faultSeed: UInt64 = 1
+
+    func validate() throws {
+        for (name, value) in [("--rate-limit-fraction", rateLimitFraction), ("--server-error-fraction", serverErrorFraction)]
+        where !(0...1).contains(value) {
+            throw ValidationError("\(name) must be between 0 and 1")
+        }
+        for (name, value) in [("--latency-ms", latencyMilliseconds), ("--rate-limit-first", rateLimitFirst),
+                              ("--retry-after", retryAfter), ("--server-error-first", serverErrorFirst),
+                              ("--drop-before-write", dropBeforeWrite), ("--drop-after-write", dropAfterWrite)]
+        where value < 0 {
+            throw ValidationError("\(name) must not be negative")
+        }
+        if let requestsPerMinute, requestsPerMinute < 1 { throw ValidationError("--requests-per-minute must be at least 1") }
+    }
+
+    func run() async throws {
+        guard let key = apiKey ?? ProcessInfo.processInfo.environment["KAPSO_API_KEY"], !key.isEmpty else {
+            Console.error("error: the simulator needs an API key: pass --api-key or set KAPSO_API_KEY")
+            throw ExitCode.failure
+        }
+        var faults = FaultPlan()
+        faults.latencyMilliseconds = latencyMilliseconds
+        faults.rateLimitFirst = rateLimitFirst
+        faults.rateLimitFraction = rateLimitFraction
+        faults.retryAfterSeconds = retryAfter
+        faults.requestsPerMinute = requestsPerMinute
+        faults.serverErrorFirst = serverErrorFirst
+        faults.serverErrorFraction = serverErrorFraction
+        faults.dropBeforeWriteFirst = dropBeforeWrite
+        faults.dropAfterWriteFirst = dropAfterWrite
+        faults.seed = faultSeed
+        let simulator: KapsoSimulator
+        do {
+            let initial = try seed.map { path throws(SeedError) in try SimulatorSeed.load(path: path) } ?? .empty
+            simulator = try KapsoSimulator(seed: initial, apiKey: key, faults: faults, host: host, port: port)
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode.failure
+        }
+        let url = try await simulator.start()
+        // Written unbuffered: scripts and tests wait for this line to learn the port.
+        Console.output("listening on \(url.absoluteString)")
+        while !Task.isCancelled {
+            try await Task.sleep(nanoseconds: 3_600_000_000_000)
+        }
+    }
+}

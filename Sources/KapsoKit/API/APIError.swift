@@ -1,0 +1,86 @@
+/// A failed API call: the request (method and path, never the host's key or a body) and why.
+public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        /// The server answered with this status.
+        case status(Int)
+        /// No answer within the timeout.
+        case timedOut
+        /// The connection failed or dropped.
+        case connection(String)
+        /// A 2xx whose body is not what the API documents.
+        case invalidResponse(String)
+        /// The run was cancelled.
+        case cancelled
+    }
+
+    public var method: String
+    /// The path and query below the base URL, e.g. `/whatsapp_configs/…/whatsapp_webhooks?page=1`.
+    public var path: String
+    public var reason: Reason
+    /// The server's `error`/`message` text, with the API key and request secrets masked.
+    public var serverMessage: String?
+    /// How many times the request was sent.
+    public var attempts: Int
+
+    public init(method: String, path: String, reason: Reason, serverMessage: String? = nil, attempts: Int = 1) {
+        self.method = method
+        self.path = path
+        self.reason = reason
+        self.serverMessage = serverMessage
+        self.attempts = attempts
+    }
+
+    /// The HTTP status, when the server answered.
+    public var status: Int? {
+        if case .status(let code) = reason { return code }
+        return nil
+    }
+
+    /// True when a write may or may not have been carried out (no answer, or a 5xx).
+    public var outcomeUnknown: Bool {
+        switch reason {
+        case .timedOut, .connection: true
+        case .status(let code): code >= 500
+        case .invalidResponse, .cancelled: false
+        }
+    }
+
+    public var description: String {
+        var text = "\(method) \(path): "
+        switch reason {
+        case .status(let code): text += "\(code) \(Self.phrase(code))"
+        case .timedOut: text += "timed out"
+        case .connection(let detail): text += "connection failed (\(detail))"
+        case .invalidResponse(let detail): text += "unexpected response (\(detail))"
+        case .cancelled: text += "cancelled"
+        }
+        if let serverMessage, !serverMessage.isEmpty { text += ": \(serverMessage)" }
+        if attempts > 1 { text += " (after \(attempts) attempts)" }
+        return text
+    }
+
+    static func phrase(_ code: Int) -> String {
+        switch code {
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 402: "Payment Required"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 409: "Conflict"
+        case 422: "Unprocessable Entity"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        case 300..<400: "Redirect (not followed)"
+        default: "HTTP error"
+        }
+    }
+}
+
+/// A setting of the client that cannot work (bad base URL, missing key).
+public struct ClientConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// One HTTP request as the client hands it to a transport.
+public struct HTTPRequestData: Sendable {
+    public var method: String
+    public var url: URL
+    public var headers: [String: String]
+    public var body: Data?
+    /// Seconds the whole exchange may take.
+    public var timeout: TimeInterval
+
+    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeout: TimeInterval = 30) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// One HTTP response. Header names are lowercased.
+public struct HTTPResponseData: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: Data
+
+    public init(status: Int, headers: [String: String], body: Data) {
+        self.status = status
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
+        self.body = body
+    }
+}
+
+/// Why a request got no HTTP response.
+public enum TransportFailure: Error, Sendable, Equatable {
+    /// The request took longer than its timeout.
+    case timedOut
+    /// The connection failed or was dropped; whether the server acted on the request is unknown.
+    case connection(String)
+    /// The task was cancelled.
+    case cancelled
+}
+
+/// Sends HTTP requests. The only way KapsoKit reaches the network, so every network behaviour is
+/// testable against the simulator over real loopback HTTP.
+public protocol HTTPTransport: Sendable {
+    /// Sends `request`; throws ``TransportFailure`` when no response arrived.
+    func send(_ request: HTTPRequestData) async throws(TransportFailure) -> HTTPResponseData
+}

@@ -1,0 +1,213 @@
+import Foundation
+
+/// The legacy Kapso webhook API (`/whatsapp_configs/{id}/whatsapp_webhooks`).
+///
+/// Wraps request bodies in `whatsapp_webhook` and unwraps `data`; follows every page of a list;
+/// retries by ``RetryPolicy``; reports failures as ``APIError`` with method, path and the server's
+/// message, never the API key or a secret.
+public struct KapsoClient: Sendable {
+    /// The default base URL of the legacy API.
+    public static let defaultBaseURL = "https://app.kapso.ai/api/v1"
+    /// The largest page the API serves.
+    public static let maxPageSize = 100
+
+    public let baseURL: URL
+    private let apiKey: String
+    private let transport: any HTTPTransport
+    public var timeout: TimeInterval
+    public var retry: RetryPolicy
+    public var logger: RequestLogger?
+
+    public init(baseURL: URL, apiKey: String, transport: any HTTPTransport, timeout: TimeInterval = 30,
+                retry: RetryPolicy = .standard, logger: RequestLogger? = nil) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.transport = transport
+        self.timeout = timeout
+        self.retry = retry
+        self.logger = logger
+    }
+
+    /// Checks a base URL: `https://`, or `http://` only to a loopback host (for the simulator).
+    public static func validateBaseURL(_ text: String) throws(ClientConfigurationError) -> URL {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+              let host = components.host, !host.isEmpty, let url = components.url else {
+            throw ClientConfigurationError(message: "the API URL '\(text)' is not an absolute http(s) URL")
+        }
+        guard components.user == nil, components.password == nil, components.query == nil, components.fragment == nil else {
+            throw ClientConfigurationError(message: "the API URL must not carry credentials, a query or a fragment")
+        }
+        switch scheme {
+        case "https": return url
+        case "http" where SpecFileDecoder.isLoopback(host): return url
+        case "http": throw ClientConfigurationError(message: "the API URL must use https; plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost)")
+        default: throw ClientConfigurationError(message: "the API URL must use https, not '\(scheme)'")
+        }
+    }
+
+    // MARK: - Webhooks
+
+    /// Every webhook of a config, in the server's order (most recent first), following every page.
+    public func listWebhooks(configID: String) async throws(APIError) -> [ServerWebhook] {
+        try await listAll(path: "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks")
+    }
+
+    /// One webhook.
+    public func getWebhook(configID: String, id: String) async throws(APIError) -> ServerWebhook {
+        let response = try await perform("GET", webhookPath(configID, id))
+        return try decode(DataEnvelope<ServerWebhook>.self, response, "GET", webhookPath(configID, id)).data
+    }
+
+    /// Creates a webhook with exactly the attributes given (POST, 201).
+    /// A POST is never repeated after a connection failure or 5xx: the error says the outcome is unknown.
+    public func createWebhook(configID: String, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook {
+        let path = "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks"
+        let response = try await perform("POST", path, body: WebhookBody(whatsappWebhook: attributes),
+                                         secrets: Self.secrets(of: attributes))
+        return try decode(DataEnvelope<ServerWebhook>.self, response, "POST", path).data
+    }
+
+    /// Changes exactly the attributes given (PATCH, 200).
+    public func updateWebhook(configID: String, id: String, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook {
+        let path = webhookPath(configID, id)
+        let response = try await perform("PATCH", path, body: WebhookBody(whatsappWebhook: attributes),
+                                         secrets: Self.secrets(of: attributes))
+        return try decode(DataEnvelope<ServerWebhook>.self, response, "PATCH", path).data
+    }
+
+    /// Deletes a webhook (DELETE, 204).
+    public func deleteWebhook(configID: String, id: String) async throws(APIError) {
+        _ = try await perform("DELETE", webhookPath(configID, id))
+    }
+
+    // MARK: - Configs
+
+    /// Every WhatsApp config of the project.
+    public func listConfigs() async throws(APIError) -> [WhatsAppConfig] {
+        try await listAll(path: "/whatsapp_configs")
+    }
+
+    // MARK: - Mechanics
+
+    private func webhookPath(_ configID: String, _ id: String) -> String {
+        "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks/\(Self.segment(id))"
+    }
+
+    private static func segment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? text
+    }
+
+    /// Values that must not appear in an error even if the server echoes them.
+    private static func secrets(of attributes: WebhookAttributes) -> [String] {
+        [attributes.secretKey].compactMap { $0 } + (attributes.headers.map { Array($0.values) } ?? [])
+    }
+
+    /// Reads every page of a list at the largest page size, de-duplicating by `id` in case the
+    /// list shifted between pages.
+    private func listAll<Item: Decodable & Sendable>(path: String) async throws(APIError) -> [Item] where Item: Identifiable, Item.ID == String {
+        var items: [Item] = []
+        var seen = Set<String>()
+        var page = 1
+        while true {
+            let pagePath = "\(path)?page=\(page)&per_page=\(Self.maxPageSize)"
+            let response = try await perform("GET", pagePath)
+            let envelope = try decode(PageEnvelope<Item>.self, response, "GET", pagePath)
+            for item in envelope.data where seen.insert(item.id).inserted {
+                items.append(item)
+            }
+            let lastPage = envelope.meta.map { page >= $0.totalPages } ?? (envelope.data.count < Self.maxPageSize)
+            // A page bound keeps a misbehaving server from holding the client in a loop.
+            if lastPage || envelope.data.isEmpty || page >= 10_000 { return items }
+            page += 1
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponseData, _ method: String, _ path: String) throws(APIError) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: response.body)
+        } catch {
+            throw APIError(method: method, path: path, reason: .invalidResponse("the body is not the documented JSON"))
+        }
+    }
+
+    /// Sends one request, retrying by the policy, and returns a 2xx response.
+    private func perform(_ method: String, _ path: String, body: (any Encodable)? = nil,
+                         secrets: [String] = []) async throws(APIError) -> HTTPResponseData {
+        var request = HTTPRequestData(method: method, url: URL(string: baseURL.absoluteString.trimmingSuffix("/") + path)!,
+                                      headers: ["X-API-Key": apiKey, "Accept": "application/json"], timeout: timeout)
+        if let body {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            request.body = try? encoder.encode(body)
+            request.headers["Content-Type"] = "application/json"
+        }
+        let idempotent = method != "POST"
+        let started = Date()
+        var attempt = 0
+        while true {
+            attempt += 1
+            let sent = Date()
+            let failure: APIError
+            var retryAfter: TimeInterval?
+            switch await sendOnce(request) {
+            case .success(let response):
+                log(method, path, status: response.status, since: sent, attempt: attempt)
+                if (200..<300).contains(response.status) { return response }
+                failure = APIError(method: method, path: path, reason: .status(response.status),
+                                   serverMessage: serverMessage(response.body, secrets: secrets), attempts: attempt)
+                // A 429 was refused unprocessed, so even a POST may go again; a 5xx only when idempotent.
+                guard response.status == 429 || (response.status >= 500 && idempotent) else { throw failure }
+                retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"])
+            case .failure(let error):
+                log(method, path, status: nil, since: sent, attempt: attempt, failure: "\(error)")
+                let reason: APIError.Reason = switch error {
+                case .timedOut: .timedOut
+                case .connection(let detail): .connection(detail)
+                case .cancelled: .cancelled
+                }
+                failure = APIError(method: method, path: path, reason: reason, attempts: attempt)
+                guard idempotent, reason != .cancelled else { throw failure }
+            }
+            guard let wait = retry.delay(afterAttempt: attempt, retryAfter: retryAfter,
+                                         elapsed: Date().timeIntervalSince(started)) else { throw failure }
+            do {
+                try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+            } catch {
+                throw failure
+            }
+        }
+    }
+
+    private func sendOnce(_ request: HTTPRequestData) async -> Result<HTTPResponseData, TransportFailure> {
+        do {
+            return .success(try await transport.send(request))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func log(_ method: String, _ path: String, status: Int?, since: Date, attempt: Int, failure: String? = nil) {
+        logger?(RequestLogEntry(method: method, path: path, status: status,
+                                milliseconds: Int(Date().timeIntervalSince(since) * 1000), attempt: attempt, failure: failure))
+    }
+
+    /// The server's `error` and `message`, shortened, with the key and request secrets masked.
+    private func serverMessage(_ body: Data, secrets: [String]) -> String? {
+        guard let decoded = try? JSONDecoder().decode(ErrorBody.self, from: body) else { return nil }
+        let parts = [decoded.error, decoded.message].compactMap { $0 }.filter { !$0.isEmpty }
+        var text = parts.count == 2 && parts[0] == parts[1] ? parts[0] : parts.joined(separator: ": ")
+        for secret in [apiKey] + secrets where secret.count >= 4 {
+            text = text.replacingOccurrences(of: secret, with: "(redacted)")
+        }
+        return text.isEmpty ? nil : String(text.prefix(500))
+    }
+}
+
+extension ServerWebhook: Identifiable {}
+extension WhatsAppConfig: Identifiable {}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

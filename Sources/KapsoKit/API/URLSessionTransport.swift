@@ -1,0 +1,90 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// ``HTTPTransport`` over Foundation's `URLSession`: one long-lived session, no cookies, no cache,
+/// and no redirects followed (a 3xx is returned as it is, so the API key never leaves the API host).
+public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+    private let session: URLSession
+    /// Requests that are not idempotent go through their own session and always on a fresh
+    /// connection (`Connection: close`): libcurl, under URLSession on Linux, silently resends a
+    /// request whose reused connection died, which for a POST could create a duplicate.
+    private let freshConnectionSession: URLSession
+    private let delegate = NoRedirects()
+
+    public init(maxConnectionsPerHost: Int = 8) {
+        func configuration() -> URLSessionConfiguration {
+            let c = URLSessionConfiguration.ephemeral
+            c.httpMaximumConnectionsPerHost = max(1, maxConnectionsPerHost)
+            c.httpCookieAcceptPolicy = .never
+            c.httpShouldSetCookies = false
+            c.requestCachePolicy = .reloadIgnoringLocalCacheData
+            c.urlCache = nil
+            return c
+        }
+        session = URLSession(configuration: configuration(), delegate: delegate, delegateQueue: nil)
+        freshConnectionSession = URLSession(configuration: configuration(), delegate: delegate, delegateQueue: nil)
+    }
+
+    deinit {
+        session.finishTasksAndInvalidate()
+        freshConnectionSession.finishTasksAndInvalidate()
+    }
+
+    public func send(_ request: HTTPRequestData) async throws(TransportFailure) -> HTTPResponseData {
+        var urlRequest = URLRequest(url: request.url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: request.timeout)
+        urlRequest.httpMethod = request.method
+        for (name, value) in request.headers {
+            urlRequest.setValue(value, forHTTPHeaderField: name)
+        }
+        let idempotent = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"].contains(request.method)
+        if !idempotent { urlRequest.setValue("close", forHTTPHeaderField: "Connection") }
+        urlRequest.httpBody = request.body
+        do {
+            let (data, response) = try await (idempotent ? session : freshConnectionSession).data(for: urlRequest)
+            guard let http = response as? HTTPURLResponse else {
+                throw TransportFailure.connection("the response is not HTTP")
+            }
+            var headers: [String: String] = [:]
+            for (key, value) in http.allHeaderFields {
+                if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
+            }
+            return HTTPResponseData(status: http.statusCode, headers: headers, body: data)
+        } catch let failure as TransportFailure {
+            throw failure
+        } catch let error as URLError {
+            switch error.code {
+            case .timedOut: throw .timedOut
+            case .cancelled: throw .cancelled
+            default: throw .connection(Self.describe(error))
+            }
+        } catch is CancellationError {
+            throw .cancelled
+        } catch {
+            throw .connection(String(describing: type(of: error)))
+        }
+    }
+
+    /// A short description that never includes the URL (and so nothing from the query or host).
+    private static func describe(_ error: URLError) -> String {
+        switch error.code {
+        case .cannotConnectToHost: "cannot connect to host"
+        case .networkConnectionLost: "connection lost"
+        case .cannotFindHost: "cannot find host"
+        case .notConnectedToInternet: "not connected"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot: "TLS failure"
+        case .badServerResponse: "bad server response"
+        default: "network error \(error.code.rawValue)"
+        }
+    }
+}
+
+/// Refuses every redirect: the 3xx response itself is returned to the client.
+private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+}

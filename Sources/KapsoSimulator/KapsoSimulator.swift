@@ -1,0 +1,135 @@
+import FlyingFox
+import Foundation
+import KapsoKit
+import Synchronization
+
+/// The Kapso-compatible HTTP server: the legacy webhook API under `/api/v1`, on loopback only,
+/// plus test endpoints under `/__sim/` (journal, state, faults) that need no API key.
+public final class KapsoSimulator: Sendable {
+    /// The state and behaviour; in-process tests read the journal and set faults through it.
+    public let store: SimulatorStore
+    private let server: HTTPServer
+    private let host: String
+    private let runTask = Mutex<Task<Void, any Error>?>(nil)
+
+    /// - Parameters:
+    ///   - host: an IPv4 loopback address (`127.0.0.1` by default) or `localhost`.
+    ///   - port: 0 picks a free port.
+    public init(seed: SimulatorSeed = .empty, apiKey: String, faults: FaultPlan = .none,
+                host: String = "127.0.0.1", port: UInt16 = 0) throws {
+        let address = host == "localhost" ? "127.0.0.1" : host
+        guard address.split(separator: ".").first == "127", let socketAddress = try? sockaddr_in.inet(ip4: address, port: port) else {
+            throw SeedError("the simulator listens only on an IPv4 loopback address (127.x.x.x or localhost), not '\(host)'")
+        }
+        self.host = address
+        store = try SimulatorStore(seed: seed, apiKey: apiKey, faults: faults)
+        server = HTTPServer(address: socketAddress, timeout: 600, logger: .disabled,
+                            handler: SimulatorHandler(store: store))
+    }
+
+    /// Starts listening and returns the API base URL, `http://127.0.0.1:PORT/api/v1`.
+    public func start() async throws -> URL {
+        let task = Task { [server] in try await server.run() }
+        runTask.withLock { $0 = task }
+        try await server.waitUntilListening(timeout: 10)
+        guard case .ip4(_, let port)? = await server.listeningAddress else {
+            throw SeedError("the simulator did not report its port")
+        }
+        return URL(string: "http://\(host):\(port)\(SimulatorStore.prefix)")!
+    }
+
+    /// Stops listening and closes every connection.
+    public func stop() async {
+        await server.stop(timeout: 1)
+        runTask.withLock { $0?.cancel() }
+    }
+
+    /// Serves until the task running it is cancelled.
+    public func run() async throws {
+        try await server.run()
+    }
+}
+
+/// Turns FlyingFox requests into ``SimRequest``s for the store, and test-endpoint calls into
+/// store calls.
+private struct SimulatorHandler: HTTPHandler {
+    let store: SimulatorStore
+
+    func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let body = try await request.bodyData
+        if request.path.hasPrefix("/__sim/") {
+            return await control(request, body: body)
+        }
+        let latency = await store.latency()
+        if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
+        let rawQuery = request.query.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
+        let response = await store.handle(SimRequest(
+            method: request.method.rawValue, path: request.path,
+            query: request.query.map { ($0.name, $0.value) }, rawQuery: rawQuery,
+            apiKey: request.headers[HTTPHeader("X-API-Key")], body: body))
+        return Self.convert(response)
+    }
+
+    private func control(_ request: HTTPRequest, body: Data) async -> HTTPResponse {
+        switch (request.method.rawValue, request.path) {
+        case ("GET", "/__sim/journal"):
+            let journal = await store.journal()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(["data": journal])) ?? Data()
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: data)
+        case ("DELETE", "/__sim/journal"):
+            await store.clearJournal()
+            return HTTPResponse(statusCode: .noContent)
+        case ("GET", "/__sim/state"):
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: await store.snapshot().serialized())
+        case ("PUT", "/__sim/faults"):
+            guard let plan = try? JSONDecoder().decode(FaultPlan.self, from: body) else {
+                return Self.convert(.error(422, "expected a fault plan object"))
+            }
+            await store.setFaults(plan)
+            return HTTPResponse(statusCode: .noContent)
+        default:
+            return Self.convert(.error(404, "Not found"))
+        }
+    }
+
+    private static func convert(_ response: SimResponse) -> HTTPResponse {
+        if response.drop {
+            return HTTPResponse(webSocket: DropConnection())
+        }
+        var headers = HTTPHeaders()
+        for (name, value) in response.headers { headers[HTTPHeader(name)] = value }
+        return HTTPResponse(statusCode: HTTPStatusCode(response.status, phrase: Self.phrase(response.status)),
+                            headers: headers, body: response.body)
+    }
+
+    private static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~[]"))) ?? text
+    }
+
+    private static func phrase(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 204: "No Content"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 404: "Not Found"
+        case 422: "Unprocessable Entity"
+        case 429: "Too Many Requests"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}
+
+/// Closes the connection before a single byte of response is written: FlyingFox builds a
+/// WebSocket's frames before it sends the upgrade response, so failing there drops the socket.
+private struct DropConnection: WSHandler {
+    struct Dropped: Error {}
+
+    func makeFrames(for client: AsyncThrowingStream<WSFrame, any Error>) async throws -> AsyncStream<WSFrame> {
+        throw Dropped()
+    }
+}
