@@ -45,12 +45,12 @@ let package = Package(
         // `swift run -c release kapsoctl-bench`: figures as ratios against a floor of the same run.
         .executableTarget(
             name: "kapsoctl-bench",
-            dependencies: ["KapsoKit"],
+            dependencies: ["KapsoKit", "KapsoSimulator"],
             path: "Benchmarks/kapsoctl-bench"
         ),
         .testTarget(
             name: "KapsoKitTests",
-            dependencies: ["KapsoKit", "KapsoSimulator"],
+            dependencies: ["KapsoKit", "KapsoSimulator", .product(name: "FlyingFox", package: "FlyingFox")],
             exclude: ["Golden", "Fixtures"]
         ),
         .testTarget(

@@ -2,6 +2,7 @@
 // never pass/fail timings: the machines are shared and noisy.
 import Foundation
 @_spi(Benchmarks) import KapsoKit
+import KapsoSimulator
 
 /// Median wall time of `runs` calls of `body`, in seconds.
 func median(runs: Int = 7, _ body: () throws -> Void) rethrows -> Double {
@@ -55,3 +56,47 @@ let megabytes = Double(bytes.count) / 1_000_000
 print(String(format: "spec load: %.1f MB, %d webhooks, %d libyaml events", megabytes, webhooks, events))
 print(String(format: "  floor  (libyaml events only):        %7.1f ms  %6.1f MB/s", floor * 1000, megabytes / floor))
 print(String(format: "  kapsoctl (read, tree, decode, merge): %7.1f ms  %6.1f MB/s  = %.2f× floor", full * 1000, megabytes / full, full / floor))
+
+// MARK: - Client against the simulator over loopback
+
+/// `requests` GETs of one webhook with at most `parallelism` in flight; the floor is the time the
+/// simulator's latency alone imposes: ceil(requests / parallelism) × latency.
+func clientRun(requests: Int, parallelism: Int, latencyMs: Int) async throws -> (seconds: Double, floor: Double) {
+    let config = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
+    let id = "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"
+    let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: config, webhooks: [
+        .object(["id": .string(id), "url": .string("https://a.example.com"), "secret_key": .string("s"),
+                 "events": .array([.string("whatsapp.message.sent")])]),
+    ])])
+    var faults = FaultPlan()
+    faults.latencyMilliseconds = latencyMs
+    let simulator = try KapsoSimulator(seed: seed, apiKey: "bench", faults: faults)
+    let url = try await simulator.start()
+    let client = KapsoClient(baseURL: url, apiKey: "bench", transport: URLSessionTransport(maxConnectionsPerHost: parallelism))
+    let start = DispatchTime.now().uptimeNanoseconds
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var next = 0
+        while next < min(parallelism, requests) {
+            group.addTask { _ = try await client.getWebhook(configID: config, id: id) }
+            next += 1
+        }
+        while try await group.next() != nil {
+            if next < requests {
+                group.addTask { _ = try await client.getWebhook(configID: config, id: id) }
+                next += 1
+            }
+        }
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    await simulator.stop()
+    let rounds = (requests + parallelism - 1) / parallelism
+    return (seconds, Double(rounds * latencyMs) / 1000)
+}
+
+print("client: 200 GETs against the simulator with 20 ms latency (floor = latency × rounds)")
+for parallelism in [1, 8, 16] {
+    let run = try await clientRun(requests: 200, parallelism: parallelism, latencyMs: 20)
+    print(String(format: "  parallelism %2d: %6.2f s, floor %5.2f s = %.2f× floor", parallelism, run.seconds, run.floor, run.seconds / run.floor))
+}
+let bare = try await clientRun(requests: 500, parallelism: 8, latencyMs: 0)
+print(String(format: "client: 500 GETs, no latency, parallelism 8: %.2f s (%.2f ms a request)", bare.seconds, bare.seconds * 1000 / 500))

@@ -35,6 +35,7 @@ public final class KapsoSimulator: Sendable {
         guard case .ip4(_, let port)? = await server.listeningAddress else {
             throw SeedError("the simulator did not report its port")
         }
+        Self.disableNagle(onListenerAt: port)
         return URL(string: "http://\(host):\(port)\(SimulatorStore.prefix)")!
     }
 
@@ -42,6 +43,27 @@ public final class KapsoSimulator: Sendable {
     public func stop() async {
         await server.stop(timeout: 1)
         runTask.withLock { $0?.cancel() }
+    }
+
+    /// Sets TCP_NODELAY on the listening socket, which connections it accepts inherit on Linux.
+    /// FlyingFox writes a response's head and body in two writes and does not expose its sockets;
+    /// with Nagle's algorithm on, every keep-alive answer then waited ~40 ms for the client's
+    /// delayed ACK. The listener is found by its port among this process's descriptors.
+    private static func disableNagle(onListenerAt port: UInt16) {
+        for fd in Int32(0)..<Int32(4096) {
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            guard named == 0, address.sin_family == sa_family_t(AF_INET), UInt16(bigEndian: address.sin_port) == port else { continue }
+            var listening: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0, listening == 1 else { continue }
+            var on: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+            return
+        }
     }
 
     /// Serves until the task running it is cancelled.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -41,28 +42,61 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         let idempotent = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"].contains(request.method)
         if !idempotent { urlRequest.setValue("close", forHTTPHeaderField: "Connection") }
         urlRequest.httpBody = request.body
-        do {
-            let (data, response) = try await (idempotent ? session : freshConnectionSession).data(for: urlRequest)
-            guard let http = response as? HTTPURLResponse else {
-                throw TransportFailure.connection("the response is not HTTP")
-            }
+        let outcome = await exchange(urlRequest, on: idempotent ? session : freshConnectionSession, timeout: request.timeout)
+        switch outcome {
+        case .success(let (data, http)):
             var headers: [String: String] = [:]
             for (key, value) in http.allHeaderFields {
                 if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
             }
             return HTTPResponseData(status: http.statusCode, headers: headers, body: data)
-        } catch let failure as TransportFailure {
+        case .failure(let failure):
             throw failure
-        } catch let error as URLError {
-            switch error.code {
-            case .timedOut: throw .timedOut
-            case .cancelled: throw .cancelled
-            default: throw .connection(Self.describe(error))
+        }
+    }
+
+    /// Runs one data task with a hard deadline. URLSession's own `timeoutInterval` is an idle
+    /// timeout (and on Linux a slow answer outlived it), so a timer cancels the task at the deadline.
+    private func exchange(_ request: URLRequest, on session: URLSession,
+                          timeout: TimeInterval) async -> Result<(Data, HTTPURLResponse), TransportFailure> {
+        let finished = Mutex(false)
+        let taskBox = Mutex<URLSessionDataTask?>(nil)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<(Data, HTTPURLResponse), TransportFailure>, Never>) in
+                let finish: @Sendable (Result<(Data, HTTPURLResponse), TransportFailure>) -> Void = { result in
+                    let first = finished.withLock { done in
+                        defer { done = true }
+                        return !done
+                    }
+                    if first { continuation.resume(returning: result) }
+                }
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error {
+                        finish(.failure(Self.failure(error)))
+                    } else if let http = response as? HTTPURLResponse {
+                        finish(.success((data ?? Data(), http)))
+                    } else {
+                        finish(.failure(.connection("the response is not HTTP")))
+                    }
+                }
+                taskBox.withLock { $0 = task }
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                    finish(.failure(.timedOut))
+                    task.cancel()
+                }
+                task.resume()
             }
-        } catch is CancellationError {
-            throw .cancelled
-        } catch {
-            throw .connection(String(describing: type(of: error)))
+        } onCancel: {
+            taskBox.withLock { $0?.cancel() }
+        }
+    }
+
+    private static func failure(_ error: any Error) -> TransportFailure {
+        guard let error = error as? URLError else { return .connection(String(describing: type(of: error))) }
+        switch error.code {
+        case .timedOut: return .timedOut
+        case .cancelled: return .cancelled
+        default: return .connection(describe(error))
         }
     }
 

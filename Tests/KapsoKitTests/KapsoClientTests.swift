@@ -1,0 +1,370 @@
+import FlyingFox
+import Foundation
+import KapsoSimulator
+import Synchronization
+import Testing
+@testable import KapsoKit
+
+private let canaryKey = "api-key-CANARY-4242"
+private let config = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
+private let pinned = "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"
+private let transport = URLSessionTransport(maxConnectionsPerHost: 8)
+
+/// Collects the client's log entries.
+private final class LogSink: Sendable {
+    private let storage = Mutex<[RequestLogEntry]>([])
+    var entries: [RequestLogEntry] { storage.withLock { $0 } }
+    var logger: RequestLogger { { entry in self.storage.withLock { $0.append(entry) } } }
+}
+
+/// A simulator with `count` webhooks in `config` (plus one pinned webhook when `withPinned`), and a
+/// client for it with fast retries.
+private func withClient(count: Int = 0, withPinned: Bool = false, faults: FaultPlan = .none, timeout: TimeInterval = 10,
+                        _ body: (KapsoClient, KapsoSimulator, LogSink) async throws -> Void) async throws {
+    var hooks: [KapsoKit.JSONValue] = (0..<count).map { i in
+        .object(["url": .string("https://hooks.example.com/\(i)"), "secret_key": .string("secret-\(i)"),
+                 "events": .array([.string("whatsapp.message.received")])])
+    }
+    if withPinned {
+        hooks.append(.object(["id": .string(pinned), "url": .string("https://pinned.example.com"), "secret_key": .string("s"),
+                              "events": .array([.string("whatsapp.message.sent")]), "headers": .null]))
+    }
+    let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: config, name: "support", webhooks: hooks)])
+    let simulator = try KapsoSimulator(seed: seed, apiKey: canaryKey, faults: faults)
+    let url = try await simulator.start()
+    let sink = LogSink()
+    let client = KapsoClient(baseURL: url, apiKey: canaryKey, transport: transport, timeout: timeout,
+                             retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.01, maxDelay: 0.05, totalBudget: 10),
+                             logger: sink.logger)
+    do {
+        try await body(client, simulator, sink)
+    } catch {
+        await simulator.stop()
+        throw error
+    }
+    await simulator.stop()
+}
+
+private func apiError(_ body: () async throws -> Void) async -> APIError? {
+    do {
+        try await body()
+        return nil
+    } catch let error as APIError {
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return nil
+    }
+}
+
+@Suite struct KapsoClientTests {
+    @Test func listsEveryPageAtTheLargestSize() async throws {
+        try await withClient(count: 250) { client, simulator, _ in
+            let hooks = try await client.listWebhooks(configID: config)
+            #expect(hooks.count == 250)
+            #expect(hooks.first?.url == "https://hooks.example.com/249")
+            #expect(Set(hooks.map(\.id)).count == 250)
+            let journal = await simulator.store.journal()
+            #expect(journal.map(\.query) == ["page=1&per_page=100", "page=2&per_page=100", "page=3&per_page=100"])
+            #expect(journal.allSatisfy { $0.method == "GET" })
+        }
+    }
+
+    @Test func emptyConfigTakesOneRequest() async throws {
+        try await withClient(count: 0) { client, simulator, _ in
+            let hooks = try await client.listWebhooks(configID: config)
+            #expect(hooks.isEmpty)
+            #expect(await simulator.store.journal().count == 1)
+        }
+    }
+
+    @Test func createSendsExactlyTheGivenAttributesWrapped() async throws {
+        try await withClient { client, simulator, _ in
+            let created = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
+                url: "https://new.example.com/h", secretKey: "sec", events: ["whatsapp.message.read"], headers: ["X-A": "1"]))
+            #expect(created.url == "https://new.example.com/h")
+            #expect(created.active == true)
+            #expect(created.bufferWindowSeconds == 5)
+            #expect(created.bufferEvents == ["whatsapp.message.received"])
+            let post = await simulator.store.journal().last
+            #expect(post?.method == "POST")
+            #expect(post?.status == 201)
+            #expect(post?.body == #"{"whatsapp_webhook":{"events":["whatsapp.message.read"],"headers":{"X-A":"1"},"secret_key":"sec","url":"https://new.example.com/h"}}"#)
+        }
+    }
+
+    @Test func updateSendsOnlyTheDifferingAttributes() async throws {
+        try await withClient(withPinned: true) { client, simulator, _ in
+            let updated = try await client.updateWebhook(configID: config, id: pinned,
+                                                         attributes: WebhookAttributes(active: false, inactivityMinutes: 15))
+            #expect(updated.active == false)
+            #expect(updated.inactivityMinutes == 15)
+            #expect(updated.url == "https://pinned.example.com")
+            #expect(updated.headers == nil)
+            let patch = await simulator.store.journal().last
+            #expect(patch?.method == "PATCH")
+            #expect(patch?.path == "/api/v1/whatsapp_configs/\(config)/whatsapp_webhooks/\(pinned)")
+            #expect(patch?.body == #"{"whatsapp_webhook":{"active":false,"inactivity_minutes":15}}"#)
+        }
+    }
+
+    @Test func deleteThenGetIs404WithTheServersMessage() async throws {
+        try await withClient(withPinned: true) { client, _, _ in
+            try await client.deleteWebhook(configID: config, id: pinned)
+            let error = await apiError { _ = try await client.getWebhook(configID: config, id: pinned) }
+            #expect(error?.status == 404)
+            #expect(error?.serverMessage == "Webhook not found")
+            #expect(error?.description == "GET /whatsapp_configs/\(config)/whatsapp_webhooks/\(pinned): 404 Not Found: Webhook not found")
+        }
+    }
+
+    @Test func listsConfigs() async throws {
+        try await withClient { client, _, _ in
+            let configs = try await client.listConfigs()
+            #expect(configs == [WhatsAppConfig(id: config, name: "support")])
+        }
+    }
+
+    @Test func unknownConfigIs404() async throws {
+        try await withClient { client, _, _ in
+            let error = await apiError { _ = try await client.listWebhooks(configID: "00000000-0000-4000-8000-000000000000") }
+            #expect(error?.status == 404)
+            #expect(error?.serverMessage == "WhatsApp config not found")
+        }
+    }
+
+    @Test func validationErrorCarriesTheServerText() async throws {
+        try await withClient { client, _, _ in
+            let error = await apiError {
+                _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
+                    url: "https://x.example.com", secretKey: "CANARY-secret-77", events: ["whatsapp.message.read"], bufferWindowSeconds: 61))
+            }
+            #expect(error?.status == 422)
+            #expect(error?.description.hasSuffix("422 Unprocessable Entity: buffer_window_seconds must be between 1 and 60") == true)
+            #expect(error?.description.contains("CANARY") == false)
+        }
+    }
+
+    @Test func wrongKeyIs401AndTheKeyIsNeverShown() async throws {
+        try await withClient { client, simulator, sink in
+            let url = client.baseURL
+            let wrong = KapsoClient(baseURL: url, apiKey: "wrong-CANARY-key", transport: transport, logger: sink.logger)
+            let error = await apiError { _ = try await wrong.listWebhooks(configID: config) }
+            #expect(error?.status == 401)
+            #expect(error?.serverMessage == "Unauthorized")
+            _ = try await client.listWebhooks(configID: config)
+            let everything = "\(String(describing: error))" + sink.entries.map(\.description).joined()
+            #expect(!everything.contains("CANARY"))
+            #expect(await simulator.store.journal().count == 2)
+        }
+    }
+
+    @Test func logsMethodPathStatusAndTime() async throws {
+        try await withClient(count: 1) { client, _, sink in
+            _ = try await client.listWebhooks(configID: config)
+            let entry = try #require(sink.entries.first)
+            #expect(entry.method == "GET")
+            #expect(entry.path == "/whatsapp_configs/\(config)/whatsapp_webhooks?page=1&per_page=100")
+            #expect(entry.status == 200)
+            #expect(entry.milliseconds >= 0)
+            #expect(entry.description.hasPrefix("GET /whatsapp_configs/\(config)/whatsapp_webhooks?page=1&per_page=100 → 200 in "))
+        }
+    }
+
+    @Test func getIsRetriedOn429HonouringRetryAfter() async throws {
+        var faults = FaultPlan()
+        faults.rateLimitFirst = 2
+        faults.retryAfterSeconds = 0
+        try await withClient(count: 3, faults: faults) { client, simulator, sink in
+            let hooks = try await client.listWebhooks(configID: config)
+            #expect(hooks.count == 3)
+            #expect(await simulator.store.journal().map(\.status) == [429, 429, 200])
+            #expect(sink.entries.map(\.attempt) == [1, 2, 3])
+        }
+    }
+
+    @Test func retryAfterIsWaited() async throws {
+        var faults = FaultPlan()
+        faults.rateLimitFirst = 1
+        faults.retryAfterSeconds = 1
+        try await withClient(count: 1, faults: faults) { client, _, _ in
+            let start = Date()
+            _ = try await client.listWebhooks(configID: config)
+            #expect(Date().timeIntervalSince(start) >= 1)
+        }
+    }
+
+    @Test func retriesStopAtTheBound() async throws {
+        var faults = FaultPlan()
+        faults.serverErrorFirst = 10
+        try await withClient(count: 1, faults: faults) { client, simulator, _ in
+            let error = await apiError { _ = try await client.listWebhooks(configID: config) }
+            #expect(error?.status == 503)
+            #expect(error?.attempts == 4)
+            #expect(await simulator.store.journal().count == 4)
+        }
+    }
+
+    @Test func postIsNotRepeatedAfterA5xx() async throws {
+        var faults = FaultPlan()
+        faults.serverErrorFirst = 1
+        try await withClient(faults: faults) { client, simulator, _ in
+            let error = await apiError {
+                _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
+                    url: "https://x.example.com", secretKey: "s", events: ["whatsapp.message.read"]))
+            }
+            #expect(error?.status == 503)
+            #expect(error?.outcomeUnknown == true)
+            #expect(await simulator.store.journal().filter { $0.method == "POST" }.count == 1)
+        }
+    }
+
+    @Test func postIsRetriedOn429() async throws {
+        var faults = FaultPlan()
+        faults.rateLimitFirst = 1
+        faults.retryAfterSeconds = 0
+        try await withClient(faults: faults) { client, simulator, _ in
+            _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
+                url: "https://x.example.com", secretKey: "s", events: ["whatsapp.message.read"]))
+            #expect(await simulator.store.journal().map(\.status) == [429, 201])
+            #expect(await simulator.store.webhooks(configID: config)?.count == 1)
+        }
+    }
+
+    /// A POST whose connection drops after the server stored it is reported as "outcome unknown"
+    /// and never sent again, by the client or underneath it, even on a warm connection pool.
+    @Test func droppedPostIsNeverResent() async throws {
+        var faults = FaultPlan()
+        faults.dropAfterWriteFirst = 0
+        try await withClient(count: 1) { client, simulator, _ in
+            let attributes = WebhookAttributes(url: "https://x.example.com", secretKey: "s", events: ["whatsapp.message.read"])
+            _ = try await client.listWebhooks(configID: config)
+            _ = try await client.createWebhook(configID: config, attributes: attributes)
+            var drop = FaultPlan()
+            drop.dropAfterWriteFirst = 1
+            await simulator.store.setFaults(drop)
+            let error = await apiError { _ = try await client.createWebhook(configID: config, attributes: attributes) }
+            #expect(error?.outcomeUnknown == true)
+            if case .connection? = error?.reason {} else { Issue.record("expected a connection failure, got \(String(describing: error))") }
+            #expect(await simulator.store.journal().filter { $0.method == "POST" }.count == 2)
+            #expect(await simulator.store.webhooks(configID: config)?.count == 3)
+        }
+    }
+
+    @Test func droppedPatchIsRetried() async throws {
+        var faults = FaultPlan()
+        faults.dropAfterWriteFirst = 1
+        try await withClient(withPinned: true, faults: faults) { client, simulator, _ in
+            let updated = try await client.updateWebhook(configID: config, id: pinned, attributes: WebhookAttributes(active: false))
+            #expect(updated.active == false)
+            #expect(await simulator.store.journal().map(\.status) == [0, 200])
+        }
+    }
+
+    @Test func slowAnswerTimesOut() async throws {
+        var faults = FaultPlan()
+        faults.latencyMilliseconds = 3000
+        try await withClient(count: 1, faults: faults, timeout: 0.5) { client, _, _ in
+            var fast = client
+            fast.retry = .none
+            let start = Date()
+            let error = await apiError { _ = try await fast.listWebhooks(configID: config) }
+            #expect(error?.reason == .timedOut)
+            #expect(Date().timeIntervalSince(start) < 2.5)
+        }
+    }
+
+    /// Many requests in flight at once through one session (a Linux URLSession weak spot).
+    @Test func manyConcurrentRequestsSucceed() async throws {
+        try await withClient(withPinned: true) { client, simulator, _ in
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<200 {
+                    group.addTask { try await client.getWebhook(configID: config, id: pinned).id }
+                }
+                var count = 0
+                for try await id in group {
+                    #expect(id == pinned)
+                    count += 1
+                }
+                #expect(count == 200)
+            }
+            #expect(await simulator.store.journal().count == 200)
+        }
+    }
+
+    @Test func baseURLRules() throws {
+        #expect(try KapsoClient.validateBaseURL("https://app.kapso.ai/api/v1").absoluteString == "https://app.kapso.ai/api/v1")
+        #expect(throws: Never.self) { try KapsoClient.validateBaseURL("http://127.0.0.1:8080/api/v1") }
+        #expect(throws: Never.self) { try KapsoClient.validateBaseURL("http://localhost:8080/api/v1") }
+        #expect(throws: Never.self) { try KapsoClient.validateBaseURL("http://[::1]:8080/api/v1") }
+        for bad in ["http://app.kapso.ai/api/v1", "ftp://x.example.com", "not a url", "https://user:pw@x.example.com", "https://x.example.com/?a=1"] {
+            #expect(throws: ClientConfigurationError.self, "\(bad)") { try KapsoClient.validateBaseURL(bad) }
+        }
+    }
+}
+
+@Suite struct TransportTests {
+    /// A redirect is returned, not followed: the key never reaches another host.
+    @Test func redirectsAreNotFollowed() async throws {
+        let seen = Mutex<[String]>([])
+        let other = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+        await other.appendRoute("*") { request in
+            seen.withLock { $0.append(request.headers[HTTPHeader("X-API-Key")] ?? "none") }
+            return HTTPResponse(statusCode: .ok)
+        }
+        let otherTask = Task { try await other.run() }
+        try await other.waitUntilListening()
+        guard case .ip4(_, let otherPort)? = await other.listeningAddress else { Issue.record("no port"); return }
+        let redirecting = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+        await redirecting.appendRoute("*") { _ in
+            HTTPResponse(statusCode: .found, headers: [.location: "http://127.0.0.1:\(otherPort)/steal"])
+        }
+        let redirectTask = Task { try await redirecting.run() }
+        try await redirecting.waitUntilListening()
+        guard case .ip4(_, let port)? = await redirecting.listeningAddress else { Issue.record("no port"); return }
+        defer {
+            otherTask.cancel()
+            redirectTask.cancel()
+        }
+        let client = KapsoClient(baseURL: URL(string: "http://127.0.0.1:\(port)/api/v1")!, apiKey: canaryKey,
+                                 transport: transport, retry: .none)
+        let error = await apiError { _ = try await client.listConfigs() }
+        #expect(error?.status == 302)
+        #expect(seen.withLock { $0 }.isEmpty)
+        await other.stop()
+        await redirecting.stop()
+    }
+}
+
+@Suite struct WireTypeTests {
+    @Test func serverWebhookReadsLeniently() throws {
+        let json = """
+        {"id": "w1", "url": "https://a.example.com", "secret_key": null, "events": ["whatsapp.message.sent"],
+         "headers": {"X-Count": 5, "X-On": true, "X-Name": "n", "X-Null": null}, "retry_config": {"max": 3},
+         "buffer_enabled": false, "buffer_window_seconds": null, "project_id": "p"}
+        """
+        let hook = try JSONDecoder().decode(ServerWebhook.self, from: Data(json.utf8))
+        #expect(hook.attributes == WebhookAttributes(url: "https://a.example.com", events: ["whatsapp.message.sent"],
+                                                     headers: ["X-Count": "5", "X-On": "true", "X-Name": "n"], bufferEnabled: false))
+        let nullHeaders = try JSONDecoder().decode(ServerWebhook.self, from: Data(#"{"id": "w2", "headers": null}"#.utf8))
+        #expect(nullHeaders.headers == nil)
+    }
+
+    @Test func attributesEncodeOnlyWhatIsSet() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(WebhookBody(whatsappWebhook: WebhookAttributes(active: true, bufferEvents: [])))
+        #expect(String(decoding: data, as: UTF8.self) == #"{"whatsapp_webhook":{"active":true,"buffer_events":[]}}"#)
+    }
+
+    @Test func retryAfterParsing() {
+        #expect(RetryPolicy.parseRetryAfter("7") == 7)
+        #expect(RetryPolicy.parseRetryAfter(nil) == nil)
+        #expect(RetryPolicy.parseRetryAfter("soon") == nil)
+        let policy = RetryPolicy(maxAttempts: 3, baseDelay: 1, maxDelay: 4, totalBudget: 10)
+        #expect(policy.delay(afterAttempt: 3, retryAfter: nil, elapsed: 0) == nil)
+        #expect(policy.delay(afterAttempt: 1, retryAfter: 20, elapsed: 0) == nil)
+        let jittered = policy.delay(afterAttempt: 2, retryAfter: nil, elapsed: 0) ?? -1
+        #expect(jittered >= 1 && jittered <= 2)
+    }
+}
