@@ -42,7 +42,7 @@ func makeSpec(configs: Int, perConfig: Int) -> String {
 let text = makeSpec(configs: 100, perConfig: 100)
 let bytes = Array(text.utf8)
 let path = FileManager.default.temporaryDirectory.appendingPathComponent("kapsoctl-bench-\(getpid()).yaml").path
-FileManager.default.createFile(atPath: path, contents: Data(bytes))
+_ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 defer { try? FileManager.default.removeItem(atPath: path) }
 let environment = ["BENCH_SECRET": "s", "BENCH_TOKEN": "t"]
 
