@@ -7,7 +7,7 @@ public struct Kapsoctl: AsyncParsableCommand {
         commandName: "kapsoctl",
         abstract: "GitOps for Kapso's WhatsApp webhooks: validate, plan and apply a webhooks.yaml.",
         version: "0.1.0",
-        subcommands: [Validate.self, Sim.self]
+        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, ExportCommand.self, Sim.self]
     )
 
     public init() {}

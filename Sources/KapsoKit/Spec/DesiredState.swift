@@ -44,6 +44,10 @@ public struct DesiredWebhook: Sendable, Equatable {
     public var sensitiveHeaders: Set<String>
     /// True when `secret_key` came from the environment.
     public var secretFromEnvironment: Bool
+    /// The secrets as written (`${VAR}` unexpanded), so a saved plan can resolve them again.
+    public var secretTemplates: SecretTemplates
+    /// Attributes taken from `defaults` rather than written on the webhook.
+    public var inheritedAttributes: Set<String>
     public var location: SourceLocation
 
     public var url: String { attributes.url ?? "" }
@@ -51,6 +55,18 @@ public struct DesiredWebhook: Sendable, Equatable {
     public var identity: WebhookIdentity {
         if let id { return .id(id) }
         return .url(url)
+    }
+}
+
+/// The text of secret values as the spec writes them, before `${VAR}` expansion.
+public struct SecretTemplates: Sendable, Equatable {
+    public var secretKey: String?
+    /// By lowercased header name, for sensitive headers only.
+    public var headers: [String: String]
+
+    public init(secretKey: String? = nil, headers: [String: String] = [:]) {
+        self.secretKey = secretKey
+        self.headers = headers
     }
 }
 

@@ -21,15 +21,15 @@ extension SpecFileDecoder {
         return nil
     }
 
-    /// A string, with `${VAR}` expanded from the environment.
-    mutating func string(_ node: YAMLNode, _ what: String) -> (Located<String>, usedVariables: Bool)? {
+    /// A string, with `${VAR}` expanded from the environment; `template` is the text as written.
+    mutating func string(_ node: YAMLNode, _ what: String) -> (Located<String>, usedVariables: Bool, template: String)? {
         guard case .scalar(let scalar) = node, !scalar.isNull else {
             error(node.mark, "\(what) must be a string, not \(node.kindDescription)")
             return nil
         }
         do {
             let result = try Interpolation.expand(scalar.text, environment: environment)
-            return (Located(value: result.text, mark: scalar.mark), result.usedVariables)
+            return (Located(value: result.text, mark: scalar.mark), result.usedVariables, scalar.text)
         } catch let failure {
             error(Self.mark(ofOffset: failure.offset, in: scalar), failure.message)
             return nil
@@ -84,7 +84,7 @@ extension SpecFileDecoder {
 
     /// A lowercased UUID.
     mutating func uuid(_ node: YAMLNode, _ what: String) -> Located<String>? {
-        guard let (text, _) = string(node, what) else { return nil }
+        guard let (text, _, _) = string(node, what) else { return nil }
         guard Self.isUUID(text.value) else {
             error(text.mark, "\(what) must be a UUID like 4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d")
             return nil

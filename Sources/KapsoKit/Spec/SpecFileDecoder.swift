@@ -2,6 +2,8 @@
 struct HeaderDecl {
     var name: String
     var value: String
+    /// The value as written, `${VAR}` references unexpanded.
+    var template: String
     var sensitive: Bool
     var mark: Mark
 }
@@ -13,6 +15,8 @@ struct WebhookDecl {
     var url: Located<String>?
     var secretKey: Located<String>?
     var secretFromEnvironment = false
+    /// `secret_key` as written, `${VAR}` references unexpanded.
+    var secretTemplate: String?
     var events: Located<[Located<String>]>?
     var active: Located<Bool>?
     var headers: Located<[HeaderDecl]>?
@@ -21,13 +25,34 @@ struct WebhookDecl {
     var maxBufferSize: Located<Int>?
     var bufferEvents: Located<[Located<String>]>?
     var inactivityMinutes: Located<Int>?
+    /// Attributes this webhook takes from `defaults` (set by `merged(over:)`).
+    var inherited: Set<String> = []
+
+    /// True when the attribute `name` is declared.
+    func has(_ name: String) -> Bool {
+        switch name {
+        case "url": url != nil
+        case "secret_key": secretKey != nil
+        case "events": events != nil
+        case "active": active != nil
+        case "headers": headers != nil
+        case "buffer_enabled": bufferEnabled != nil
+        case "buffer_window_seconds": bufferWindowSeconds != nil
+        case "max_buffer_size": maxBufferSize != nil
+        case "buffer_events": bufferEvents != nil
+        case "inactivity_minutes": inactivityMinutes != nil
+        default: false
+        }
+    }
 
     /// `self` over `defaults`: own fields win; headers merge name by name (case-insensitively).
     func merged(over defaults: WebhookDecl?) -> WebhookDecl {
         guard let defaults else { return self }
         var out = self
+        out.inherited = Set(WebhookAttributes.names.filter { !has($0) && defaults.has($0) })
         out.secretKey = secretKey ?? defaults.secretKey
         out.secretFromEnvironment = secretKey == nil ? defaults.secretFromEnvironment : secretFromEnvironment
+        out.secretTemplate = secretKey == nil ? defaults.secretTemplate : secretTemplate
         out.events = events ?? defaults.events
         out.active = active ?? defaults.active
         out.bufferEnabled = bufferEnabled ?? defaults.bufferEnabled
@@ -100,7 +125,7 @@ struct SpecFileDecoder {
             error(top.mark, "missing required key 'version'; add 'version: 1'")
         }
 
-        if let entry = fields["api"], let (text, _) = string(entry.value, "'api'") {
+        if let entry = fields["api"], let (text, _, _) = string(entry.value, "'api'") {
             switch APIGeneration(rawValue: text.value) {
             case .legacy: break
             case .platform:
@@ -200,16 +225,17 @@ struct SpecFileDecoder {
             switch key {
             case "id": decl.id = uuid(value, what)
             case "url":
-                if let (url, _) = string(value, what) {
+                if let (url, _, _) = string(value, what) {
                     if let problem = Self.urlProblem(url.value) { error(url.mark, problem) } else { decl.url = url }
                 }
             case "secret_key":
-                if let (secret, fromEnvironment) = string(value, what) {
+                if let (secret, fromEnvironment, template) = string(value, what) {
                     if secret.value.isEmpty {
                         error(secret.mark, "'secret_key' must not be empty")
                     } else {
                         decl.secretKey = secret
                         decl.secretFromEnvironment = fromEnvironment
+                        decl.secretTemplate = template
                     }
                 }
             case "events": decl.events = events(value, what, buffered: false)
@@ -240,11 +266,15 @@ struct SpecFileDecoder {
         guard let url = decl.url else { return nil }
         var sensitive = Set<String>()
         var headers: [String: String]?
+        var templates: [String: String] = [:]
         if let declared = decl.headers {
             var map: [String: String] = [:]
             for header in declared.value {
                 map[header.name] = header.value
-                if header.sensitive { sensitive.insert(header.name.lowercased()) }
+                if header.sensitive {
+                    sensitive.insert(header.name.lowercased())
+                    templates[header.name.lowercased()] = header.template
+                }
             }
             headers = map
         }
@@ -256,6 +286,8 @@ struct SpecFileDecoder {
         return DesiredWebhook(
             id: decl.id?.value, attributes: attributes, sensitiveHeaders: sensitive,
             secretFromEnvironment: decl.secretFromEnvironment,
+            secretTemplates: SecretTemplates(secretKey: decl.secretTemplate, headers: templates),
+            inheritedAttributes: decl.inherited,
             location: SourceLocation(file: source.path, line: decl.mark.line, column: decl.mark.column))
     }
 
@@ -313,7 +345,7 @@ struct SpecFileDecoder {
                 continue
             }
             seen[name.lowercased()] = entry.key.mark
-            guard let (value, fromEnvironment) = string(entry.value, "header '\(name)'") else {
+            guard let (value, fromEnvironment, template) = string(entry.value, "header '\(name)'") else {
                 valid = false
                 continue
             }
@@ -322,7 +354,7 @@ struct SpecFileDecoder {
                 valid = false
                 continue
             }
-            out.append(HeaderDecl(name: name, value: value.value,
+            out.append(HeaderDecl(name: name, value: value.value, template: template,
                                   sensitive: fromEnvironment || Sensitivity.isSensitiveHeaderName(name), mark: entry.key.mark))
         }
         return valid ? Located(value: out, mark: map.mark) : nil

@@ -44,4 +44,11 @@ public struct WebhookAttributes: Sendable, Equatable, Codable {
 
     /// The attribute names as written in a spec file and on the wire, in documentation order.
     public static let names: [String] = CodingKeys.allCases.map(\.rawValue)
+
+    /// The names of the attributes that are set, in documentation order.
+    public var setNames: [String] {
+        let set: [Bool] = [url != nil, secretKey != nil, events != nil, active != nil, headers != nil, bufferEnabled != nil,
+                           bufferWindowSeconds != nil, maxBufferSize != nil, bufferEvents != nil, inactivityMinutes != nil]
+        return zip(Self.names, set).filter(\.1).map(\.0)
+    }
 }

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import KapsoKit
+import Synchronization
+
+/// `kapsoctl apply`: plan, confirm, and make exactly the planned changes.
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Plan, confirm, then make exactly the planned changes (one minimal request per changed webhook).",
+        discussion: """
+        On a terminal it asks before writing; without a terminal it needs --auto-approve. \
+        Exit status: 0 all done (or nothing to do); 1 failed before any write; 3 partial \
+        (some writes done, some failed or not attempted: the report lists each).
+        """
+    )
+
+    @OptionGroup var spec: SpecOptions
+    @OptionGroup var selection: PlanSelection
+    @OptionGroup var network: NetworkOptions
+
+    @Flag(name: .customLong("auto-approve"), help: "Apply without asking.")
+    var autoApprove = false
+
+    @Option(name: .customLong("max-deletes"), help: "Refuse, before any write, a run that would delete more webhooks than this.")
+    var maxDeletes = 5
+
+    func validate() throws {
+        guard maxDeletes >= 0 else { throw ValidationError("--max-deletes must not be negative") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let client = try network.makeClient(environment: environment)
+        let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
+                                         parallelism: network.parallelism, environment: environment)
+        let renderer = TextRenderer(color: Console.colorEnabled(environment: environment))
+        print(renderer.render(run.plan), terminator: "")
+        try await Self.execute(run.plan.changes, observed: run.observed, client: client, parallelism: network.parallelism,
+                               maxDeletes: maxDeletes, autoApprove: autoApprove)
+    }
+
+    /// The shared second half of `apply` (from a fresh plan or a saved one): guard, confirm, write, report.
+    static func execute(_ changes: [WebhookChange], observed: ObservedState, client: KapsoClient, parallelism: Int,
+                        maxDeletes: Int, autoApprove: Bool, confirm: Bool = true) async throws {
+        let writes = changes.filter(\.isWrite)
+        guard !writes.isEmpty else {
+            print("No changes. Nothing to apply.")
+            return
+        }
+        let deletes = writes.filter { $0.action == .delete }
+        if deletes.count > maxDeletes {
+            Console.error("error: this run would delete \(deletes.count) webhooks, more than --max-deletes \(maxDeletes); nothing was written. Pass --max-deletes \(deletes.count) to allow it.")
+            for change in deletes { Console.error("  - \(change.url) [id \(change.webhookID ?? "")] in config \(change.configID)") }
+            throw ExitCode.failure
+        }
+        if confirm && !autoApprove {
+            guard isatty(STDIN_FILENO) == 1 else {
+                Console.error("error: no terminal to confirm on; pass --auto-approve to apply without asking. Nothing was written.")
+                throw ExitCode.failure
+            }
+            print("Apply these changes? [y/N] ", terminator: "")
+            fflush(nil)
+            let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard answer == "y" || answer == "yes" else {
+                print("Not applied. Nothing was written.")
+                throw ExitCode.failure
+            }
+        }
+        let interrupts = Interrupts()
+        let executor = Executor(client: client, parallelism: parallelism, shouldStart: { !interrupts.requested })
+        let report = await executor.apply(changes, observed: observed)
+        interrupts.stop()
+        print(report.rendered(), terminator: "")
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
+
+/// Ctrl-C during apply: the first stops new requests (those in flight finish and the report is
+/// printed); the second exits at once.
+final class Interrupts: @unchecked Sendable {
+    private let count = Mutex(0)
+    private let source: DispatchSourceSignal
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self] in
+            guard let self else { return }
+            let seen = self.count.withLock { value in
+                value += 1
+                return value
+            }
+            if seen == 1 {
+                Console.error("\nInterrupted: no new request starts; waiting for those in flight. Press Ctrl-C again to exit at once.")
+            } else {
+                exit(130)
+            }
+        }
+        source.resume()
+    }
+
+    var requested: Bool { count.withLock { $0 > 0 } }
+
+    func stop() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}

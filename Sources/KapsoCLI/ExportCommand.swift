@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import KapsoKit
+
+/// `kapsoctl export`: the server's current state as a spec file.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the server's webhooks as a spec (secrets as ${VAR} placeholders).",
+        discussion: "Exports every config of the project unless --config names some. Exit status: 0 written, 1 on any error."
+    )
+
+    @Option(name: .customLong("config"), help: ArgumentHelp("Export only this config id. Repeatable.", valueName: "id"))
+    var configs: [String] = []
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @OptionGroup var network: NetworkOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let client = try network.makeClient(environment: environment)
+        let known: [WhatsAppConfig]
+        do {
+            known = try await client.listConfigs()
+        } catch {
+            Console.error("error: cannot list the project's WhatsApp configs: \(error)")
+            throw ExitCode.failure
+        }
+        var selected = known
+        if !configs.isEmpty {
+            let wanted = configs.map { $0.lowercased() }
+            let missing = wanted.filter { id in !known.contains { $0.id.lowercased() == id } }
+            guard missing.isEmpty else {
+                Console.error(missing.map { "error: config \($0) is not among the project's WhatsApp configs" }.joined(separator: "\n"))
+                throw ExitCode.failure
+            }
+            selected = known.filter { wanted.contains($0.id.lowercased()) }
+        }
+        let ids = selected.map { $0.id.lowercased() }
+        let observed: ObservedState
+        switch await StateReader.read(configIDs: ids, client: client, parallelism: network.parallelism) {
+        case .success(let state): observed = state
+        case .failure(let failure):
+            Console.error(failure.description)
+            throw ExitCode.failure
+        }
+        let export = SpecExporter.export(selected.map { config in
+            SpecExporter.Config(id: config.id.lowercased(), name: config.name, webhooks: observed.webhooks[config.id.lowercased()] ?? [])
+        }, source: client.baseURL.absoluteString)
+        if let output {
+            do {
+                try export.yaml.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                Console.error("error: cannot write \(output): \(error.localizedDescription)")
+                throw ExitCode.failure
+            }
+            let count = observed.webhooks.values.reduce(0) { $0 + $1.count }
+            Console.error("Wrote \(output): \(selected.count) config\(selected.count == 1 ? "" : "s"), \(count) webhook\(count == 1 ? "" : "s").")
+        } else {
+            print(export.yaml, terminator: "")
+        }
+        if !export.variables.isEmpty {
+            Console.error("Set these variables before planning against it: \(export.variables.map(\.name).joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import KapsoKit
+
+/// Options of every command that talks to the Kapso API.
+struct NetworkOptions: ParsableArguments {
+    @Option(name: .customLong("api-url"), help: ArgumentHelp("The API base URL (default: $KAPSO_API_URL, else \(KapsoClient.defaultBaseURL)).", valueName: "url"))
+    var apiURL: String?
+
+    @Option(help: "Requests in flight at once (1-64).")
+    var parallelism = 8
+
+    @Option(help: "Seconds one request may take.")
+    var timeout = 30.0
+
+    @Flag(help: "Log every request (method, path, status, milliseconds) to stderr; never the key or a body.")
+    var verbose = false
+
+    func validate() throws {
+        guard (1...64).contains(parallelism) else { throw ValidationError("--parallelism must be between 1 and 64") }
+        guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+    }
+
+    /// A client for the configured API; errors name what is missing or wrong.
+    func makeClient(environment: [String: String]) throws -> KapsoClient {
+        guard let key = environment["KAPSO_API_KEY"], !key.isEmpty else {
+            Console.error("error: KAPSO_API_KEY is not set; network commands need the project's API key in it")
+            throw ExitCode.failure
+        }
+        let base = apiURL ?? environment["KAPSO_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? KapsoClient.defaultBaseURL
+        let url: URL
+        do {
+            url = try KapsoClient.validateBaseURL(base)
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode.failure
+        }
+        var logger: RequestLogger?
+        if verbose {
+            logger = { entry in Console.error("kapsoctl: \(entry)") }
+        }
+        return KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport(maxConnectionsPerHost: parallelism),
+                           timeout: timeout, logger: logger)
+    }
+}
+
+/// Options that select and shape a plan (shared by `plan` and `apply`).
+struct PlanSelection: ParsableArguments {
+    @Option(name: .customLong("config"), help: ArgumentHelp("Limit the run to this config id. Repeatable.", valueName: "id"))
+    var configs: [String] = []
+
+    @Flag(help: "Delete server webhooks the spec does not declare, in every config (as if each had 'prune: true').")
+    var prune = false
+
+    @Flag(name: .customLong("rotate-secrets"), help: "Send secrets the server does not reveal (they cannot be compared).")
+    var rotateSecrets = false
+
+    var options: PlanOptions { PlanOptions(prune: prune, rotateSecrets: rotateSecrets) }
+}
+
+/// Spec loading, config selection, reading the server and planning: the shared first half of
+/// `plan` and `apply`. Prints diagnostics and throws `ExitCode.failure` on any error.
+struct PlanRun {
+    var plan: Plan
+    var observed: ObservedState
+    var state: DesiredState
+
+    static func make(spec: SpecOptions, selection: PlanSelection, client: KapsoClient, parallelism: Int,
+                     environment: [String: String]) async throws -> PlanRun {
+        var state: DesiredState
+        do {
+            state = try SpecLoader.load(paths: spec.paths, environment: environment)
+        } catch {
+            Console.error(error.rendered())
+            throw ExitCode.failure
+        }
+        if !selection.configs.isEmpty {
+            let wanted = Set(selection.configs.map { $0.lowercased() })
+            let declared = Set(state.configs.map(\.id))
+            let unknown = wanted.subtracting(declared).sorted()
+            guard unknown.isEmpty else {
+                Console.error(unknown.map { "error: --config \($0) is not declared in \(spec.paths.joined(separator: ", "))" }.joined(separator: "\n"))
+                throw ExitCode.failure
+            }
+            state.configs = state.configs.filter { wanted.contains($0.id) }
+        }
+        let observed: ObservedState
+        switch await StateReader.read(configIDs: state.configs.map(\.id), client: client, parallelism: parallelism) {
+        case .success(let read): observed = read
+        case .failure(let failure):
+            Console.error(failure.description)
+            throw ExitCode.failure
+        }
+        do {
+            let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)
+            return PlanRun(plan: plan, observed: observed, state: state)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension Console {
+    /// True when colour may be used on stdout: a terminal, and `NO_COLOR` unset.
+    static func colorEnabled(environment: [String: String]) -> Bool {
+        isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import KapsoKit
+
+/// The output formats of `plan`.
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, markdown
+}
+
+/// `kapsoctl plan`: show what differs between the spec and the server. Reads only.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show, field by field, what applying the spec would change. Never writes.",
+        discussion: """
+        Exit status: 0 on success; with --detailed-exitcode 0 = no changes, 2 = changes present; \
+        1 on any error (spec, network, authentication, API).
+        """
+    )
+
+    @OptionGroup var spec: SpecOptions
+    @OptionGroup var selection: PlanSelection
+    @OptionGroup var network: NetworkOptions
+
+    @Option(help: "Output format: text, json or markdown.")
+    var format: PlanFormat = .text
+
+    @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when there are none.")
+    var detailedExitcode = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let client = try network.makeClient(environment: environment)
+        let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
+                                         parallelism: network.parallelism, environment: environment)
+        switch format {
+        case .text: print(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")
+        case .json: print(JSONRenderer.render(run.plan), terminator: "")
+        case .markdown: print(MarkdownRenderer.render(run.plan), terminator: "")
+        }
+        if detailedExitcode && run.plan.summary.hasChanges {
+            throw ExitCode(2)
+        }
+    }
+}

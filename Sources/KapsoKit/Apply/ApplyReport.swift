@@ -1,0 +1,56 @@
+/// What happened to each planned write.
+public struct ApplyReport: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        /// The write took effect; the text says what (e.g. the new id).
+        case done(String)
+        /// The write failed; the text is the reason (request, status, server message).
+        case failed(String)
+        /// The write was sent but its outcome could not be established.
+        case unknown(String)
+        /// Never sent (interrupted, or stopped by an earlier refusal).
+        case notAttempted
+    }
+
+    public struct Entry: Sendable {
+        public var change: WebhookChange
+        public var outcome: Outcome
+    }
+
+    public var entries: [Entry]
+
+    public init(entries: [Entry]) {
+        self.entries = entries
+    }
+
+    public var done: Int { entries.filter { if case .done = $0.outcome { true } else { false } }.count }
+    public var failed: Int { entries.filter { if case .failed = $0.outcome { true } else { false } }.count }
+    public var unknown: Int { entries.filter { if case .unknown = $0.outcome { true } else { false } }.count }
+    public var notAttempted: Int { entries.filter { $0.outcome == .notAttempted }.count }
+
+    /// 0 when every write is done; 1 when nothing was written; 3 when some writes were done (or
+    /// may have been) and others failed or were not attempted.
+    public var exitCode: Int32 {
+        if done == entries.count { return 0 }
+        if done == 0 && unknown == 0 { return 1 }
+        return 3
+    }
+
+    /// One line per write, then the counts.
+    public func rendered() -> String {
+        var lines: [String] = []
+        for entry in entries {
+            let change = entry.change
+            let target = "\(change.action.rawValue) \(change.url)" + (change.webhookID.map { " [id \($0)]" } ?? "") + " in config \(change.configID)"
+            switch entry.outcome {
+            case .done(let detail): lines.append("  done           \(target): \(detail)")
+            case .failed(let reason): lines.append("  FAILED         \(target): \(reason)")
+            case .unknown(let reason): lines.append("  UNKNOWN        \(target): \(reason)")
+            case .notAttempted: lines.append("  not attempted  \(target)")
+            }
+        }
+        var summary = "Apply: \(done) done, \(failed) failed, \(notAttempted) not attempted"
+        if unknown > 0 { summary += ", \(unknown) with unknown outcome" }
+        lines.append(summary + ".")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,87 @@
+/// How one changed attribute reads in human output (text and markdown), secrets already masked.
+enum FieldDisplay: Equatable {
+    /// `before → after` (strings JSON-quoted, so no control character reaches a terminal).
+    case replaced(before: String, after: String)
+    /// Set changes: items added and removed.
+    case set(added: [String], removed: [String])
+    /// Header changes by name.
+    case map([MapLine])
+    /// A secret: only that it changes.
+    case sensitive(String)
+
+    enum MapLine: Equatable {
+        case added(String, String)
+        case removed(String, String)
+        case changed(String, String, String)
+    }
+
+    static let masked = "(sensitive value)"
+    static let maskedChange = "(sensitive value changed)"
+
+    /// The display of `field`; `creating` shows whole values (there is no "before").
+    init(_ field: FieldChange, creating: Bool) {
+        if field.sensitive {
+            self = .sensitive(creating ? Self.masked : Self.maskedChange)
+            return
+        }
+        switch (field.before, field.after) {
+        case (.list(let old), .list(let new)) where !creating:
+            self = .set(added: new.filter { !old.contains($0) }.sorted(), removed: old.filter { !new.contains($0) }.sorted())
+        case (.null, .list(let new)) where !creating:
+            self = .set(added: new.sorted(), removed: [])
+        case (_, .map(let new)):
+            let old: [String: String] = if case .map(let m) = field.before { m } else { [:] }
+            self = .map(Self.mapLines(old: old, new: new, sensitive: field.sensitiveHeaders))
+        default:
+            self = .replaced(before: Self.text(field.before), after: Self.text(field.after))
+        }
+    }
+
+    private static func mapLines(old: [String: String], new: [String: String], sensitive: Set<String>) -> [MapLine] {
+        let oldByName = Dictionary(old.map { ($0.key.lowercased(), ($0.key, $0.value)) }) { first, _ in first }
+        let newByName = Dictionary(new.map { ($0.key.lowercased(), ($0.key, $0.value)) }) { first, _ in first }
+        var lines: [MapLine] = []
+        for name in Set(oldByName.keys).union(newByName.keys).sorted() {
+            let hidden = sensitive.contains(name)
+            func shown(_ value: String) -> String { hidden ? masked : quoted(value) }
+            switch (oldByName[name], newByName[name]) {
+            case (nil, let added?): lines.append(.added(added.0, shown(added.1)))
+            case (let removed?, nil): lines.append(.removed(removed.0, shown(removed.1)))
+            case (let before?, let after?) where before.1 != after.1:
+                lines.append(hidden ? .changed(after.0, maskedChange, "") : .changed(after.0, quoted(before.1), quoted(after.1)))
+            default: break
+            }
+        }
+        return lines
+    }
+
+    /// A value as one line of text.
+    static func text(_ value: FieldValue) -> String {
+        switch value {
+        case .null: "null"
+        case .string(let s): quoted(s)
+        case .bool(let b): String(b)
+        case .int(let i): String(i)
+        case .list(let items): "[" + items.joined(separator: ", ") + "]"
+        case .map(let map): "{" + map.sorted { $0.key < $1.key }.map { "\($0.key): \(quoted($0.value))" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// JSON string quoting: escapes quotes, backslashes and every control character.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value):
+                out += String(format: "\\u%04X", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,81 @@
+/// `--format markdown`: a pull-request comment. The summary table comes first, then per config
+/// the changed webhooks with a table of their fields.
+public enum MarkdownRenderer {
+    public static func render(_ plan: Plan) -> String {
+        let s = plan.summary
+        var out = [
+            "### kapsoctl plan",
+            "",
+            "| create | update | delete | unchanged | unmanaged |",
+            "|---:|---:|---:|---:|---:|",
+            "| \(s.create) | \(s.update) | \(s.delete) | \(s.unchanged) | \(s.unmanaged) |",
+            "",
+            s.hasChanges ? "**\(s.line)**" : "**No changes.** \(s.line)",
+        ]
+        for config in plan.configs {
+            let shown = config.changes.filter { $0.action != .unchanged || !$0.unverifiable.isEmpty }
+            guard !shown.isEmpty else { continue }
+            out += ["", "#### Config `\(config.id)`" + (config.name.map { " — \(escape($0))" } ?? ""), ""]
+            for change in shown {
+                out += lines(for: change)
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private static func lines(for change: WebhookChange) -> [String] {
+        let id = change.webhookID.map { " (`\($0)`)" } ?? ""
+        var out: [String]
+        switch change.action {
+        case .create: out = ["- ➕ **create** \(code(change.url))"]
+        case .update: out = ["- ✏️ **update** \(code(change.url))\(id)"]
+        case .delete: out = ["- ❌ **delete** \(code(change.url))\(id)"]
+        case .unmanaged: out = ["- ❔ **unmanaged** \(code(change.url))\(id): not declared; kept"]
+        case .unchanged: out = ["- **unchanged** \(code(change.url))\(id)"]
+        }
+        if !change.fields.isEmpty {
+            out += ["", "  | field | before | after |", "  |---|---|---|"]
+            for field in change.fields {
+                out.append("  | \(field.name) | " + cells(field, creating: change.action == .create) + " |")
+            }
+            out.append("")
+        }
+        for name in change.unverifiable {
+            out.append("  - ⚠️ `\(name)` cannot be verified (the server does not reveal it); `--rotate-secrets` sends it")
+        }
+        return out
+    }
+
+    private static func cells(_ field: FieldChange, creating: Bool) -> String {
+        switch FieldDisplay(field, creating: creating) {
+        case .replaced(let before, let after):
+            return (creating ? "" : code(before)) + " | " + code(after)
+        case .sensitive(let text):
+            return " | " + text
+        case .set(let added, let removed):
+            let parts = added.map { "+ \($0)" } + removed.map { "− \($0)" }
+            return " | " + parts.map(code).joined(separator: "<br>")
+        case .map(let entries):
+            let parts = entries.map { line -> String in
+                switch line {
+                case .added(let name, let value): "+ \(name): \(value)"
+                case .removed(let name, let value): "− \(name): \(value)"
+                case .changed(let name, let before, let after): after.isEmpty ? "~ \(name): \(before)" : "~ \(name): \(before) → \(after)"
+                }
+            }
+            return " | " + (parts.isEmpty ? "`{}`" : parts.map(code).joined(separator: "<br>"))
+        }
+    }
+
+    /// A code span that cannot break the table: backticks and pipes are replaced, newlines folded.
+    private static func code(_ text: String) -> String {
+        "`" + text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "`", with: "'") + "`"
+    }
+
+    /// Text outside code spans: no table break, no HTML.
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "<", with: "&lt;")
+    }
+}

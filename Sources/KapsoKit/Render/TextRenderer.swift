@@ -1,0 +1,88 @@
+import Foundation
+
+/// The human plan: one block per config, one line per changed webhook, one line per changed field,
+/// then the summary line. Colour only when asked (the CLI asks on a terminal without `NO_COLOR`).
+public struct TextRenderer: Sendable {
+    public var color: Bool
+
+    public init(color: Bool = false) {
+        self.color = color
+    }
+
+    public func render(_ plan: Plan) -> String {
+        var out: [String] = []
+        for config in plan.configs {
+            out.append(bold("Config \(config.id)" + (config.name.map { " (\($0))" } ?? "")))
+            let unchanged = config.changes.filter { $0.action == .unchanged }.count
+            for change in config.changes where change.action != .unchanged {
+                out += lines(for: change)
+            }
+            for change in config.changes where !change.unverifiable.isEmpty {
+                out.append(paint("  ! ", 35) + "\(change.url)\(idSuffix(change)): "
+                           + "\(change.unverifiable.joined(separator: ", ")) cannot be verified (the server does not reveal it); "
+                           + "pass --rotate-secrets to send it")
+            }
+            if config.changes.allSatisfy({ $0.action == .unchanged }) {
+                out.append("  no changes (\(unchanged) unchanged)")
+            } else if unchanged > 0 {
+                out.append("  \(unchanged) unchanged")
+            }
+            out.append("")
+        }
+        out.append(bold(plan.summary.line))
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func lines(for change: WebhookChange) -> [String] {
+        switch change.action {
+        case .create:
+            return [paint("  + ", 32) + change.url] + change.fields.flatMap { fieldLines($0, creating: true) }
+        case .update:
+            return [paint("  ~ ", 33) + change.url + idSuffix(change)] + change.fields.flatMap { fieldLines($0, creating: false) }
+        case .delete:
+            return [paint("  - ", 31) + change.url + idSuffix(change)]
+        case .unmanaged:
+            return [paint("  ? ", 36) + change.url + idSuffix(change)
+                    + " unmanaged: not declared; kept (set 'prune: true' or pass --prune to delete it)"]
+        case .unchanged:
+            return []
+        }
+    }
+
+    private func idSuffix(_ change: WebhookChange) -> String {
+        change.webhookID.map { " [id \($0)]" } ?? ""
+    }
+
+    private func fieldLines(_ field: FieldChange, creating: Bool) -> [String] {
+        let indent = "      "
+        switch FieldDisplay(field, creating: creating) {
+        case .replaced(let before, let after):
+            return [creating ? "\(indent)\(field.name): \(after)" : "\(indent)\(field.name): \(before) → \(after)"]
+        case .sensitive(let text):
+            return ["\(indent)\(field.name): \(text)"]
+        case .set(let added, let removed):
+            return ["\(indent)\(field.name):"]
+                + added.map { "\(indent)  " + paint("+ ", 32) + $0 }
+                + removed.map { "\(indent)  " + paint("- ", 31) + $0 }
+        case .map(let entries):
+            if entries.isEmpty { return ["\(indent)\(field.name): {}"] }
+            return ["\(indent)\(field.name):"] + entries.map { line in
+                switch line {
+                case .added(let name, let value): "\(indent)  " + paint("+ ", 32) + "\(name): \(value)"
+                case .removed(let name, let value): "\(indent)  " + paint("- ", 31) + "\(name): \(value)"
+                case .changed(let name, let before, let after):
+                    after.isEmpty ? "\(indent)  " + paint("~ ", 33) + "\(name): \(before)"
+                        : "\(indent)  " + paint("~ ", 33) + "\(name): \(before) → \(after)"
+                }
+            }
+        }
+    }
+
+    private func paint(_ text: String, _ code: Int) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    private func bold(_ text: String) -> String {
+        color ? "\u{1B}[1m\(text)\u{1B}[0m" : text
+    }
+}
