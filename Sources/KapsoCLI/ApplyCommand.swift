@@ -11,10 +11,15 @@ struct ApplyCommand: AsyncParsableCommand {
         abstract: "Plan, confirm, then make exactly the planned changes (one minimal request per changed webhook).",
         discussion: """
         On a terminal it asks before writing; without a terminal it needs --auto-approve. \
+        'kapsoctl apply PLAN.json' carries out a plan saved by 'plan --out' without asking, after \
+        checking that the server and the secrets are as they were when it was made. \
         Exit status: 0 all done (or nothing to do); 1 failed before any write; 3 partial \
         (some writes done, some failed or not attempted: the report lists each).
         """
     )
+
+    @Argument(help: ArgumentHelp("A plan saved by 'kapsoctl plan --out'.", valueName: "plan.json"))
+    var planFile: String?
 
     @OptionGroup var spec: SpecOptions
     @OptionGroup var selection: PlanSelection
@@ -28,17 +33,64 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard maxDeletes >= 0 else { throw ValidationError("--max-deletes must not be negative") }
+        if planFile != nil && (!spec.files.isEmpty || !selection.configs.isEmpty || selection.prune || selection.rotateSecrets) {
+            throw ValidationError("a saved plan already fixes the spec and its options; drop -f, --config, --prune and --rotate-secrets")
+        }
     }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let client = try network.makeClient(environment: environment)
+        if let planFile {
+            try await applySaved(planFile, client: client, environment: environment)
+            return
+        }
         let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
                                          parallelism: network.parallelism, environment: environment)
         let renderer = TextRenderer(color: Console.colorEnabled(environment: environment))
         print(renderer.render(run.plan), terminator: "")
         try await Self.execute(run.plan.changes, observed: run.observed, client: client, parallelism: network.parallelism,
                                maxDeletes: maxDeletes, autoApprove: autoApprove)
+    }
+
+    /// `apply PLAN.json`: check the saved plan against the server and the environment, then write.
+    private func applySaved(_ path: String, client: KapsoClient, environment: [String: String]) async throws {
+        let saved: SavedPlan
+        do {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw PlanFailure(["\(path): cannot read the plan file"])
+            }
+            saved = try SavedPlan.load(data, path: path)
+        } catch let failure as PlanFailure {
+            Console.error(failure.description)
+            throw ExitCode.failure
+        }
+        guard saved.apiURL == client.baseURL.absoluteString else {
+            Console.error("error: the plan was made against \(saved.apiURL), not \(client.baseURL.absoluteString); nothing was written")
+            throw ExitCode.failure
+        }
+        let observed: ObservedState
+        switch await StateReader.read(configIDs: saved.configIDs, client: client, parallelism: network.parallelism) {
+        case .success(let state): observed = state
+        case .failure(let failure):
+            Console.error(failure.description)
+            throw ExitCode.failure
+        }
+        let changes: [WebhookChange]
+        do {
+            changes = try saved.resolve(against: observed, environment: environment)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode.failure
+        }
+        print("Applying the plan saved in \(path) (made \(saved.createdAt)):")
+        for write in saved.writes {
+            let mark = switch write.action { case .create: "+"; case .delete: "-"; default: "~" }
+            let fields = write.fields.isEmpty ? "" : " (\(write.fields.joined(separator: ", ")))"
+            print("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in config \(write.configID)\(fields)")
+        }
+        try await Self.execute(changes, observed: observed, client: client, parallelism: network.parallelism,
+                               maxDeletes: maxDeletes, autoApprove: true, confirm: false)
     }
 
     /// The shared second half of `apply` (from a fresh plan or a saved one): guard, confirm, write, report.

@@ -28,11 +28,26 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when there are none.")
     var detailedExitcode = false
 
+    @Option(help: ArgumentHelp("Save the plan for 'kapsoctl apply PLAN.json' (secrets as fingerprints only).", valueName: "plan.json"))
+    var out: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let client = try network.makeClient(environment: environment)
         let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
                                          parallelism: network.parallelism, environment: environment)
+        if let out {
+            do {
+                let saved = try SavedPlan.make(run.plan, observed: run.observed, apiURL: client.baseURL.absoluteString)
+                try saved.serialized().write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch let failure as PlanFailure {
+                Console.error(failure.description)
+                throw ExitCode.failure
+            } catch {
+                Console.error("error: cannot write \(out): \(error.localizedDescription)")
+                throw ExitCode.failure
+            }
+        }
         switch format {
         case .text: print(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")
         case .json: print(JSONRenderer.render(run.plan), terminator: "")

@@ -71,3 +71,38 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension JSONValue {
+    /// Indented JSON with sorted keys and a final newline: deterministic, and readable in a review.
+    public func pretty() -> Data {
+        var out = ""
+        write(into: &out, indent: 0)
+        return Data((out + "\n").utf8)
+    }
+
+    private func write(into out: inout String, indent: Int) {
+        let pad = String(repeating: "  ", count: indent + 1)
+        let closing = String(repeating: "  ", count: indent)
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (index, item) in items.enumerated() {
+                out += pad
+                item.write(into: &out, indent: indent + 1)
+                out += index < items.count - 1 ? ",\n" : "\n"
+            }
+            out += closing + "]"
+        case .object(let object) where !object.isEmpty:
+            out += "{\n"
+            let keys = object.keys.sorted()
+            for (index, key) in keys.enumerated() {
+                out += pad + String(decoding: JSONValue.string(key).serialized(), as: UTF8.self) + ": "
+                object[key]!.write(into: &out, indent: indent + 1)
+                out += index < keys.count - 1 ? ",\n" : "\n"
+            }
+            out += closing + "}"
+        default:
+            out += String(decoding: serialized(), as: UTF8.self)
+        }
+    }
+}
