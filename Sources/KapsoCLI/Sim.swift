@@ -86,7 +86,8 @@ struct Sim: AsyncParsableCommand {
         faults.seed = faultSeed
         let simulator: KapsoSimulator
         do {
-            let initial = try seed.map { path throws(SeedError) in try SimulatorSeed.load(path: path) } ?? .empty
+            var initial = SimulatorSeed.empty
+            if let seed { initial = try SimulatorSeed.load(path: seed) }
             simulator = try KapsoSimulator(seed: initial, apiKey: key, faults: faults, host: host, port: port)
         } catch {
             Console.error("error: \(error)")

@@ -1,20 +1,26 @@
 /// Runs `body` for every item with at most `limit` running at once; results keep the items' order.
 func boundedMap<Item: Sendable, Output: Sendable>(_ items: [Item], limit: Int,
                                                  _ body: @escaping @Sendable (Item) async -> Output) async -> [Output] {
-    await withTaskGroup(of: (Int, Output).self) { group in
-        var results = [Output?](repeating: nil, count: items.count)
+    guard !items.isEmpty else { return [] }
+    return await withTaskGroup(of: (Int, Output).self, returning: [Output].self) { group in
+        var results: [Int: Output] = [:]
         var next = 0
-        func start() {
+        let width = min(max(1, limit), items.count)
+        while next < width {
             let index = next
             let item = items[index]
             group.addTask { (index, await body(item)) }
             next += 1
         }
-        while next < min(max(1, limit), items.count) { start() }
-        while let (index, output) = await group.next() {
+        for await (index, output) in group {
             results[index] = output
-            if next < items.count { start() }
+            if next < items.count {
+                let index = next
+                let item = items[index]
+                group.addTask { (index, await body(item)) }
+                next += 1
+            }
         }
-        return results.map { $0! }
+        return (0..<items.count).map { results[$0]! }
     }
 }

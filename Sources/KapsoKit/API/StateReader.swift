@@ -4,16 +4,13 @@ public enum StateReader {
     /// error naming the config.
     public static func read(configIDs: [String], client: KapsoClient, parallelism: Int) async -> Result<ObservedState, PlanFailure> {
         let results = await boundedMap(configIDs, limit: parallelism) { id in
-            do throws(APIError) {
-                return (id, Result<[ServerWebhook], APIError>.success(try await client.listWebhooks(configID: id)))
-            } catch {
-                return (id, .failure(error))
-            }
+            ConfigRead(id: id, result: await readOne(id, client: client))
         }
         var webhooks: [String: [ServerWebhook]] = [:]
         var problems: [String] = []
-        for (id, result) in results {
-            switch result {
+        for read in results {
+            let id = read.id
+            switch read.result {
             case .success(let hooks): webhooks[id] = hooks
             case .failure(let error) where error.status == 404:
                 problems.append("config \(id): the server does not know this WhatsApp config (\(error))")
@@ -22,5 +19,18 @@ public enum StateReader {
             }
         }
         return problems.isEmpty ? .success(ObservedState(webhooks: webhooks)) : .failure(PlanFailure(problems))
+    }
+
+    private struct ConfigRead: Sendable {
+        var id: String
+        var result: Result<[ServerWebhook], APIError>
+    }
+
+    private static func readOne(_ id: String, client: KapsoClient) async -> Result<[ServerWebhook], APIError> {
+        do {
+            return .success(try await client.listWebhooks(configID: id))
+        } catch {
+            return .failure(error)
+        }
     }
 }
