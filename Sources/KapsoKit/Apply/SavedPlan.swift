@@ -137,7 +137,8 @@ public struct SavedPlan: Sendable {
         }
         guard top["kind"] == .string(kind) else { throw fail("not a kapsoctl plan file (no \"kind\": \"\(kind)\")") }
         guard top["format_version"] == .int(formatVersion) else {
-            throw fail("plan format \(top["format_version"].map { "\($0)" } ?? "missing") is not supported; this kapsoctl reads format \(formatVersion)")
+            let found = top["format_version"].map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "missing"
+            throw fail("plan format \(found) is not supported; this kapsoctl reads format \(formatVersion)")
         }
         guard case .string(let apiURL)? = top["api_url"], case .string(let saltHex)? = top["salt"],
               let salt = bytes(hex: saltHex), case .array(let configs)? = top["configs"], case .array(let changes)? = top["changes"] else {

@@ -31,9 +31,11 @@ public enum Planner {
                 problems.append("\(hook.location): config \(config.id): no webhook with id \(pin) exists on the server; remove the 'id' pin to create a new webhook")
             }
         }
+        var ambiguous = Set<Int>()
         for (index, hook) in config.webhooks.enumerated() where hook.id == nil {
             let candidates = server.filter { $0.url == hook.url && !claimed.contains($0.id.lowercased()) }
             if candidates.count > 1 {
+                ambiguous.insert(index)
                 let ids = candidates.map(\.id).sorted().joined(separator: ", ")
                 problems.append("\(hook.location): config \(config.id): \(candidates.count) webhooks on the server have the url \(hook.url) (ids \(ids)); pin the one to manage with 'id:'")
             } else if let match = candidates.first {
@@ -45,14 +47,9 @@ public enum Planner {
         for (index, hook) in config.webhooks.enumerated() {
             if let match = matches[index] {
                 changes.append(compare(hook, with: match, configID: config.id, options: options))
-            } else if hook.id == nil {
-                let missing = ["url", "secret_key", "events"].filter { name in
-                    switch name {
-                    case "secret_key": hook.attributes.secretKey == nil
-                    case "events": hook.attributes.events == nil
-                    default: false
-                    }
-                }
+            } else if hook.id == nil && !ambiguous.contains(index) {
+                let missing = [("secret_key", hook.attributes.secretKey == nil), ("events", hook.attributes.events == nil)]
+                    .filter(\.1).map(\.0)
                 if !missing.isEmpty {
                     problems.append("\(hook.location): config \(config.id): the webhook \(hook.url) does not exist on the server and must be created, but it does not set \(missing.map { "'\($0)'" }.joined(separator: " and ")) (the API requires url, secret_key and events on create)")
                     continue

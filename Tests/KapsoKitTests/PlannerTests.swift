@@ -1,0 +1,216 @@
+import Testing
+@testable import KapsoKit
+
+private let hookID = "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"
+private let otherID = "1e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"
+
+/// The configs of a spec given as YAML text.
+private func desired(_ yaml: String, environment: [String: String] = [:]) throws -> [DesiredConfig] {
+    try loadSpec(yaml, environment: environment).get().configs
+}
+
+/// A server webhook with the legacy API's defaults filled in.
+private func server(_ id: String = hookID, url: String = "https://hooks.example.com/a", secret: String? = "s",
+                    events: [String] = ["whatsapp.message.received"], active: Bool = true, headers: [String: String]? = [:],
+                    bufferEnabled: Bool = false, window: Int? = 5, size: Int? = 50,
+                    bufferEvents: [String]? = ["whatsapp.message.received"], inactivity: Int = 60) -> ServerWebhook {
+    ServerWebhook(id: id, attributes: WebhookAttributes(
+        url: url, secretKey: secret, events: events, active: active, headers: headers, bufferEnabled: bufferEnabled,
+        bufferWindowSeconds: window, maxBufferSize: size, bufferEvents: bufferEvents, inactivityMinutes: inactivity))
+}
+
+private func plan(_ yaml: String, _ hooks: [ServerWebhook], options: PlanOptions = PlanOptions(),
+                  environment: [String: String] = [:]) throws -> Plan {
+    try Planner.plan(try desired(yaml, environment: environment), observed: ObservedState(webhooks: [configA: hooks]), options: options)
+}
+
+private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String] {
+    let configs = try desired(yaml)
+    do {
+        _ = try Planner.plan(configs, observed: ObservedState(webhooks: [configA: hooks]))
+        Issue.record("planned")
+        return []
+    } catch {
+        return error.messages
+    }
+}
+
+@Suite struct PlannerTests {
+    @Test func missingWebhookIsCreatedWithEveryManagedAttribute() throws {
+        let p = try plan(oneWebhook("secret_key: s\nevents: [whatsapp.message.sent]\nactive: false"), [])
+        let change = try #require(p.changes.first)
+        #expect(change.action == .create)
+        #expect(change.webhookID == nil)
+        #expect(change.body == WebhookAttributes(url: "https://hooks.example.com/a", secretKey: "s", events: ["whatsapp.message.sent"], active: false))
+        #expect(change.fields.map(\.name) == ["url", "secret_key", "events", "active"])
+        #expect(change.fields.first { $0.name == "secret_key" }?.sensitive == true)
+        #expect(p.summary == summary(create: 1))
+    }
+
+    @Test func createNeedsSecretAndEvents() throws {
+        let messages = try failure(oneWebhook("active: true"), [])
+        #expect(messages == ["spec.yaml:5:9: config \(configA): the webhook https://hooks.example.com/a does not exist on the server and must be created, but it does not set 'secret_key' and 'events' (the API requires url, secret_key and events on create)"])
+    }
+
+    @Test func equalAfterNormalisationIsUnchanged() throws {
+        let yaml = oneWebhook("""
+        secret_key: s
+        events: [whatsapp.message.sent, whatsapp.message.received]
+        headers: {x-team: blue}
+        active: true
+        """)
+        let hook = server(events: ["whatsapp.message.received", "whatsapp.message.sent"], headers: ["X-Team": "blue"])
+        let p = try plan(yaml, [hook])
+        #expect(p.changes.map(\.action) == [.unchanged])
+        #expect(p.changes[0].body == nil)
+        // `null` headers on the server equal `{}` in the spec.
+        let empty = try plan(oneWebhook("headers: {}"), [server(headers: nil)])
+        #expect(empty.changes.map(\.action) == [.unchanged])
+    }
+
+    @Test func attributesLeftOutAreNeverCompared() throws {
+        let hook = server(secret: "other", events: ["whatsapp.message.failed"], active: false, headers: ["A": "b"], inactivity: 5)
+        let p = try plan(oneWebhook("buffer_enabled: false"), [hook])
+        #expect(p.changes.map(\.action) == [.unchanged])
+    }
+
+    @Test func updateCarriesOnlyTheDifferingAttributes() throws {
+        let yaml = oneWebhook("""
+        secret_key: s
+        events: [whatsapp.message.received, whatsapp.message.read]
+        active: false
+        headers: {X-Team: blue, X-Env: prod}
+        inactivity_minutes: 60
+        """)
+        let hook = server(events: ["whatsapp.message.received"], headers: ["X-Team": "blue"])
+        let change = try #require(try plan(yaml, [hook]).changes.first)
+        #expect(change.action == .update)
+        #expect(change.webhookID == hookID)
+        #expect(change.body == WebhookAttributes(events: ["whatsapp.message.received", "whatsapp.message.read"], active: false,
+                                                 headers: ["X-Team": "blue", "X-Env": "prod"]))
+        #expect(change.fields.map(\.name) == ["events", "active", "headers"])
+        #expect(change.fields[1] == FieldChange(name: "active", before: .bool(true), after: .bool(false)))
+    }
+
+    @Test func undeclaredWebhooksAreUnmanagedUnlessPruned() throws {
+        let extra = server(otherID, url: "https://old.example.com")
+        let unpruned = try plan("version: 1\nconfigs:\n  - whatsapp_config_id: \(configA)\n    webhooks: []\n", [extra])
+        #expect(unpruned.changes.map(\.action) == [.unmanaged])
+        #expect(unpruned.changes[0].body == nil)
+        let configPrune = try plan("version: 1\nconfigs:\n  - whatsapp_config_id: \(configA)\n    prune: true\n    webhooks: []\n", [extra])
+        #expect(configPrune.changes.map(\.action) == [.delete])
+        #expect(configPrune.changes[0].webhookID == otherID)
+        let flagPrune = try plan("version: 1\nconfigs:\n  - whatsapp_config_id: \(configA)\n    webhooks: []\n", [extra],
+                                 options: PlanOptions(prune: true))
+        #expect(flagPrune.changes.map(\.action) == [.delete])
+    }
+
+    @Test func pinnedWebhookMayChangeItsURL() throws {
+        let yaml = oneWebhook("id: \(hookID.uppercased())", url: "https://hooks.example.com/moved")
+        let change = try #require(try plan(yaml, [server()]).changes.first)
+        #expect(change.action == .update)
+        #expect(change.body == WebhookAttributes(url: "https://hooks.example.com/moved"))
+        #expect(change.fields == [FieldChange(name: "url", before: .string("https://hooks.example.com/a"), after: .string("https://hooks.example.com/moved"))])
+    }
+
+    @Test func pinToAMissingWebhookIsAnError() throws {
+        let messages = try failure(oneWebhook("id: \(otherID)"), [server()])
+        #expect(messages == ["spec.yaml:5:9: config \(configA): no webhook with id \(otherID) exists on the server; remove the 'id' pin to create a new webhook"])
+    }
+
+    @Test func severalServerWebhooksWithTheURLAreAnErrorNamingThem() throws {
+        let messages = try failure(oneWebhook("active: true"), [server(hookID), server(otherID)])
+        #expect(messages == ["spec.yaml:5:9: config \(configA): 2 webhooks on the server have the url https://hooks.example.com/a (ids \(otherID), \(hookID)); pin the one to manage with 'id:'"])
+    }
+
+    @Test func aPinTakesItsWebhookOutOfURLMatching() throws {
+        let yaml = """
+        version: 1
+        configs:
+          - whatsapp_config_id: \(configA)
+            webhooks:
+              - {url: https://hooks.example.com/a, id: \(hookID), active: false}
+              - {url: https://hooks.example.com/a, active: true}
+        """
+        let p = try plan(yaml, [server(hookID), server(otherID)])
+        #expect(p.changes.map(\.action) == [.update, .unchanged])
+        #expect(p.changes.map(\.webhookID) == [hookID, otherID])
+    }
+
+    @Test func hiddenSecretsAreUnverifiableAndSentOnlyWhenRotating() throws {
+        for hidden in [nil, "", "****", "ab••••cd"] as [String?] {
+            let p = try plan(oneWebhook("secret_key: s"), [server(secret: hidden)])
+            #expect(p.changes[0].action == .unchanged)
+            #expect(p.changes[0].unverifiable == ["secret_key"])
+            let rotated = try plan(oneWebhook("secret_key: s"), [server(secret: hidden)], options: PlanOptions(rotateSecrets: true))
+            #expect(rotated.changes[0].action == .update)
+            #expect(rotated.changes[0].body == WebhookAttributes(secretKey: "s"))
+        }
+    }
+
+    @Test func differingSecretIsASensitiveUpdate() throws {
+        let change = try plan(oneWebhook("secret_key: new"), [server(secret: "old")]).changes[0]
+        #expect(change.action == .update)
+        #expect(change.body == WebhookAttributes(secretKey: "new"))
+        #expect(change.fields.map(\.sensitive) == [true])
+    }
+
+    @Test func bufferFieldsAreIgnoredWhileBufferingIsOff() throws {
+        let inherited = """
+        version: 1
+        defaults: {buffer_window_seconds: 10, max_buffer_size: 20}
+        configs:
+          - whatsapp_config_id: \(configA)
+            webhooks:
+              - {url: https://hooks.example.com/a, buffer_enabled: false}
+        """
+        #expect(try plan(inherited, [server()]).changes[0].action == .unchanged)
+        // Written on the webhook itself, they are managed even with buffering off.
+        let explicit = oneWebhook("buffer_enabled: false\nbuffer_window_seconds: 10")
+        #expect(try plan(explicit, [server()]).changes[0].body == WebhookAttributes(bufferWindowSeconds: 10))
+        // A server that nulls them while buffering is off (Platform style) is not asked to change.
+        let nulled = server(window: nil, size: nil, bufferEvents: nil)
+        #expect(try plan(explicit, [nulled]).changes[0].action == .unchanged)
+        // With buffering on, inherited values are compared.
+        let on = inherited.replacingOccurrences(of: "buffer_enabled: false", with: "buffer_enabled: true")
+        #expect(try plan(on, [server(bufferEnabled: true)]).changes[0].body == WebhookAttributes(bufferWindowSeconds: 10, maxBufferSize: 20))
+    }
+
+    @Test func sensitiveHeaderNamesAreMarked() throws {
+        let yaml = oneWebhook("headers: {Authorization: \"Bearer ${TOKEN}\", X-Plain: \"${PLAIN}\", X-Team: a}")
+        let hook = server(headers: ["authorization": "Bearer old", "X-Team": "a", "Cookie": "c"])
+        let change = try plan(yaml, [hook], environment: ["TOKEN": "t", "PLAIN": "p"]).changes[0]
+        #expect(change.fields.first?.sensitiveHeaders == ["authorization", "x-plain", "cookie"])
+    }
+
+    @Test func outputOrderIsDeclaredThenLeftoversByURL() throws {
+        let yaml = """
+        version: 1
+        configs:
+          - whatsapp_config_id: \(configB)
+            webhooks: [{url: https://z.example.com, secret_key: s, events: [whatsapp.message.sent]}]
+          - whatsapp_config_id: \(configA)
+            webhooks:
+              - {url: https://b.example.com, secret_key: s, events: [whatsapp.message.sent]}
+              - {url: https://a.example.com, secret_key: s, events: [whatsapp.message.sent]}
+        """
+        let p = try Planner.plan(try desired(yaml), observed: ObservedState(webhooks: [
+            configA: [server(otherID, url: "https://y.example.com"), server(hookID, url: "https://x.example.com")],
+        ]))
+        #expect(p.configs.map(\.id) == [configA, configB])
+        #expect(p.changes.map(\.url) == ["https://b.example.com", "https://a.example.com", "https://x.example.com",
+                                         "https://y.example.com", "https://z.example.com"])
+        #expect(p.summary == summary(create: 3, unmanaged: 2))
+        #expect(p.summary.line == "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged, 2 unmanaged.")
+    }
+
+    private func summary(create: Int = 0, update: Int = 0, delete: Int = 0, unchanged: Int = 0, unmanaged: Int = 0) -> PlanSummary {
+        var s = PlanSummary()
+        s.create = create
+        s.update = update
+        s.delete = delete
+        s.unchanged = unchanged
+        s.unmanaged = unmanaged
+        return s
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+@testable import KapsoKit
+
+@Suite struct SHA256Tests {
+    @Test func knownVectors() {
+        #expect(SHA256.hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+        #expect(SHA256.hex(SHA256.hash(long)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // RFC 4231, test case 2.
+        #expect(SHA256.hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+}
+
+private let canary = "CANARY-secret-9311"
+private let headerCanary = "CANARY-token-9312"
+private let hookID = "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"
+
+/// A plan with a create and an update that both carry secrets from the environment.
+private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN": headerCanary]) throws -> (Plan, ObservedState) {
+    let yaml = """
+    version: 1
+    configs:
+      - whatsapp_config_id: \(configA)
+        webhooks:
+          - url: https://hooks.example.com/new
+            secret_key: ${SECRET}
+            events: [whatsapp.message.received]
+            headers: {Authorization: "Bearer ${TOKEN}", X-Team: blue}
+          - url: https://hooks.example.com/old
+            secret_key: ${SECRET}
+            active: false
+            headers: {Authorization: "Bearer ${TOKEN}"}
+    """
+    let state = try loadSpec(yaml, environment: environment).get()
+    let observed = ObservedState(webhooks: [configA: [ServerWebhook(id: hookID, attributes: WebhookAttributes(
+        url: "https://hooks.example.com/old", secretKey: "previous", events: ["whatsapp.message.sent"], active: true,
+        headers: ["Authorization": "Bearer previous"]), updatedAt: "2026-01-01T00:00:00Z")]])
+    return (try Planner.plan(state.configs, observed: observed), observed)
+}
+
+@Suite struct SavedPlanTests {
+    let environment = ["SECRET": canary, "TOKEN": headerCanary]
+
+    @Test func roundTripResolvesTheExactBodies() throws {
+        let (plan, observed) = try fixture()
+        let saved = try SavedPlan.make(plan, observed: observed, apiURL: "https://app.kapso.ai/api/v1")
+        let data = saved.serialized()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(!text.contains(canary))
+        #expect(!text.contains(headerCanary))
+        #expect(!text.contains("previous"))
+        #expect(text.contains("\"template\": \"${SECRET}\""))
+        #expect(text.contains("\"template\": \"Bearer ${TOKEN}\""))
+        let loaded = try SavedPlan.load(data, path: "plan.json")
+        #expect(loaded.apiURL == "https://app.kapso.ai/api/v1")
+        #expect(loaded.configIDs == [configA])
+        let changes = try loaded.resolve(against: observed, environment: environment)
+        #expect(changes.map(\.action) == [.create, .update])
+        #expect(changes.map(\.body) == plan.changes.map(\.body))
+    }
+
+    @Test func aChangedServerMakesThePlanStale() throws {
+        let (plan, observed) = try fixture()
+        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, apiURL: "u").serialized(), path: "p")
+        var changed = observed
+        changed.webhooks[configA]![0].active = false
+        var added = observed
+        added.webhooks[configA]!.append(ServerWebhook(id: "1e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b", attributes: WebhookAttributes(url: "https://x.example.com")))
+        let removed = ObservedState(webhooks: [configA: []])
+        for (state, expected) in [(changed, "was changed on the server"), (added, "was added on the server"), (removed, "was deleted on the server")] {
+            do {
+                _ = try loaded.resolve(against: state, environment: environment)
+                Issue.record("stale plan accepted")
+            } catch {
+                #expect(error.messages.first?.contains(expected) == true, "\(error.messages)")
+                #expect(error.messages.last == "the saved plan is stale; nothing was written. Run 'kapsoctl plan --out' again.")
+            }
+        }
+    }
+
+    @Test func aChangedOrMissingSecretMakesThePlanStale() throws {
+        let (plan, observed) = try fixture()
+        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, apiURL: "u").serialized(), path: "p")
+        do {
+            _ = try loaded.resolve(against: observed, environment: ["SECRET": "rotated", "TOKEN": headerCanary])
+            Issue.record("accepted")
+        } catch {
+            #expect(error.messages.contains { $0.contains("the secret ${SECRET} of https://hooks.example.com/new no longer matches") })
+            #expect(!error.description.contains("rotated"))
+        }
+        do {
+            _ = try loaded.resolve(against: observed, environment: ["SECRET": canary])
+            Issue.record("accepted")
+        } catch {
+            #expect(error.messages.contains { $0.contains("environment variable TOKEN is not set") })
+        }
+    }
+
+    @Test func literalSecretsCannotBeSaved() throws {
+        let state = try loadSpec(oneWebhook("secret_key: literal-secret\nevents: [whatsapp.message.sent]")).get()
+        let plan = try Planner.plan(state.configs, observed: ObservedState(webhooks: [configA: []]))
+        do {
+            _ = try SavedPlan.make(plan, observed: ObservedState(webhooks: [configA: []]), apiURL: "u")
+            Issue.record("saved a literal secret")
+        } catch {
+            #expect(error.messages == ["spec.yaml:5:9: secret_key of https://hooks.example.com/a is written literally in the spec; a saved plan records only secrets that come from ${VAR}"])
+        }
+    }
+
+    @Test(arguments: [
+        ("not json", "not a kapsoctl plan file (not JSON)"),
+        ("{\"kind\": \"other\"}", "not a kapsoctl plan file"),
+        ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 9}", "plan format 9 is not supported"),
+        ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 1}", "incomplete or damaged"),
+    ])
+    func damagedFilesAreRefused(_ text: String, _ message: String) {
+        do {
+            _ = try SavedPlan.load(Data(text.utf8), path: "plan.json")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.messages.first?.hasPrefix("plan.json: ") == true)
+            #expect(error.messages.first?.contains(message) == true, "\(error.messages)")
+        }
+    }
+}
+
+@Suite struct RendererTests {
+    @Test func noFormatShowsASecret() throws {
+        let (plan, _) = try fixture()
+        let outputs = [TextRenderer(color: false).render(plan), TextRenderer(color: true).render(plan),
+                       JSONRenderer.render(plan), MarkdownRenderer.render(plan)]
+        for output in outputs {
+            #expect(!output.contains(canary))
+            #expect(!output.contains(headerCanary))
+            #expect(!output.contains("previous"))
+        }
+        #expect(outputs[0].contains("secret_key: (sensitive value changed)"))
+        #expect(outputs[0].contains("~ Authorization: (sensitive value changed)"))
+    }
+
+    @Test func jsonHasTheDocumentedShape() throws {
+        let (plan, _) = try fixture()
+        let json = try JSONValue.parse(Data(JSONRenderer.render(plan).utf8))
+        #expect(json["format_version"] == .int(1))
+        #expect(json["summary"] == .object(["create": .int(1), "update": .int(1), "delete": .int(0), "unchanged": .int(0), "unmanaged": .int(0)]))
+        guard case .array(let changes)? = json["changes"] else { Issue.record("no changes"); return }
+        #expect(changes.count == 2)
+        #expect(changes[0]["action"] == .string("create"))
+        #expect(changes[0]["webhook_id"] == .null)
+        #expect(changes[1]["webhook_id"] == .string(hookID))
+        #expect(changes[1]["url"] == .string("https://hooks.example.com/old"))
+        guard case .array(let fields)? = changes[1]["fields"] else { Issue.record("no fields"); return }
+        #expect(fields.first == .object(["name": .string("secret_key"), "sensitive": .bool(true)]))
+        #expect(fields[1] == .object(["name": .string("active"), "sensitive": .bool(false), "before": .bool(true), "after": .bool(false)]))
+        #expect(fields[2]["after"] == .object(["Authorization": .string("(sensitive)")]))
+    }
+
+    @Test func colourOnlyWhenAsked() throws {
+        let (plan, _) = try fixture()
+        #expect(!TextRenderer(color: false).render(plan).contains("\u{1B}["))
+        #expect(TextRenderer(color: true).render(plan).contains("\u{1B}[32m+ \u{1B}[0m"))
+    }
+
+    @Test func controlCharactersFromTheServerAreEscaped() {
+        let field = FieldChange(name: "url", before: .string("https://a.example.com/\u{1B}[2J"), after: .string("https://b.example.com"))
+        #expect(FieldDisplay(field, creating: false) == .replaced(before: "\"https://a.example.com/\\u001B[2J\"", after: "\"https://b.example.com\""))
+    }
+}
