@@ -48,9 +48,14 @@ let package = Package(
             dependencies: ["KapsoKit", "KapsoSimulator"],
             path: "Benchmarks/kapsoctl-bench"
         ),
+        // Helpers shared by the test targets (golden files).
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "KapsoKitTests",
-            dependencies: ["KapsoKit", "KapsoSimulator", .product(name: "FlyingFox", package: "FlyingFox")],
+            dependencies: ["KapsoKit", "KapsoSimulator", "TestSupport", .product(name: "FlyingFox", package: "FlyingFox")],
             exclude: ["Golden", "Fixtures"]
         ),
         .testTarget(
@@ -60,7 +65,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             // Depending on the executable makes `swift test` build it next to the test bundle.
-            dependencies: ["kapsoctl", "KapsoKit"]
+            dependencies: ["kapsoctl", "KapsoKit", "KapsoSimulator", "TestSupport"],
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,7 @@ import Foundation
 /// Faults the simulator injects, for tests of retries, rate limits and unknown outcomes.
 /// Counts ("first N") start when the plan is set; fractions draw from a generator seeded by `seed`.
 public struct FaultPlan: Sendable, Equatable, Codable {
-    /// Delay added before answering every API request.
+    /// Delay added before answering every API request (after it is processed and journalled).
     public var latencyMilliseconds = 0
     /// The first N API requests get 429.
     public var rateLimitFirst = 0

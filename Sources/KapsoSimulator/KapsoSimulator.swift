@@ -82,13 +82,15 @@ private struct SimulatorHandler: HTTPHandler {
         if request.path.hasPrefix("/__sim/") {
             return await control(request, body: body)
         }
-        let latency = await store.latency()
-        if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
         let rawQuery = request.query.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
         let response = await store.handle(SimRequest(
             method: request.method.rawValue, path: request.path,
             query: request.query.map { ($0.name, $0.value) }, rawQuery: rawQuery,
             apiKey: request.headers[HTTPHeader("X-API-Key")], body: body))
+        // The request is stored and journalled at once; the answer waits: a test can see a
+        // request arrive while its client is still waiting for the answer.
+        let latency = await store.latency()
+        if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
         return Self.convert(response)
     }
 

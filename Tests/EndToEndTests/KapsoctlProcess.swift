@@ -15,33 +15,82 @@ struct RunResult {
 /// fill a pipe and deadlock the wait.
 func runKapsoctl(_ arguments: [String], environment: [String: String] = [:],
                  directory: URL? = nil) throws -> RunResult {
+    let run = try KapsoctlRun(arguments, environment: environment, directory: directory)
+    run.process.waitUntilExit()
+    return try run.result()
+}
+
+/// The same, awaiting the exit without blocking a thread of the concurrency pool: tests whose
+/// simulator serves in-process must use this one, or the pool can starve and deadlock.
+func runKapsoctlAsync(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+                      interrupts: Int = 0, when trigger: (@Sendable () async -> Bool)? = nil) async throws -> RunResult {
+    let run = try KapsoctlRun(arguments, environment: environment, directory: directory, start: false)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        run.process.terminationHandler = { _ in continuation.resume() }
+        do {
+            try run.process.run()
+        } catch {
+            continuation.resume()
+        }
+        // Ctrl-C (SIGINT) `interrupts` times, 0.1 s apart, once `trigger` holds.
+        if let trigger, interrupts > 0 {
+            Task {
+                while run.process.isRunning, !(await trigger()) {
+                    try? await Task.sleep(nanoseconds: 20_000_000)
+                }
+                for _ in 0..<interrupts {
+                    run.interrupt()
+                    try? await Task.sleep(nanoseconds: 100_000_000)
+                }
+            }
+        }
+    }
+    return try run.result()
+}
+
+/// One process of the binary, its output captured in files.
+final class KapsoctlRun: @unchecked Sendable {
     let process = Process()
-    process.executableURL = kapsoctlBinary
-    process.arguments = arguments
-    var env = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
-    env.merge(environment) { $1 }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = directory }
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kapsoctl-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("stdout")
-    let errURL = scratch.appendingPathComponent("stderr")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return RunResult(status: process.terminationStatus,
-                     exited: process.terminationReason == .exit,
-                     stdout: try String(contentsOf: outURL, encoding: .utf8),
-                     stderr: try String(contentsOf: errURL, encoding: .utf8))
+    private let scratch: URL
+    private let outURL: URL
+    private let errURL: URL
+    private let out: FileHandle
+    private let err: FileHandle
+
+    init(_ arguments: [String], environment: [String: String], directory: URL?, start: Bool = true) throws {
+        process.executableURL = kapsoctlBinary
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
+        env.merge(environment) { $1 }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kapsoctl-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        outURL = scratch.appendingPathComponent("stdout")
+        errURL = scratch.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        out = try FileHandle(forWritingTo: outURL)
+        err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        if start { try process.run() }
+    }
+
+    func interrupt() {
+        if process.isRunning { process.interrupt() }
+    }
+
+    func result() throws -> RunResult {
+        try out.close()
+        try err.close()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        return RunResult(status: process.terminationStatus,
+                         exited: process.terminationReason == .exit,
+                         stdout: try String(contentsOf: outURL, encoding: .utf8),
+                         stderr: try String(contentsOf: errURL, encoding: .utf8))
+    }
 }
 
 /// The package's root directory.

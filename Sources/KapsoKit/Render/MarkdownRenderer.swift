@@ -53,8 +53,8 @@ public enum MarkdownRenderer {
         case .sensitive(let text):
             return " | " + text
         case .set(let added, let removed):
-            let parts = added.map { "+ \($0)" } + removed.map { "− \($0)" }
-            return " | " + parts.map(code).joined(separator: "<br>")
+            return removed.map { code("− \($0)") }.joined(separator: "<br>") + " | "
+                + added.map { code("+ \($0)") }.joined(separator: "<br>")
         case .map(let entries):
             let parts = entries.map { line -> String in
                 switch line {

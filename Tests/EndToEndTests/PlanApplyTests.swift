@@ -1,0 +1,236 @@
+import Foundation
+import KapsoKit
+import KapsoSimulator
+import TestSupport
+import Testing
+
+@Suite struct PlanApplyTests {
+    @Test func planReportsEveryKindOfChangeInEveryFormatAndNeverWrites() async throws {
+        try await withScenario { simulator, dir, env in
+            let text = try await runKapsoctlAsync(["plan"], environment: env, directory: dir)
+            #expect(text.status == 0, "\(text.stderr)")
+            expectGolden(text.stdout, named: "scenario-plan.txt")
+            #expect(text.stdout.hasSuffix("Plan: 1 to create, 2 to update, 1 to delete, 150 unchanged, 1 unmanaged.\n"))
+
+            let markdown = try await runKapsoctlAsync(["plan", "--format", "markdown"], environment: env, directory: dir)
+            #expect(markdown.status == 0)
+            expectGolden(markdown.stdout, named: "scenario-plan.md")
+
+            let json = try await runKapsoctlAsync(["plan", "--format", "json"], environment: env, directory: dir)
+            #expect(json.status == 0)
+            #expect(json.stderr.isEmpty)
+            let document = try JSONValue.parse(Data(json.stdout.utf8))
+            #expect(document["format_version"] == .int(1))
+            #expect(document["summary"] == .object(["create": .int(1), "update": .int(2), "delete": .int(1),
+                                                    "unchanged": .int(150), "unmanaged": .int(1)]))
+            guard case .array(let changes)? = document["changes"] else { Issue.record("no changes"); return }
+            let byAction = Dictionary(grouping: changes) { change -> String in
+                if case .string(let action)? = change["action"] { return action }
+                return "?"
+            }
+            #expect(byAction["create"]?.first?["url"] == .string("https://hooks.example.com/missing"))
+            #expect(byAction["create"]?.first?["webhook_id"] == .null)
+            #expect(byAction["delete"]?.first?["webhook_id"] == .string(goneID))
+            #expect(byAction["update"]?.map { $0["webhook_id"] } == [.string(changedID), .string("55555555-5555-4555-8555-000000000000")])
+            expectNoCanary(text.stdout, text.stderr, markdown.stdout, json.stdout)
+
+            let journal = await simulator.store.journal()
+            #expect(journal.allSatisfy { $0.method == "GET" }, "plan sent a write")
+            // One page for `support`, two for the 151 webhooks of `bulk`, per run.
+            #expect(journal.filter { $0.path.hasSuffix("\(bulkConfig)/whatsapp_webhooks") }.map(\.query)
+                    == Array(repeating: ["page=1&per_page=100", "page=2&per_page=100"], count: 3).flatMap { $0 })
+        }
+    }
+
+    @Test func applySendsOneMinimalRequestPerChangeThenConverges() async throws {
+        try await withScenario { simulator, dir, env in
+            let apply = try await runKapsoctlAsync(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(apply.status == 0, "\(apply.stderr)")
+            #expect(apply.stdout.contains("Apply: 4 done, 0 failed, 0 not attempted."))
+            expectNoCanary(apply.stdout, apply.stderr)
+            let writes = await simulator.writes().sorted { ($0.method, $0.path) < ($1.method, $1.path) }
+            #expect(writes.map(\.method) == ["DELETE", "PATCH", "PATCH", "POST"])
+            #expect(writes.map(\.path) == [
+                "/api/v1/whatsapp_configs/\(bulkConfig)/whatsapp_webhooks/\(goneID)",
+                "/api/v1/whatsapp_configs/\(supportConfig)/whatsapp_webhooks/\(changedID)",
+                "/api/v1/whatsapp_configs/\(bulkConfig)/whatsapp_webhooks/55555555-5555-4555-8555-000000000000",
+                "/api/v1/whatsapp_configs/\(supportConfig)/whatsapp_webhooks",
+            ])
+            #expect(writes.map(\.body) == [
+                "",
+                #"{"whatsapp_webhook":{"active":false,"events":["whatsapp.message.received","whatsapp.message.read"],"headers":{"Authorization":"Bearer \#(tokenCanary)","X-Team":"blue"}}}"#,
+                #"{"whatsapp_webhook":{"active":true}}"#,
+                #"{"whatsapp_webhook":{"buffer_enabled":true,"buffer_events":["whatsapp.message.received"],"buffer_window_seconds":10,"events":["whatsapp.message.received","whatsapp.message.delivered"],"secret_key":"\#(secretCanary)","url":"https://hooks.example.com/missing"}}"#,
+            ])
+            let again = try await runKapsoctlAsync(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+            #expect(again.stdout.hasSuffix("Plan: 0 to create, 0 to update, 0 to delete, 153 unchanged, 1 unmanaged.\n"))
+            let nothing = try await runKapsoctlAsync(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(nothing.status == 0)
+            #expect(nothing.stdout.hasSuffix("No changes. Nothing to apply.\n"))
+            #expect(await simulator.writes().count == 4)
+        }
+    }
+
+    @Test func detailedExitcodeAndErrors() async throws {
+        try await withScenario { simulator, dir, env in
+            let changes = try await runKapsoctlAsync(["plan", "--detailed-exitcode", "--format", "json"], environment: env, directory: dir)
+            #expect(changes.status == 2)
+            var wrongKey = env
+            wrongKey["KAPSO_API_KEY"] = "wrong-key"
+            let unauthorized = try await runKapsoctlAsync(["plan"], environment: wrongKey, directory: dir)
+            #expect(unauthorized.status == 1)
+            #expect(unauthorized.stderr.contains("401 Unauthorized"))
+            #expect(unauthorized.stdout.isEmpty)
+            var noKey = env
+            noKey["KAPSO_API_KEY"] = nil
+            let missingKey = try await runKapsoctlAsync(["plan"], environment: noKey, directory: dir)
+            #expect(missingKey.status == 1)
+            #expect(missingKey.stderr.contains("KAPSO_API_KEY is not set"))
+            var publicHTTP = env
+            publicHTTP["KAPSO_API_URL"] = "http://api.example.com/api/v1"
+            let insecure = try await runKapsoctlAsync(["plan"], environment: publicHTTP, directory: dir)
+            #expect(insecure.status == 1)
+            #expect(insecure.stderr.contains("must use https"))
+            let badSpec = try await runKapsoctlAsync(["plan", "-f", "nope.yaml", "--detailed-exitcode"], environment: env, directory: dir)
+            #expect(badSpec.status == 1)
+            #expect(await simulator.writes().isEmpty)
+        }
+    }
+
+    @Test func unknownConfigIsNamed() async throws {
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: 00000000-0000-4000-8000-000000000000\n    webhooks: []\n"
+        try await withScenario(spec: spec) { _, dir, env in
+            let result = try await runKapsoctlAsync(["plan"], environment: env, directory: dir)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("error: config 00000000-0000-4000-8000-000000000000: the server does not know this WhatsApp config"))
+            #expect(result.stderr.contains("404 Not Found: WhatsApp config not found"))
+        }
+    }
+
+    @Test func configFilterLimitsTheRun() async throws {
+        try await withScenario { simulator, dir, env in
+            let one = try await runKapsoctlAsync(["plan", "--config", supportConfig.uppercased()], environment: env, directory: dir)
+            #expect(one.status == 0)
+            #expect(one.stdout.hasSuffix("Plan: 1 to create, 1 to update, 0 to delete, 1 unchanged, 1 unmanaged.\n"))
+            #expect(await simulator.store.journal().allSatisfy { $0.path.contains(supportConfig) })
+            let unknown = try await runKapsoctlAsync(["plan", "--config", "00000000-0000-4000-8000-000000000000"], environment: env, directory: dir)
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr.contains("--config 00000000-0000-4000-8000-000000000000 is not declared in webhooks.yaml"))
+        }
+    }
+
+    @Test func applyWithoutATerminalNeedsAutoApprove() async throws {
+        try await withScenario { simulator, dir, env in
+            let result = try await runKapsoctlAsync(["apply"], environment: env, directory: dir)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("no terminal to confirm on; pass --auto-approve"))
+            #expect(await simulator.writes().isEmpty)
+        }
+    }
+
+    @Test func deleteGuardRefusesBeforeAnyWrite() async throws {
+        let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: supportConfig, webhooks: (0..<7).map { i in
+            seedHook(String(format: "66666666-6666-4666-8666-%012d", i), "https://old.example.com/\(i)")
+        } + [seedHook(changedID, "https://hooks.example.com/changed")])])
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/changed, active: false}\n"
+        try await withScenario(seed: seed, spec: spec) { simulator, dir, env in
+            let refused = try await runKapsoctlAsync(["apply", "--auto-approve", "--prune"], environment: env, directory: dir)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("this run would delete 7 webhooks, more than --max-deletes 5; nothing was written. Pass --max-deletes 7 to allow it."))
+            #expect(await simulator.writes().isEmpty)
+            let allowed = try await runKapsoctlAsync(["apply", "--auto-approve", "--prune", "--max-deletes", "7"], environment: env, directory: dir)
+            #expect(allowed.status == 0, "\(allowed.stderr)")
+            #expect(await simulator.writes().map(\.method).sorted() == Array(repeating: "DELETE", count: 7) + ["PATCH"])
+        }
+    }
+
+    @Test func partialFailureExitsThreeAndListsEachWrite() async throws {
+        var faults = FaultPlan()
+        faults.dropBeforeWriteFirst = 1
+        try await withScenario(faults: faults) { _, dir, env in
+            // One request at a time in plan order, so the dropped write is the POST, which is
+            // never resent (a dropped PATCH would simply be retried).
+            let spec = """
+            version: 1
+            configs:
+              - whatsapp_config_id: \(supportConfig)
+                webhooks:
+                  - {url: https://hooks.example.com/missing, secret_key: s, events: [whatsapp.message.sent]}
+                  - {url: https://hooks.example.com/changed, active: false}
+            """
+            try spec.write(to: dir.appendingPathComponent("partial.yaml"), atomically: true, encoding: .utf8)
+            let result = try await runKapsoctlAsync(["apply", "-f", "partial.yaml", "--auto-approve", "--parallelism", "1"],
+                                               environment: env, directory: dir)
+            #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("FAILED         create https://hooks.example.com/missing in config \(supportConfig)"))
+            #expect(result.stdout.contains("re-reading the config shows it was not created"))
+            #expect(result.stdout.contains("done           update https://hooks.example.com/changed [id \(changedID)]"))
+            #expect(result.stdout.contains("Apply: 1 done, 1 failed, 0 not attempted."))
+        }
+    }
+
+    @Test func lostAnswerToACreateIsConfirmedNotRepeated() async throws {
+        var faults = FaultPlan()
+        faults.dropAfterWriteFirst = 1
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/missing, secret_key: s, events: [whatsapp.message.sent]}\n"
+        try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
+            let result = try await runKapsoctlAsync(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("(the answer was lost"))
+            #expect(result.stdout.contains("confirmed by re-reading the config)"))
+            #expect(await simulator.writes().map(\.method) == ["POST"])
+            let again = try await runKapsoctlAsync(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            #expect(again.status == 0)
+        }
+    }
+
+    @Test func ctrlCStopsNewRequestsAndReports() async throws {
+        var faults = FaultPlan()
+        faults.latencyMilliseconds = 1500
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n"
+            + (0..<4).map { "      - {url: https://hooks.example.com/new\($0), secret_key: s, events: [whatsapp.message.sent]}\n" }.joined()
+        try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
+            // Ctrl-C once the first POST has arrived, while its answer is held back.
+            let result = try await runKapsoctlAsync(["apply", "--auto-approve", "--parallelism", "1"], environment: env,
+                                                    directory: dir, interrupts: 1) { await !simulator.writes().isEmpty }
+            #expect(result.exited)
+            #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("Interrupted: no new request starts"))
+            #expect(result.stdout.contains("Apply: 1 done, 0 failed, 3 not attempted."))
+            #expect(result.stdout.contains("not attempted  create https://hooks.example.com/new3"))
+            #expect(await simulator.writes().count == 1)
+        }
+    }
+
+    @Test func secondCtrlCExitsAtOnce() async throws {
+        var faults = FaultPlan()
+        faults.latencyMilliseconds = 4000
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/n, secret_key: s, events: [whatsapp.message.sent]}\n"
+        try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
+            let result = try await runKapsoctlAsync(["apply", "--auto-approve"], environment: env, directory: dir,
+                                                    interrupts: 2) { await !simulator.writes().isEmpty }
+            // Exited on the second Ctrl-C, before the held-back answer and without a report.
+            #expect(result.status == 130)
+            #expect(!result.stdout.contains("Apply:"))
+        }
+    }
+
+    @Test func verboseLogsRequestsWithoutTheKey() async throws {
+        try await withScenario { _, dir, env in
+            let result = try await runKapsoctlAsync(["plan", "--verbose", "--config", supportConfig], environment: env, directory: dir)
+            #expect(result.status == 0)
+            #expect(result.stderr.contains("kapsoctl: GET /whatsapp_configs/\(supportConfig)/whatsapp_webhooks?page=1&per_page=100 → 200 in "))
+            expectNoCanary(result.stdout, result.stderr)
+        }
+    }
+
+    @Test func outputHasNoColourWithoutATerminal() async throws {
+        try await withScenario { _, dir, env in
+            var colourful = env
+            colourful["NO_COLOR"] = nil
+            let result = try await runKapsoctlAsync(["plan"], environment: colourful, directory: dir)
+            #expect(!result.stdout.contains("\u{1B}["))
+        }
+    }
+}
