@@ -317,7 +317,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         guard case .ip4(_, let otherPort)? = await other.listeningAddress else { Issue.record("no port"); return }
         let redirecting = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
         await redirecting.appendRoute("*") { _ in
-            HTTPResponse(statusCode: .found, headers: [.location: "http://127.0.0.1:\(otherPort)/steal"])
+            HTTPResponse(statusCode: .found, headers: HTTPHeaders([.location: "http://127.0.0.1:\(otherPort)/steal"]))
         }
         let redirectTask = Task { try await redirecting.run() }
         try await redirecting.waitUntilListening()

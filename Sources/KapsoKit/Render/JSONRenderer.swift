@@ -15,10 +15,7 @@ public enum JSONRenderer {
             ]),
             "changes": .array(plan.changes.map(change)),
         ])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(document)) ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return String(decoding: document.pretty(), as: UTF8.self)
     }
 
     private static func change(_ change: WebhookChange) -> JSONValue {
