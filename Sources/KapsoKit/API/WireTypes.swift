@@ -1,53 +1,30 @@
 import Foundation
 
-/// A webhook as the server returns it. Reads leniently: unknown fields are ignored and every
-/// attribute may be missing or null (the Platform API nulls buffer fields when buffering is off).
+/// A webhook as the server returns it: its id, its attributes and its timestamps. Reads leniently:
+/// unknown fields are ignored and every attribute may be missing or null (the Platform API nulls
+/// buffer fields when buffering is off). Attributes read as members: `hook.url`, `hook.active`.
+@dynamicMemberLookup
 public struct ServerWebhook: Sendable, Equatable, Decodable {
     public var id: String
-    public var url: String?
-    public var secretKey: String?
-    public var events: [String]?
-    public var active: Bool?
-    public var headers: [String: String]?
-    public var bufferEnabled: Bool?
-    public var bufferWindowSeconds: Int?
-    public var maxBufferSize: Int?
-    public var bufferEvents: [String]?
-    public var inactivityMinutes: Int?
+    /// The writable attributes, as the planner compares them.
+    public var attributes: WebhookAttributes
     public var createdAt: String?
     public var updatedAt: String?
 
     public init(id: String, attributes: WebhookAttributes, createdAt: String? = nil, updatedAt: String? = nil) {
         self.id = id
-        url = attributes.url
-        secretKey = attributes.secretKey
-        events = attributes.events
-        active = attributes.active
-        headers = attributes.headers
-        bufferEnabled = attributes.bufferEnabled
-        bufferWindowSeconds = attributes.bufferWindowSeconds
-        maxBufferSize = attributes.maxBufferSize
-        bufferEvents = attributes.bufferEvents
-        inactivityMinutes = attributes.inactivityMinutes
+        self.attributes = attributes
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
-    /// The writable attributes, as the planner compares them.
-    public var attributes: WebhookAttributes {
-        WebhookAttributes(url: url, secretKey: secretKey, events: events, active: active, headers: headers,
-                          bufferEnabled: bufferEnabled, bufferWindowSeconds: bufferWindowSeconds,
-                          maxBufferSize: maxBufferSize, bufferEvents: bufferEvents, inactivityMinutes: inactivityMinutes)
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<WebhookAttributes, Value>) -> Value {
+        get { attributes[keyPath: keyPath] }
+        set { attributes[keyPath: keyPath] = newValue }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, url, events, active, headers
-        case secretKey = "secret_key"
-        case bufferEnabled = "buffer_enabled"
-        case bufferWindowSeconds = "buffer_window_seconds"
-        case maxBufferSize = "max_buffer_size"
-        case bufferEvents = "buffer_events"
-        case inactivityMinutes = "inactivity_minutes"
+        case id
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -55,33 +32,36 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
-        url = try c.decodeIfPresent(String.self, forKey: .url)
-        secretKey = try c.decodeIfPresent(String.self, forKey: .secretKey)
-        events = try c.decodeIfPresent([String].self, forKey: .events)
-        active = try c.decodeIfPresent(Bool.self, forKey: .active)
-        // Header values are strings in every example; a number or boolean is read as its text.
-        if let raw = try c.decodeIfPresent([String: JSONValue].self, forKey: .headers) {
-            var headers: [String: String] = [:]
-            for (name, value) in raw {
-                switch value {
-                case .string(let s): headers[name] = s
-                case .int(let i): headers[name] = String(i)
-                case .double(let d): headers[name] = String(d)
-                case .bool(let b): headers[name] = String(b)
-                case .null, .array, .object: continue
-                }
-            }
-            self.headers = headers
-        } else {
-            headers = nil
-        }
-        bufferEnabled = try c.decodeIfPresent(Bool.self, forKey: .bufferEnabled)
-        bufferWindowSeconds = try c.decodeIfPresent(Int.self, forKey: .bufferWindowSeconds)
-        maxBufferSize = try c.decodeIfPresent(Int.self, forKey: .maxBufferSize)
-        bufferEvents = try c.decodeIfPresent([String].self, forKey: .bufferEvents)
-        inactivityMinutes = try c.decodeIfPresent(Int.self, forKey: .inactivityMinutes)
         createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
         updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt)
+        let a = try decoder.container(keyedBy: WebhookAttributes.CodingKeys.self)
+        attributes = WebhookAttributes(
+            url: try a.decodeIfPresent(String.self, forKey: .url),
+            secretKey: try a.decodeIfPresent(String.self, forKey: .secretKey),
+            events: try a.decodeIfPresent([String].self, forKey: .events),
+            active: try a.decodeIfPresent(Bool.self, forKey: .active),
+            headers: try Self.headers(a),
+            bufferEnabled: try a.decodeIfPresent(Bool.self, forKey: .bufferEnabled),
+            bufferWindowSeconds: try a.decodeIfPresent(Int.self, forKey: .bufferWindowSeconds),
+            maxBufferSize: try a.decodeIfPresent(Int.self, forKey: .maxBufferSize),
+            bufferEvents: try a.decodeIfPresent([String].self, forKey: .bufferEvents),
+            inactivityMinutes: try a.decodeIfPresent(Int.self, forKey: .inactivityMinutes))
+    }
+
+    /// Header values are strings in every example; a number or boolean is read as its text.
+    private static func headers(_ a: KeyedDecodingContainer<WebhookAttributes.CodingKeys>) throws -> [String: String]? {
+        guard let raw = try a.decodeIfPresent([String: JSONValue].self, forKey: .headers) else { return nil }
+        var headers: [String: String] = [:]
+        for (name, value) in raw {
+            switch value {
+            case .string(let s): headers[name] = s
+            case .int(let i): headers[name] = String(i)
+            case .double(let d): headers[name] = String(d)
+            case .bool(let b): headers[name] = String(b)
+            case .null, .array, .object: continue
+            }
+        }
+        return headers
     }
 }
 

@@ -254,22 +254,13 @@ public struct SavedPlan: Sendable {
 
     // MARK: - Fingerprints
 
+    /// The id, `updated_at` and every attribute (sorted-key JSON) of a server webhook, under the salt.
     static func fingerprint(_ hook: ServerWebhook, salt: [UInt8]) -> String {
-        let canonical = JSONValue.object([
-            "id": .string(hook.id),
-            "url": hook.url.map(JSONValue.string) ?? .null,
-            "secret_key": hook.secretKey.map(JSONValue.string) ?? .null,
-            "events": hook.events.map { .array($0.map(JSONValue.string)) } ?? .null,
-            "active": hook.active.map(JSONValue.bool) ?? .null,
-            "headers": hook.headers.map { .object($0.mapValues(JSONValue.string)) } ?? .null,
-            "buffer_enabled": hook.bufferEnabled.map(JSONValue.bool) ?? .null,
-            "buffer_window_seconds": hook.bufferWindowSeconds.map(JSONValue.int) ?? .null,
-            "max_buffer_size": hook.maxBufferSize.map(JSONValue.int) ?? .null,
-            "buffer_events": hook.bufferEvents.map { .array($0.map(JSONValue.string)) } ?? .null,
-            "inactivity_minutes": hook.inactivityMinutes.map(JSONValue.int) ?? .null,
-            "updated_at": hook.updatedAt.map(JSONValue.string) ?? .null,
-        ])
-        return SHA256.hex(SHA256.hmac(key: salt, message: Array(canonical.serialized())))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let attributes = (try? encoder.encode(hook.attributes)) ?? Data()
+        let message = Array("\(hook.id)\n\(hook.updatedAt ?? "")\n".utf8) + Array(attributes)
+        return SHA256.hex(SHA256.hmac(key: salt, message: message))
     }
 
     static func secretFingerprint(_ value: String, salt: [UInt8]) -> String {
