@@ -25,7 +25,7 @@ import Testing
             active: true, headers: ["X-Source": "kapso", "Authorization": "Bearer tok-123"], bufferEnabled: true,
             bufferWindowSeconds: 5, maxBufferSize: 50, bufferEvents: ["whatsapp.message.received"]))
         #expect(first.sensitiveHeaders == ["authorization"])
-        #expect(first.secretFromEnvironment)
+        #expect(first.secretTemplates == SecretTemplates(secretKey: "${ACME_WEBHOOK_SECRET}", headers: ["authorization": "Bearer ${ACME_HOOK_TOKEN}"]))
         #expect(support.webhooks[1].attributes.inactivityMinutes == 30)
         #expect(support.webhooks[1].attributes.bufferEnabled == nil)
         #expect(state.configs[1].webhooks[0].attributes.secretKey == "s3cret-sales")
@@ -74,7 +74,7 @@ import Testing
             headers: ["X-Team": "7", "X-Count": "12"], bufferEnabled: true, bufferWindowSeconds: 60, maxBufferSize: 1,
             bufferEvents: ["whatsapp.message.received"], inactivityMinutes: 1440))
         #expect(hook.sensitiveHeaders.isEmpty)
-        #expect(!hook.secretFromEnvironment)
+        #expect(hook.secretTemplates == SecretTemplates(secretKey: "literal"))
     }
 
     @Test func headersMergeByNameCaseInsensitively() throws {
@@ -124,7 +124,7 @@ import Testing
         let hook = s.configs[0].webhooks[0]
         #expect(hook.url == "https://h.example.com/hooks")
         #expect(hook.attributes.secretKey == "abc")
-        #expect(hook.secretFromEnvironment)
+        #expect(hook.secretTemplates == SecretTemplates(secretKey: "${SECRET}", headers: ["x-from-env": "v=${PLAIN}"]))
         #expect(hook.attributes.headers == ["X-Literal": "${NOT_A_VAR} and $HOME and $", "X-From-Env": "v=1"])
         // A value from the environment is treated as a secret whatever the header's name.
         #expect(hook.sensitiveHeaders == ["x-from-env"])

@@ -39,7 +39,7 @@ public struct KapsoClient: Sendable {
         }
         switch scheme {
         case "https": return url
-        case "http" where SpecFileDecoder.isLoopback(host): return url
+        case "http" where LoopbackHost.contains(host): return url
         case "http": throw ClientConfigurationError(message: "the API URL must use https; plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost)")
         default: throw ClientConfigurationError(message: "the API URL must use https, not '\(scheme)'")
         }

@@ -42,8 +42,6 @@ public struct DesiredWebhook: Sendable, Equatable {
     public var attributes: WebhookAttributes
     /// Lowercased names of headers whose values are secrets (credential-like name or `${VAR}` value).
     public var sensitiveHeaders: Set<String>
-    /// True when `secret_key` came from the environment.
-    public var secretFromEnvironment: Bool
     /// The secrets as written (`${VAR}` unexpanded), so a saved plan can resolve them again.
     public var secretTemplates: SecretTemplates
     /// Attributes taken from `defaults` rather than written on the webhook.

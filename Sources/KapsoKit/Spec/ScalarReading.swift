@@ -138,17 +138,10 @@ extension SpecFileDecoder {
         switch scheme {
         case "https": return nil
         case "http":
-            return isLoopback(host) ? nil : "'url' must use https; plain http is allowed only for localhost and loopback addresses"
+            return LoopbackHost.contains(host) ? nil : "'url' must use https; plain http is allowed only for localhost and loopback addresses"
         default:
             return "'url' must use https, not '\(excerpt(scheme))'"
         }
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if h == "localhost" || h.hasSuffix(".localhost") || h == "::1" { return true }
-        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// RFC 9110 token characters, the only ones allowed in a header name.

@@ -14,7 +14,6 @@ struct WebhookDecl {
     var id: Located<String>?
     var url: Located<String>?
     var secretKey: Located<String>?
-    var secretFromEnvironment = false
     /// `secret_key` as written, `${VAR}` references unexpanded.
     var secretTemplate: String?
     var events: Located<[Located<String>]>?
@@ -51,7 +50,6 @@ struct WebhookDecl {
         var out = self
         out.inherited = Set(WebhookAttributes.names.filter { !has($0) && defaults.has($0) })
         out.secretKey = secretKey ?? defaults.secretKey
-        out.secretFromEnvironment = secretKey == nil ? defaults.secretFromEnvironment : secretFromEnvironment
         out.secretTemplate = secretKey == nil ? defaults.secretTemplate : secretTemplate
         out.events = events ?? defaults.events
         out.active = active ?? defaults.active
@@ -229,12 +227,11 @@ struct SpecFileDecoder {
                     if let problem = Self.urlProblem(url.value) { error(url.mark, problem) } else { decl.url = url }
                 }
             case "secret_key":
-                if let (secret, fromEnvironment, template) = string(value, what) {
+                if let (secret, _, template) = string(value, what) {
                     if secret.value.isEmpty {
                         error(secret.mark, "'secret_key' must not be empty")
                     } else {
                         decl.secretKey = secret
-                        decl.secretFromEnvironment = fromEnvironment
                         decl.secretTemplate = template
                     }
                 }
@@ -285,7 +282,6 @@ struct SpecFileDecoder {
             bufferEvents: decl.bufferEvents?.value.map(\.value), inactivityMinutes: decl.inactivityMinutes?.value)
         return DesiredWebhook(
             id: decl.id?.value, attributes: attributes, sensitiveHeaders: sensitive,
-            secretFromEnvironment: decl.secretFromEnvironment,
             secretTemplates: SecretTemplates(secretKey: decl.secretTemplate, headers: templates),
             inheritedAttributes: decl.inherited,
             location: SourceLocation(file: source.path, line: decl.mark.line, column: decl.mark.column))
