@@ -100,3 +100,36 @@ for parallelism in [1, 8, 16] {
 }
 let bare = try await clientRun(requests: 500, parallelism: 8, latencyMs: 0)
 print(String(format: "client: 500 GETs, no latency, parallelism 8: %.2f s (%.2f ms a request)", bare.seconds, bare.seconds * 1000 / 500))
+
+// MARK: - Reading a project of many configs
+
+/// `configs` configs of 3 webhooks each read by StateReader at `parallelism`, the simulator answering
+/// in `latencyMs`; the floor is ceil(configs / parallelism) × latency (one page per config).
+func readProject(configs: Int, parallelism: Int, latencyMs: Int) async throws -> (seconds: Double, floor: Double) {
+    let seed = SimulatorSeed(configs: (0..<configs).map { c in
+        SimulatorSeed.Config(id: String(format: "%08x-0000-4000-8000-%012x", c, c), webhooks: (0..<3).map { w in
+            .object(["url": .string("https://hooks\(c).example.com/\(w)"), "secret_key": .string("s"),
+                     "events": .array([.string("whatsapp.message.received")])])
+        })
+    })
+    var faults = FaultPlan()
+    faults.latencyMilliseconds = latencyMs
+    let simulator = try KapsoSimulator(seed: seed, apiKey: "bench", faults: faults)
+    let url = try await simulator.start()
+    let client = KapsoClient(baseURL: url, apiKey: "bench", transport: URLSessionTransport(maxConnectionsPerHost: parallelism))
+    let ids = seed.configs.map(\.id)
+    let start = DispatchTime.now().uptimeNanoseconds
+    guard case .success(let observed) = await StateReader.read(configIDs: ids, client: client, parallelism: parallelism) else {
+        fatalError("read failed")
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    precondition(observed.webhooks.count == configs)
+    await simulator.stop()
+    return (seconds, Double((configs + parallelism - 1) / parallelism * latencyMs) / 1000)
+}
+
+print("plan reads: 300 configs (WhatsApp numbers) against the simulator with 20 ms latency")
+for parallelism in [8, 16, 32] {
+    let run = try await readProject(configs: 300, parallelism: parallelism, latencyMs: 20)
+    print(String(format: "  parallelism %2d: %5.2f s, floor %5.2f s = %.2f× floor", parallelism, run.seconds, run.floor, run.seconds / run.floor))
+}
