@@ -40,7 +40,7 @@ struct NetworkOptions: ParsableArguments {
             logger = { entry in Console.error("kapsoctl: \(entry)") }
         }
         return KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport(maxConnectionsPerHost: parallelism),
-                           timeout: timeout, logger: logger)
+                           timeout: timeout, logger: logger, parallelism: parallelism)
     }
 }
 

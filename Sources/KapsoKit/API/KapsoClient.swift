@@ -17,15 +17,20 @@ public struct KapsoClient: Sendable {
     public var timeout: TimeInterval
     public var retry: RetryPolicy
     public var logger: RequestLogger?
+    /// Shared by every copy of this client, so all its requests pace together.
+    private let pacer: RequestPacer
 
+    /// - Parameter parallelism: how many requests the caller keeps in flight; when the server's
+    ///   remaining rate-limit budget falls to that, request starts are spaced out.
     public init(baseURL: URL, apiKey: String, transport: any HTTPTransport, timeout: TimeInterval = 30,
-                retry: RetryPolicy = .standard, logger: RequestLogger? = nil) {
+                retry: RetryPolicy = .standard, logger: RequestLogger? = nil, parallelism: Int = 8) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.transport = transport
         self.timeout = timeout
         self.retry = retry
         self.logger = logger
+        pacer = RequestPacer(threshold: parallelism)
     }
 
     /// Checks a base URL: `https://`, or `http://` only to a loopback host (for the simulator).
@@ -146,11 +151,13 @@ public struct KapsoClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
+            await pacer.waitTurn()
             let sent = Date()
             let failure: APIError
             var retryAfter: TimeInterval?
             switch await sendOnce(request) {
             case .success(let response):
+                await pacer.observe(status: response.status, headers: response.headers)
                 log(method, path, status: response.status, since: sent, attempt: attempt)
                 if (200..<300).contains(response.status) { return response }
                 failure = APIError(method: method, path: path, reason: .status(response.status),

@@ -1,0 +1,65 @@
+import Foundation
+import KapsoSimulator
+import Testing
+@testable import KapsoKit
+
+/// Lower bounds only: a loaded machine can make these slower, never faster.
+@Suite struct RequestPacerTests {
+    @Test func a429HoldsBackEveryRequest() async {
+        let pacer = RequestPacer(threshold: 8)
+        await pacer.observe(status: 429, headers: ["retry-after": "0.3"])
+        let start = Date()
+        await pacer.waitTurn()
+        #expect(Date().timeIntervalSince(start) >= 0.29)
+    }
+
+    @Test func lowRemainingBudgetSpacesStarts() async {
+        let pacer = RequestPacer(threshold: 8)
+        await pacer.observe(status: 200, headers: ["x-ratelimit-limit": "600", "x-ratelimit-remaining": "9"])
+        #expect(await pacer.currentSpacing == 0)
+        await pacer.observe(status: 200, headers: ["x-ratelimit-limit": "600", "x-ratelimit-remaining": "8"])
+        #expect(await pacer.currentSpacing == 0.1)
+        let start = Date()
+        for _ in 0..<3 { await pacer.waitTurn() }
+        #expect(Date().timeIntervalSince(start) >= 0.19)
+        await pacer.observe(status: 200, headers: ["x-ratelimit-limit": "600", "x-ratelimit-remaining": "500"])
+        #expect(await pacer.currentSpacing == 0)
+    }
+
+    /// Over HTTP: the simulator's real limit announces 600 a minute; a client that keeps that many
+    /// in flight paces from the first answer, 0.1 s apart.
+    @Test func clientPacesByTheSimulatorsHeaders() async throws {
+        var faults = FaultPlan()
+        faults.requestsPerMinute = 600
+        let simulator = try KapsoSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: configA)]), apiKey: "k", faults: faults)
+        let url = try await simulator.start()
+        let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(), parallelism: 600)
+        _ = try await client.listWebhooks(configID: configA)
+        let start = Date()
+        for _ in 0..<4 { _ = try await client.listWebhooks(configID: configA) }
+        #expect(Date().timeIntervalSince(start) >= 0.39)
+        await simulator.stop()
+    }
+
+    /// Over HTTP: while one request waits out a 429's Retry-After, a request started meanwhile
+    /// waits too instead of running into the limit.
+    @Test func concurrentRequestsWaitOutA429Together() async throws {
+        var faults = FaultPlan()
+        faults.rateLimitFirst = 1
+        faults.retryAfterSeconds = 1
+        let simulator = try KapsoSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: configA)]), apiKey: "k", faults: faults)
+        let url = try await simulator.start()
+        let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(),
+                                 retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.05, totalBudget: 10))
+        let first = Task { try await client.listWebhooks(configID: configA) }
+        while await simulator.store.journal().isEmpty { try await Task.sleep(nanoseconds: 5_000_000) }
+        // Give the answer time to reach the client (loopback: well under a millisecond).
+        try await Task.sleep(nanoseconds: 200_000_000)
+        let start = Date()
+        _ = try await client.listConfigs()
+        #expect(Date().timeIntervalSince(start) >= 0.6)
+        _ = try await first.value
+        #expect(await simulator.store.journal().map(\.status) == [429, 200, 200])
+        await simulator.stop()
+    }
+}
