@@ -18,7 +18,7 @@ public struct KapsoClient: Sendable {
     public var retry: RetryPolicy
     public var logger: RequestLogger?
     /// Shared by every copy of this client, so all its requests pace together.
-    private let pacer: RequestPacer
+    let pacer: RequestPacer
 
     /// - Parameter parallelism: how many requests the caller keeps in flight; when the server's
     ///   remaining rate-limit budget falls to that, request starts are spaced out.

@@ -42,4 +42,7 @@ actor RequestPacer {
 
     /// The current spacing between starts, in seconds (for tests).
     var currentSpacing: TimeInterval { spacing }
+
+    /// No request starts before this instant (for tests).
+    var heldUntil: Date { notBefore }
 }
