@@ -23,8 +23,9 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:],
 /// The same, awaiting the exit without blocking a thread of the concurrency pool: tests whose
 /// simulator serves in-process must use this one, or the pool can starve and deadlock.
 func runKapsoctlAsync(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+                      inTerminal input: String? = nil,
                       interrupts: Int = 0, when trigger: (@Sendable () async -> Bool)? = nil) async throws -> RunResult {
-    let run = try KapsoctlRun(arguments, environment: environment, directory: directory, start: false)
+    let run = try KapsoctlRun(arguments, environment: environment, directory: directory, start: false, terminalInput: input)
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         run.process.terminationHandler = { _ in continuation.resume() }
         do {
@@ -56,11 +57,25 @@ final class KapsoctlRun: @unchecked Sendable {
     private let errURL: URL
     private let out: FileHandle
     private let err: FileHandle
+    private var stdinPipe: Pipe?
 
-    init(_ arguments: [String], environment: [String: String], directory: URL?, start: Bool = true) throws {
-        process.executableURL = kapsoctlBinary
-        process.arguments = arguments
-        var env = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
+    /// With `terminalInput`, the binary runs under `script(1)` on a pseudo-terminal, reading that input.
+    init(_ arguments: [String], environment: [String: String], directory: URL?, start: Bool = true,
+         terminalInput: String? = nil) throws {
+        if let terminalInput {
+            let command = ([kapsoctlBinary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+                .joined(separator: " ")
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = ["-qec", command, "/dev/null"]
+            let input = Pipe()
+            input.fileHandleForWriting.write(Data(terminalInput.utf8))
+            try input.fileHandleForWriting.close()
+            stdinPipe = input
+        } else {
+            process.executableURL = kapsoctlBinary
+            process.arguments = arguments
+        }
+        var env = ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }
         process.environment = env
         if let directory { process.currentDirectoryURL = directory }
@@ -74,7 +89,7 @@ final class KapsoctlRun: @unchecked Sendable {
         err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = stdinPipe ?? FileHandle.nullDevice
         if start { try process.run() }
     }
 

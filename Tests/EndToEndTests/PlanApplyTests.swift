@@ -227,10 +227,38 @@ import Testing
 
     @Test func outputHasNoColourWithoutATerminal() async throws {
         try await withScenario { _, dir, env in
-            var colourful = env
-            colourful["NO_COLOR"] = nil
-            let result = try await runKapsoctlAsync(["plan"], environment: colourful, directory: dir)
+            let result = try await runKapsoctlAsync(["plan"], environment: env, directory: dir)
             #expect(!result.stdout.contains("\u{1B}["))
+        }
+    }
+}
+
+/// `apply` on a terminal (a pseudo-terminal made by script(1)): it asks, and colours the plan.
+@Suite struct TerminalTests {
+    @Test func yesAppliesAndTheTerminalGetsColour() async throws {
+        try await withScenario { simulator, dir, env in
+            var terminal = env
+            terminal["TERM"] = "xterm"
+            let result = try await runKapsoctlAsync(["apply", "--config", supportConfig], environment: terminal, directory: dir,
+                                                    inTerminal: "y\n")
+            #expect(result.status == 0, "\(result.stdout)")
+            #expect(result.stdout.contains("Apply these changes? [y/N]"))
+            #expect(result.stdout.contains("\u{1B}[32m+ \u{1B}[0m"))
+            #expect(result.stdout.contains("Apply: 2 done, 0 failed, 0 not attempted."))
+            #expect(await simulator.writes().count == 2)
+        }
+    }
+
+    @Test func anythingButYesWritesNothing() async throws {
+        try await withScenario { simulator, dir, env in
+            var noColour = env
+            noColour["NO_COLOR"] = "1"
+            let result = try await runKapsoctlAsync(["apply"], environment: noColour, directory: dir, inTerminal: "n\n")
+            #expect(result.status == 1)
+            #expect(result.stdout.contains("Not applied. Nothing was written."))
+            // NO_COLOR holds on a terminal too.
+            #expect(!result.stdout.contains("\u{1B}["))
+            #expect(await simulator.writes().isEmpty)
         }
     }
 }
