@@ -158,6 +158,16 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
         #expect(fields[2]["after"] == .object(["Authorization": .string("(sensitive)")]))
     }
 
+    @Test func quietConfigsAreCountedNotListed() throws {
+        let (plan, _) = try fixture()
+        let quiet = ConfigPlan(id: configB, name: "quiet", changes: [WebhookChange(
+            action: .unchanged, configID: configB, webhookID: "w", url: "https://q.example.com", fields: [], unverifiable: [])])
+        let mixed = TextRenderer().render(Plan(configs: plan.configs + [quiet, quiet]))
+        #expect(!mixed.contains("quiet"))
+        #expect(mixed.hasSuffix("No changes in 2 other configs.\n\nPlan: 1 to create, 1 to update, 0 to delete, 2 unchanged, 0 unmanaged.\n"))
+        #expect(TextRenderer().render(Plan(configs: [quiet])) == "No changes.\n\nPlan: 0 to create, 0 to update, 0 to delete, 1 unchanged, 0 unmanaged.\n")
+    }
+
     @Test func colourOnlyWhenAsked() throws {
         let (plan, _) = try fixture()
         #expect(!TextRenderer(color: false).render(plan).contains("\u{1B}["))

@@ -72,6 +72,20 @@ public struct WebhookChange: Sendable {
     /// The declaration, when there is one.
     public var desired: DesiredWebhook?
 
+    public init(action: ChangeAction, configID: String, webhookID: String?, url: String, fields: [FieldChange],
+                unverifiable: [String], body: WebhookAttributes? = nil, observed: ServerWebhook? = nil,
+                desired: DesiredWebhook? = nil) {
+        self.action = action
+        self.configID = configID
+        self.webhookID = webhookID
+        self.url = url
+        self.fields = fields
+        self.unverifiable = unverifiable
+        self.body = body
+        self.observed = observed
+        self.desired = desired
+    }
+
     /// True for create, update and delete: the actions that send a request.
     public var isWrite: Bool { [.create, .update, .delete].contains(action) }
 }

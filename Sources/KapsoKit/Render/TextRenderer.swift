@@ -1,7 +1,7 @@
 import Foundation
 
-/// The human plan: one block per config, one line per changed webhook, one line per changed field,
-/// then the summary line. Colour only when asked (the CLI asks on a terminal without `NO_COLOR`).
+/// The human plan: one block per config with something to report, one line per changed webhook,
+/// one line per changed field, then the count of quiet configs and the summary line. Colour only when asked (the CLI asks on a terminal without `NO_COLOR`).
 public struct TextRenderer: Sendable {
     public var color: Bool
 
@@ -11,9 +11,15 @@ public struct TextRenderer: Sendable {
 
     public func render(_ plan: Plan) -> String {
         var out: [String] = []
+        // A config with nothing to report gets no block: at hundreds of numbers, the changes must
+        // not drown in "no changes" lines. The count of such configs comes before the summary.
+        var quiet = 0
         for config in plan.configs {
+            guard config.changes.contains(where: { $0.action != .unchanged || !$0.unverifiable.isEmpty }) else {
+                quiet += 1
+                continue
+            }
             out.append(bold("Config \(config.id)" + (config.name.map { " (\($0))" } ?? "")))
-            let unchanged = config.changes.filter { $0.action == .unchanged }.count
             for change in config.changes where change.action != .unchanged {
                 out += lines(for: change)
             }
@@ -22,12 +28,14 @@ public struct TextRenderer: Sendable {
                            + "\(change.unverifiable.joined(separator: ", ")) cannot be verified (the server does not reveal it); "
                            + "pass --rotate-secrets to send it")
             }
-            if config.changes.allSatisfy({ $0.action == .unchanged }) {
-                out.append("  no changes (\(unchanged) unchanged)")
-            } else if unchanged > 0 {
-                out.append("  \(unchanged) unchanged")
-            }
+            let unchanged = config.changes.filter { $0.action == .unchanged }.count
+            if unchanged > 0 { out.append("  \(unchanged) unchanged") }
             out.append("")
+        }
+        if quiet == plan.configs.count {
+            out += ["No changes.", ""]
+        } else if quiet > 0 {
+            out += ["No changes in \(quiet) other config\(quiet == 1 ? "" : "s").", ""]
         }
         out.append(bold(plan.summary.line))
         return out.joined(separator: "\n") + "\n"
