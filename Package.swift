@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KapsoSimulatorTests",
-            dependencies: ["KapsoSimulator", "KapsoKit"]
+            dependencies: ["KapsoSimulator", "KapsoKit", "TestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -11,21 +11,13 @@ struct RunResult {
 }
 
 /// Runs the built `kapsoctl` with `arguments` and exactly `environment` (the test process's own
-/// environment is never changed). Output goes through temporary files, so a large output cannot
-/// fill a pipe and deadlock the wait.
-func runKapsoctl(_ arguments: [String], environment: [String: String] = [:],
-                 directory: URL? = nil) throws -> RunResult {
-    let run = try KapsoctlRun(arguments, environment: environment, directory: directory)
-    run.process.waitUntilExit()
-    return try run.result()
-}
-
-/// The same, awaiting the exit without blocking a thread of the concurrency pool: tests whose
-/// simulator serves in-process must use this one, or the pool can starve and deadlock.
-func runKapsoctlAsync(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
-                      inTerminal input: String? = nil,
-                      interrupts: Int = 0, when trigger: (@Sendable () async -> Bool)? = nil) async throws -> RunResult {
-    let run = try KapsoctlRun(arguments, environment: environment, directory: directory, start: false, terminalInput: input)
+/// environment is never changed), and awaits its exit without blocking a thread: the concurrency
+/// pool has one thread per core, and the in-process simulators of other tests need them. Output
+/// goes through temporary files, so a large output cannot fill a pipe.
+func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+                 inTerminal input: String? = nil,
+                 interrupts: Int = 0, when trigger: (@Sendable () async -> Bool)? = nil) async throws -> RunResult {
+    let run = try KapsoctlRun(arguments, environment: environment, directory: directory, terminalInput: input)
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         run.process.terminationHandler = { _ in continuation.resume() }
         do {
@@ -60,8 +52,7 @@ final class KapsoctlRun: @unchecked Sendable {
     private var stdinPipe: Pipe?
 
     /// With `terminalInput`, the binary runs under `script(1)` on a pseudo-terminal, reading that input.
-    init(_ arguments: [String], environment: [String: String], directory: URL?, start: Bool = true,
-         terminalInput: String? = nil) throws {
+    init(_ arguments: [String], environment: [String: String], directory: URL?, terminalInput: String? = nil) throws {
         if let terminalInput {
             let command = ([kapsoctlBinary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
                 .joined(separator: " ")
@@ -90,7 +81,6 @@ final class KapsoctlRun: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdinPipe ?? FileHandle.nullDevice
-        if start { try process.run() }
     }
 
     func interrupt() {

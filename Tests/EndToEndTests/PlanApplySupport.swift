@@ -1,6 +1,7 @@
 import Foundation
 import KapsoKit
 import KapsoSimulator
+import TestSupport
 import Testing
 
 let apiKey = "e2e-api-key-CANARY-5150"
@@ -81,6 +82,11 @@ func scenarioEnvironment(_ url: URL) -> [String: String] {
 /// environment to run the binary against them.
 func withScenario(seed: SimulatorSeed = scenarioSeed(), spec: String = scenarioSpec(), faults: FaultPlan = .none,
                   _ body: (KapsoSimulator, URL, [String: String]) async throws -> Void) async throws {
+    try await withServerSlot { try await runScenario(seed: seed, spec: spec, faults: faults, body) }
+}
+
+private func runScenario(seed: SimulatorSeed, spec: String, faults: FaultPlan,
+                         _ body: (KapsoSimulator, URL, [String: String]) async throws -> Void) async throws {
     let simulator = try KapsoSimulator(seed: seed, apiKey: apiKey, faults: faults)
     let url = try await simulator.start()
     let dir = try makeTemporaryDirectory()

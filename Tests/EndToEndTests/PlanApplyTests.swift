@@ -7,16 +7,16 @@ import Testing
 @Suite struct PlanApplyTests {
     @Test func planReportsEveryKindOfChangeInEveryFormatAndNeverWrites() async throws {
         try await withScenario { simulator, dir, env in
-            let text = try await runKapsoctlAsync(["plan"], environment: env, directory: dir)
+            let text = try await runKapsoctl(["plan"], environment: env, directory: dir)
             #expect(text.status == 0, "\(text.stderr)")
             expectGolden(text.stdout, named: "scenario-plan.txt")
             #expect(text.stdout.hasSuffix("Plan: 1 to create, 2 to update, 1 to delete, 150 unchanged, 1 unmanaged.\n"))
 
-            let markdown = try await runKapsoctlAsync(["plan", "--format", "markdown"], environment: env, directory: dir)
+            let markdown = try await runKapsoctl(["plan", "--format", "markdown"], environment: env, directory: dir)
             #expect(markdown.status == 0)
             expectGolden(markdown.stdout, named: "scenario-plan.md")
 
-            let json = try await runKapsoctlAsync(["plan", "--format", "json"], environment: env, directory: dir)
+            let json = try await runKapsoctl(["plan", "--format", "json"], environment: env, directory: dir)
             #expect(json.status == 0)
             #expect(json.stderr.isEmpty)
             let document = try JSONValue.parse(Data(json.stdout.utf8))
@@ -44,7 +44,7 @@ import Testing
 
     @Test func applySendsOneMinimalRequestPerChangeThenConverges() async throws {
         try await withScenario { simulator, dir, env in
-            let apply = try await runKapsoctlAsync(["apply", "--auto-approve"], environment: env, directory: dir)
+            let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
             #expect(apply.status == 0, "\(apply.stderr)")
             #expect(apply.stdout.contains("Apply: 4 done, 0 failed, 0 not attempted."))
             expectNoCanary(apply.stdout, apply.stderr)
@@ -62,10 +62,10 @@ import Testing
                 #"{"whatsapp_webhook":{"active":true}}"#,
                 #"{"whatsapp_webhook":{"buffer_enabled":true,"buffer_events":["whatsapp.message.received"],"buffer_window_seconds":10,"events":["whatsapp.message.received","whatsapp.message.delivered"],"secret_key":"\#(secretCanary)","url":"https://hooks.example.com/missing"}}"#,
             ])
-            let again = try await runKapsoctlAsync(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            let again = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
             #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
             #expect(again.stdout.hasSuffix("Plan: 0 to create, 0 to update, 0 to delete, 153 unchanged, 1 unmanaged.\n"))
-            let nothing = try await runKapsoctlAsync(["apply", "--auto-approve"], environment: env, directory: dir)
+            let nothing = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
             #expect(nothing.status == 0)
             #expect(nothing.stdout.hasSuffix("No changes. Nothing to apply.\n"))
             #expect(await simulator.writes().count == 4)
@@ -74,25 +74,25 @@ import Testing
 
     @Test func detailedExitcodeAndErrors() async throws {
         try await withScenario { simulator, dir, env in
-            let changes = try await runKapsoctlAsync(["plan", "--detailed-exitcode", "--format", "json"], environment: env, directory: dir)
+            let changes = try await runKapsoctl(["plan", "--detailed-exitcode", "--format", "json"], environment: env, directory: dir)
             #expect(changes.status == 2)
             var wrongKey = env
             wrongKey["KAPSO_API_KEY"] = "wrong-key"
-            let unauthorized = try await runKapsoctlAsync(["plan"], environment: wrongKey, directory: dir)
+            let unauthorized = try await runKapsoctl(["plan"], environment: wrongKey, directory: dir)
             #expect(unauthorized.status == 1)
             #expect(unauthorized.stderr.contains("401 Unauthorized"))
             #expect(unauthorized.stdout.isEmpty)
             var noKey = env
             noKey["KAPSO_API_KEY"] = nil
-            let missingKey = try await runKapsoctlAsync(["plan"], environment: noKey, directory: dir)
+            let missingKey = try await runKapsoctl(["plan"], environment: noKey, directory: dir)
             #expect(missingKey.status == 1)
             #expect(missingKey.stderr.contains("KAPSO_API_KEY is not set"))
             var publicHTTP = env
             publicHTTP["KAPSO_API_URL"] = "http://api.example.com/api/v1"
-            let insecure = try await runKapsoctlAsync(["plan"], environment: publicHTTP, directory: dir)
+            let insecure = try await runKapsoctl(["plan"], environment: publicHTTP, directory: dir)
             #expect(insecure.status == 1)
             #expect(insecure.stderr.contains("must use https"))
-            let badSpec = try await runKapsoctlAsync(["plan", "-f", "nope.yaml", "--detailed-exitcode"], environment: env, directory: dir)
+            let badSpec = try await runKapsoctl(["plan", "-f", "nope.yaml", "--detailed-exitcode"], environment: env, directory: dir)
             #expect(badSpec.status == 1)
             #expect(await simulator.writes().isEmpty)
         }
@@ -101,7 +101,7 @@ import Testing
     @Test func unknownConfigIsNamed() async throws {
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: 00000000-0000-4000-8000-000000000000\n    webhooks: []\n"
         try await withScenario(spec: spec) { _, dir, env in
-            let result = try await runKapsoctlAsync(["plan"], environment: env, directory: dir)
+            let result = try await runKapsoctl(["plan"], environment: env, directory: dir)
             #expect(result.status == 1)
             #expect(result.stderr.contains("error: config 00000000-0000-4000-8000-000000000000: the server does not know this WhatsApp config"))
             #expect(result.stderr.contains("404 Not Found: WhatsApp config not found"))
@@ -110,11 +110,11 @@ import Testing
 
     @Test func configFilterLimitsTheRun() async throws {
         try await withScenario { simulator, dir, env in
-            let one = try await runKapsoctlAsync(["plan", "--config", supportConfig.uppercased()], environment: env, directory: dir)
+            let one = try await runKapsoctl(["plan", "--config", supportConfig.uppercased()], environment: env, directory: dir)
             #expect(one.status == 0)
             #expect(one.stdout.hasSuffix("Plan: 1 to create, 1 to update, 0 to delete, 1 unchanged, 1 unmanaged.\n"))
             #expect(await simulator.store.journal().allSatisfy { $0.path.contains(supportConfig) })
-            let unknown = try await runKapsoctlAsync(["plan", "--config", "00000000-0000-4000-8000-000000000000"], environment: env, directory: dir)
+            let unknown = try await runKapsoctl(["plan", "--config", "00000000-0000-4000-8000-000000000000"], environment: env, directory: dir)
             #expect(unknown.status == 1)
             #expect(unknown.stderr.contains("--config 00000000-0000-4000-8000-000000000000 is not declared in webhooks.yaml"))
         }
@@ -122,7 +122,7 @@ import Testing
 
     @Test func applyWithoutATerminalNeedsAutoApprove() async throws {
         try await withScenario { simulator, dir, env in
-            let result = try await runKapsoctlAsync(["apply"], environment: env, directory: dir)
+            let result = try await runKapsoctl(["apply"], environment: env, directory: dir)
             #expect(result.status == 1)
             #expect(result.stderr.contains("no terminal to confirm on; pass --auto-approve"))
             #expect(await simulator.writes().isEmpty)
@@ -135,11 +135,11 @@ import Testing
         } + [seedHook(changedID, "https://hooks.example.com/changed")])])
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/changed, active: false}\n"
         try await withScenario(seed: seed, spec: spec) { simulator, dir, env in
-            let refused = try await runKapsoctlAsync(["apply", "--auto-approve", "--prune"], environment: env, directory: dir)
+            let refused = try await runKapsoctl(["apply", "--auto-approve", "--prune"], environment: env, directory: dir)
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("this run would delete 7 webhooks, more than --max-deletes 5; nothing was written. Pass --max-deletes 7 to allow it."))
             #expect(await simulator.writes().isEmpty)
-            let allowed = try await runKapsoctlAsync(["apply", "--auto-approve", "--prune", "--max-deletes", "7"], environment: env, directory: dir)
+            let allowed = try await runKapsoctl(["apply", "--auto-approve", "--prune", "--max-deletes", "7"], environment: env, directory: dir)
             #expect(allowed.status == 0, "\(allowed.stderr)")
             #expect(await simulator.writes().map(\.method).sorted() == Array(repeating: "DELETE", count: 7) + ["PATCH"])
         }
@@ -160,7 +160,7 @@ import Testing
                   - {url: https://hooks.example.com/changed, active: false}
             """
             try spec.write(to: dir.appendingPathComponent("partial.yaml"), atomically: true, encoding: .utf8)
-            let result = try await runKapsoctlAsync(["apply", "-f", "partial.yaml", "--auto-approve", "--parallelism", "1"],
+            let result = try await runKapsoctl(["apply", "-f", "partial.yaml", "--auto-approve", "--parallelism", "1"],
                                                environment: env, directory: dir)
             #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("FAILED         create https://hooks.example.com/missing in config \(supportConfig)"))
@@ -175,12 +175,12 @@ import Testing
         faults.dropAfterWriteFirst = 1
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/missing, secret_key: s, events: [whatsapp.message.sent]}\n"
         try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
-            let result = try await runKapsoctlAsync(["apply", "--auto-approve"], environment: env, directory: dir)
+            let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("(the answer was lost"))
             #expect(result.stdout.contains("confirmed by re-reading the config)"))
             #expect(await simulator.writes().map(\.method) == ["POST"])
-            let again = try await runKapsoctlAsync(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            let again = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
             #expect(again.status == 0)
         }
     }
@@ -192,7 +192,7 @@ import Testing
             + (0..<4).map { "      - {url: https://hooks.example.com/new\($0), secret_key: s, events: [whatsapp.message.sent]}\n" }.joined()
         try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
             // Ctrl-C once the first POST has arrived, while its answer is held back.
-            let result = try await runKapsoctlAsync(["apply", "--auto-approve", "--parallelism", "1"], environment: env,
+            let result = try await runKapsoctl(["apply", "--auto-approve", "--parallelism", "1"], environment: env,
                                                     directory: dir, interrupts: 1) { await !simulator.writes().isEmpty }
             #expect(result.exited)
             #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
@@ -208,7 +208,7 @@ import Testing
         faults.latencyMilliseconds = 4000
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/n, secret_key: s, events: [whatsapp.message.sent]}\n"
         try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
-            let result = try await runKapsoctlAsync(["apply", "--auto-approve"], environment: env, directory: dir,
+            let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir,
                                                     interrupts: 2) { await !simulator.writes().isEmpty }
             // Exited on the second Ctrl-C, before the held-back answer and without a report.
             #expect(result.status == 130)
@@ -218,7 +218,7 @@ import Testing
 
     @Test func verboseLogsRequestsWithoutTheKey() async throws {
         try await withScenario { _, dir, env in
-            let result = try await runKapsoctlAsync(["plan", "--verbose", "--config", supportConfig], environment: env, directory: dir)
+            let result = try await runKapsoctl(["plan", "--verbose", "--config", supportConfig], environment: env, directory: dir)
             #expect(result.status == 0)
             #expect(result.stderr.contains("kapsoctl: GET /whatsapp_configs/\(supportConfig)/whatsapp_webhooks?page=1&per_page=100 → 200 in "))
             expectNoCanary(result.stdout, result.stderr)
@@ -227,7 +227,7 @@ import Testing
 
     @Test func outputHasNoColourWithoutATerminal() async throws {
         try await withScenario { _, dir, env in
-            let result = try await runKapsoctlAsync(["plan"], environment: env, directory: dir)
+            let result = try await runKapsoctl(["plan"], environment: env, directory: dir)
             #expect(!result.stdout.contains("\u{1B}["))
         }
     }
@@ -239,7 +239,7 @@ import Testing
         try await withScenario { simulator, dir, env in
             var terminal = env
             terminal["TERM"] = "xterm"
-            let result = try await runKapsoctlAsync(["apply", "--config", supportConfig], environment: terminal, directory: dir,
+            let result = try await runKapsoctl(["apply", "--config", supportConfig], environment: terminal, directory: dir,
                                                     inTerminal: "y\n")
             #expect(result.status == 0, "\(result.stdout)")
             #expect(result.stdout.contains("Apply these changes? [y/N]"))
@@ -253,7 +253,7 @@ import Testing
         try await withScenario { simulator, dir, env in
             var noColour = env
             noColour["NO_COLOR"] = "1"
-            let result = try await runKapsoctlAsync(["apply"], environment: noColour, directory: dir, inTerminal: "n\n")
+            let result = try await runKapsoctl(["apply"], environment: noColour, directory: dir, inTerminal: "n\n")
             #expect(result.status == 1)
             #expect(result.stdout.contains("Not applied. Nothing was written."))
             // NO_COLOR holds on a terminal too.

@@ -6,51 +6,51 @@ import Testing
 @Suite struct SavedPlanCommandTests {
     @Test func savedPlanAppliesOnceAndThenIsStale() async throws {
         try await withScenario { simulator, dir, env in
-            let plan = try await runKapsoctlAsync(["plan", "--out", "plan.json"], environment: env, directory: dir)
+            let plan = try await runKapsoctl(["plan", "--out", "plan.json"], environment: env, directory: dir)
             #expect(plan.status == 0, "\(plan.stderr)")
             let file = try String(contentsOf: dir.appendingPathComponent("plan.json"), encoding: .utf8)
             expectNoCanary(file)
             #expect(await simulator.writes().isEmpty)
 
-            let apply = try await runKapsoctlAsync(["apply", "plan.json"], environment: env, directory: dir)
+            let apply = try await runKapsoctl(["apply", "plan.json"], environment: env, directory: dir)
             #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
             #expect(apply.stdout.contains("Applying the plan saved in plan.json"))
             #expect(apply.stdout.contains("Apply: 4 done, 0 failed, 0 not attempted."))
             expectNoCanary(apply.stdout, apply.stderr)
             #expect(await simulator.writes().count == 4)
 
-            let again = try await runKapsoctlAsync(["apply", "plan.json"], environment: env, directory: dir)
+            let again = try await runKapsoctl(["apply", "plan.json"], environment: env, directory: dir)
             #expect(again.status == 1)
             #expect(again.stderr.contains("was changed on the server since the plan"))
             #expect(again.stderr.contains("the saved plan is stale; nothing was written"))
             #expect(await simulator.writes().count == 4)
-            let converged = try await runKapsoctlAsync(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            let converged = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
             #expect(converged.status == 0)
         }
     }
 
     @Test func changedSecretOrServerRefusesTheSavedPlan() async throws {
         try await withScenario { simulator, dir, env in
-            let plan = try await runKapsoctlAsync(["plan", "--out", "plan.json"], environment: env, directory: dir)
+            let plan = try await runKapsoctl(["plan", "--out", "plan.json"], environment: env, directory: dir)
             #expect(plan.status == 0)
             var rotated = env
             rotated["TOKEN"] = "another-token"
-            let refused = try await runKapsoctlAsync(["apply", "plan.json"], environment: rotated, directory: dir)
+            let refused = try await runKapsoctl(["apply", "plan.json"], environment: rotated, directory: dir)
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("the secret Bearer ${TOKEN} of https://hooks.example.com/changed no longer matches"))
             #expect(!refused.stderr.contains("another-token"))
             var otherServer = env
             otherServer["KAPSO_API_URL"] = "http://127.0.0.1:9/api/v1"
-            let wrongServer = try await runKapsoctlAsync(["apply", "plan.json"], environment: otherServer, directory: dir)
+            let wrongServer = try await runKapsoctl(["apply", "plan.json"], environment: otherServer, directory: dir)
             #expect(wrongServer.status == 1)
             #expect(wrongServer.stderr.contains("the plan was made against"))
-            let mixed = try await runKapsoctlAsync(["apply", "plan.json", "--prune"], environment: env, directory: dir)
+            let mixed = try await runKapsoctl(["apply", "plan.json", "--prune"], environment: env, directory: dir)
             #expect(mixed.status == 1)
             #expect(mixed.stderr.contains("a saved plan already fixes the spec"))
             // Someone edits a webhook on the server after the review.
             let client = KapsoClient(baseURL: URL(string: env["KAPSO_API_URL"]!)!, apiKey: apiKey, transport: URLSessionTransport())
             _ = try await client.updateWebhook(configID: supportConfig, id: unchangedID, attributes: WebhookAttributes(inactivityMinutes: 9))
-            let stale = try await runKapsoctlAsync(["apply", "plan.json"], environment: env, directory: dir)
+            let stale = try await runKapsoctl(["apply", "plan.json"], environment: env, directory: dir)
             #expect(stale.status == 1)
             #expect(stale.stderr.contains("webhook \(unchangedID) (https://hooks.example.com/unchanged) was changed on the server since the plan"))
             #expect(await simulator.writes().count == 1)
@@ -60,7 +60,7 @@ import Testing
     @Test func literalSecretsAreNotSaved() async throws {
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/n, secret_key: literal-CANARY, events: [whatsapp.message.sent]}\n"
         try await withScenario(spec: spec) { _, dir, env in
-            let result = try await runKapsoctlAsync(["plan", "--out", "plan.json"], environment: env, directory: dir)
+            let result = try await runKapsoctl(["plan", "--out", "plan.json"], environment: env, directory: dir)
             #expect(result.status == 1)
             #expect(result.stderr.contains("secret_key of https://hooks.example.com/n is written literally in the spec"))
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("plan.json").path))
@@ -72,7 +72,7 @@ import Testing
 @Suite struct ExportCommandTests {
     @Test func exportThenPlanShowsNoChanges() async throws {
         try await withScenario { simulator, dir, env in
-            let export = try await runKapsoctlAsync(["export", "-o", "exported.yaml"], environment: env, directory: dir)
+            let export = try await runKapsoctl(["export", "-o", "exported.yaml"], environment: env, directory: dir)
             #expect(export.status == 0, "\(export.stderr)")
             #expect(export.stderr.contains("Wrote exported.yaml: 2 configs, 154 webhooks."))
             let yaml = try String(contentsOf: dir.appendingPathComponent("exported.yaml"), encoding: .utf8)
@@ -86,7 +86,7 @@ import Testing
                 let name = String(line.dropFirst(4).prefix { $0 != " " })
                 planEnv[name] = name.hasSuffix("_AUTHORIZATION") ? "Bearer old-token" : secretCanary
             }
-            let plan = try await runKapsoctlAsync(["plan", "-f", "exported.yaml", "--detailed-exitcode"], environment: planEnv, directory: dir)
+            let plan = try await runKapsoctl(["plan", "-f", "exported.yaml", "--detailed-exitcode"], environment: planEnv, directory: dir)
             #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
             #expect(plan.stdout.hasSuffix("Plan: 0 to create, 0 to update, 0 to delete, 154 unchanged, 0 unmanaged.\n"))
             #expect(await simulator.writes().isEmpty)
@@ -95,14 +95,14 @@ import Testing
 
     @Test func exportOfOneConfigToStdout() async throws {
         try await withScenario { _, dir, env in
-            let result = try await runKapsoctlAsync(["export", "--config", supportConfig], environment: env, directory: dir)
+            let result = try await runKapsoctl(["export", "--config", supportConfig], environment: env, directory: dir)
             #expect(result.status == 0)
             #expect(result.stdout.contains("  - whatsapp_config_id: \(supportConfig)\n    name: \"support\"\n"))
             #expect(!result.stdout.contains(bulkConfig))
             #expect(result.stdout.contains("secret_key: \"${KAPSO_SUPPORT_HOOKS_EXAMPLE_COM_CHANGED_SECRET}\""))
             #expect(result.stdout.contains("\"Authorization\": \"${KAPSO_SUPPORT_HOOKS_EXAMPLE_COM_CHANGED_AUTHORIZATION}\""))
             #expect(result.stdout.contains("\"X-Team\": \"blue\""))
-            let unknown = try await runKapsoctlAsync(["export", "--config", "00000000-0000-4000-8000-000000000000"], environment: env, directory: dir)
+            let unknown = try await runKapsoctl(["export", "--config", "00000000-0000-4000-8000-000000000000"], environment: env, directory: dir)
             #expect(unknown.status == 1)
             #expect(unknown.stderr.contains("config 00000000-0000-4000-8000-000000000000 is not among the project's WhatsApp configs"))
         }
@@ -114,7 +114,7 @@ import Testing
             seedHook(unchangedID, "https://hooks.example.com/same"),
         ])])
         try await withScenario(seed: seed) { _, dir, env in
-            let export = try await runKapsoctlAsync(["export", "-o", "e.yaml"], environment: env, directory: dir)
+            let export = try await runKapsoctl(["export", "-o", "e.yaml"], environment: env, directory: dir)
             #expect(export.status == 0)
             let yaml = try String(contentsOf: dir.appendingPathComponent("e.yaml"), encoding: .utf8)
             #expect(yaml.contains("        id: \(changedID)\n"))
@@ -124,7 +124,7 @@ import Testing
             for line in yaml.split(separator: "\n") where line.hasPrefix("#   KAPSO_") {
                 planEnv[String(line.dropFirst(4).prefix { $0 != " " })] = secretCanary
             }
-            let plan = try await runKapsoctlAsync(["plan", "-f", "e.yaml", "--detailed-exitcode"], environment: planEnv, directory: dir)
+            let plan = try await runKapsoctl(["plan", "-f", "e.yaml", "--detailed-exitcode"], environment: planEnv, directory: dir)
             #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
         }
     }

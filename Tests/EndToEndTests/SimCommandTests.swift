@@ -3,41 +3,46 @@ import KapsoKit
 import Testing
 
 /// A `kapsoctl sim` process, stopped when the test ends.
-final class SimProcess {
+final class SimProcess: @unchecked Sendable {
     let process = Process()
-    let baseURL: URL
+    private(set) var baseURL = URL(fileURLWithPath: "/")
     private let stderrPipe = Pipe()
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts the simulator and awaits its first line (read on a thread of its own, so no thread of
+    /// the concurrency pool blocks on the pipe).
+    static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> SimProcess {
+        let sim = SimProcess()
         let stdoutPipe = Pipe()
-        process.executableURL = kapsoctlBinary
-        process.arguments = ["sim"] + arguments
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // The first line tells the port; read it byte by byte up to the newline (or EOF on failure).
-        var line = Data()
+        sim.process.executableURL = kapsoctlBinary
+        sim.process.arguments = ["sim"] + arguments
+        sim.process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        sim.process.standardOutput = stdoutPipe
+        sim.process.standardError = sim.stderrPipe
+        sim.process.standardInput = FileHandle.nullDevice
+        try sim.process.run()
         let reader = stdoutPipe.fileHandleForReading
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
+        let line: String = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var data = Data()
+                while !data.contains(UInt8(ascii: "\n")) {
+                    let chunk = reader.availableData
+                    if chunk.isEmpty { break }
+                    data.append(chunk)
+                }
+                continuation.resume(returning: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix("listening on "), let url = URL(string: String(text.dropFirst("listening on ".count))) else {
-            process.terminate()
-            throw SimStartFailure(output: text)
+        guard line.hasPrefix("listening on "), let url = URL(string: String(line.dropFirst("listening on ".count))) else {
+            sim.process.terminate()
+            throw SimStartFailure(output: line)
         }
-        baseURL = url
+        sim.baseURL = url
+        return sim
     }
 
     deinit {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        // Foundation reaps the child; the test need not wait for it.
+        if process.isRunning { process.terminate() }
     }
 }
 
@@ -59,7 +64,7 @@ struct SimStartFailure: Error {
           {"url": "https://a.example.com/2", "secret_key": "s2", "events": ["whatsapp.message.sent"]}
         ]}}
         """.write(to: seed, atomically: true, encoding: .utf8)
-        let sim = try SimProcess(["--port", "0", "--seed", seed.path, "--api-key", "e2e-key"])
+        let sim = try await SimProcess.start(["--port", "0", "--seed", seed.path, "--api-key", "e2e-key"])
         #expect(sim.baseURL.absoluteString.hasPrefix("http://127.0.0.1:"))
         #expect(sim.baseURL.path == "/api/v1")
         let client = KapsoClient(baseURL: sim.baseURL, apiKey: "e2e-key", transport: transport)
@@ -70,7 +75,7 @@ struct SimStartFailure: Error {
     }
 
     @Test func keyComesFromTheEnvironmentAndFaultFlagsApply() async throws {
-        let sim = try SimProcess(["--port", "0", "--rate-limit-first", "1", "--retry-after", "0"],
+        let sim = try await SimProcess.start(["--port", "0", "--rate-limit-first", "1", "--retry-after", "0"],
                                  environment: ["KAPSO_API_KEY": "env-key"])
         let client = KapsoClient(baseURL: sim.baseURL, apiKey: "env-key", transport: transport, retry: .none)
         let limited = await #expect(throws: APIError.self) { _ = try await client.listConfigs() }
@@ -88,21 +93,21 @@ struct SimStartFailure: Error {
         ]))
     }
 
-    @Test func refusesToStartWithoutAKeyOrWithABadSeed() throws {
-        let noKey = try runKapsoctl(["sim", "--port", "0"])
+    @Test func refusesToStartWithoutAKeyOrWithABadSeed() async throws {
+        let noKey = try await runKapsoctl(["sim", "--port", "0"])
         #expect(noKey.status == 1)
         #expect(noKey.stderr.contains("the simulator needs an API key"))
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let seed = dir.appendingPathComponent("bad.json")
         try #"{"configs": {"nope": []}}"#.write(to: seed, atomically: true, encoding: .utf8)
-        let badSeed = try runKapsoctl(["sim", "--port", "0", "--api-key", "k", "--seed", seed.path])
+        let badSeed = try await runKapsoctl(["sim", "--port", "0", "--api-key", "k", "--seed", seed.path])
         #expect(badSeed.status == 1)
         #expect(badSeed.stderr.contains("config key 'nope' is not a UUID"))
-        let publicHost = try runKapsoctl(["sim", "--host", "0.0.0.0", "--api-key", "k"])
+        let publicHost = try await runKapsoctl(["sim", "--host", "0.0.0.0", "--api-key", "k"])
         #expect(publicHost.status == 1)
         #expect(publicHost.stderr.contains("only on an IPv4 loopback address"))
-        let badFraction = try runKapsoctl(["sim", "--api-key", "k", "--server-error-fraction", "2"])
+        let badFraction = try await runKapsoctl(["sim", "--api-key", "k", "--server-error-fraction", "2"])
         #expect(badFraction.status == 1)
     }
 }

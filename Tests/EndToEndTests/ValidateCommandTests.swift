@@ -9,28 +9,28 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: kapsoctlBinary.path), "\(kapsoctlBinary.path)")
     }
 
-    @Test func defaultFileIsWebhooksYAMLInTheWorkingDirectory() throws {
-        let result = try runKapsoctl(["validate"], environment: acme, directory: packageRoot)
+    @Test func defaultFileIsWebhooksYAMLInTheWorkingDirectory() async throws {
+        let result = try await runKapsoctl(["validate"], environment: acme, directory: packageRoot)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "webhooks.yaml: valid (2 configs, 3 webhooks)\n")
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func examplesDirectoryIsValid() throws {
-        let result = try runKapsoctl(["validate", "-f", "examples"], environment: exampleEnvironment, directory: packageRoot)
+    @Test func examplesDirectoryIsValid() async throws {
+        let result = try await runKapsoctl(["validate", "-f", "examples"], environment: exampleEnvironment, directory: packageRoot)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "examples: valid (3 configs, 4 webhooks)\n")
     }
 
-    @Test func severalFilesAreMerged() throws {
-        let result = try runKapsoctl(["validate", "-f", "webhooks.yaml", "--file", "examples/minimal.yaml"],
+    @Test func severalFilesAreMerged() async throws {
+        let result = try await runKapsoctl(["validate", "-f", "webhooks.yaml", "--file", "examples/minimal.yaml"],
                                      environment: acme.merging(exampleEnvironment) { $1 }, directory: packageRoot)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "webhooks.yaml, examples/minimal.yaml: valid (3 configs, 4 webhooks)\n")
     }
 
-    @Test func unsetVariableIsReportedAtItsPosition() throws {
-        let result = try runKapsoctl(["validate"], environment: [:], directory: packageRoot)
+    @Test func unsetVariableIsReportedAtItsPosition() async throws {
+        let result = try await runKapsoctl(["validate"], environment: [:], directory: packageRoot)
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("webhooks.yaml:16:15: error: environment variable ACME_WEBHOOK_SECRET is not set"))
@@ -38,7 +38,7 @@ import Testing
         #expect(result.stderr.hasSuffix("errors found.\n"))
     }
 
-    @Test func invalidFileExitsOneWithEveryError() throws {
+    @Test func invalidFileExitsOneWithEveryError() async throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = dir.appendingPathComponent("bad.yaml")
@@ -52,7 +52,7 @@ import Testing
                 active: no
                 inactivity_minutes: 0
         """.write(to: spec, atomically: true, encoding: .utf8)
-        let result = try runKapsoctl(["validate", "-f", spec.path])
+        let result = try await runKapsoctl(["validate", "-f", spec.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(spec.path):7:17: error: 'active' must be true or false; 'no' is not accepted as a boolean"))
         #expect(result.stderr.contains("\(spec.path):8:29: error: 'inactivity_minutes' must be an integer from 1 to 1440; 0 is out of range"))
@@ -71,19 +71,19 @@ import Testing
         ("binary", String(decoding: [0x76, 0x3A, 0x20, 0xFE, 0xFF, 0x00, 0x01], as: UTF8.self), "error:"),
         ("two documents", "version: 1\n---\nversion: 1\n", "a second YAML document starts here"),
     ])
-    func hostileInputFailsCleanly(_ name: String, _ text: String, _ message: String) throws {
+    func hostileInputFailsCleanly(_ name: String, _ text: String, _ message: String) async throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = dir.appendingPathComponent("\(name).yaml")
         try text.write(to: spec, atomically: true, encoding: .utf8)
-        let result = try runKapsoctl(["validate", "-f", spec.path])
+        let result = try await runKapsoctl(["validate", "-f", spec.path])
         #expect(result.exited)
         #expect(result.status == 1)
         #expect(result.stderr.contains(message), "\(result.stderr.prefix(500))")
     }
 
-    @Test func missingFileAndDevice() throws {
-        let result = try runKapsoctl(["validate", "-f", "/nonexistent/webhooks.yaml", "-f", "/dev/zero"])
+    @Test func missingFileAndDevice() async throws {
+        let result = try await runKapsoctl(["validate", "-f", "/nonexistent/webhooks.yaml", "-f", "/dev/zero"])
         #expect(result.status == 1)
         #expect(result.stderr == """
         /nonexistent/webhooks.yaml: error: no such file or directory
@@ -93,17 +93,17 @@ import Testing
         """)
     }
 
-    @Test func helpAndUsageErrors() throws {
-        let help = try runKapsoctl(["--help"])
+    @Test func helpAndUsageErrors() async throws {
+        let help = try await runKapsoctl(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("validate"))
-        let validateHelp = try runKapsoctl(["validate", "--help"])
+        let validateHelp = try await runKapsoctl(["validate", "--help"])
         #expect(validateHelp.status == 0)
         #expect(validateHelp.stdout.contains("--file"))
-        let bad = try runKapsoctl(["validate", "--bogus"])
+        let bad = try await runKapsoctl(["validate", "--bogus"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("Unknown option '--bogus'"))
-        let unknown = try runKapsoctl(["frobnicate"])
+        let unknown = try await runKapsoctl(["frobnicate"])
         #expect(unknown.status == 1)
     }
 }

@@ -2,13 +2,13 @@ import FlyingFox
 import Foundation
 import KapsoSimulator
 import Synchronization
+import TestSupport
 import Testing
 @testable import KapsoKit
 
 private let canaryKey = "api-key-CANARY-4242"
 private let config = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
 private let pinned = "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"
-private let transport = URLSessionTransport(maxConnectionsPerHost: 8)
 
 /// Collects the client's log entries.
 private final class LogSink: Sendable {
@@ -21,6 +21,11 @@ private final class LogSink: Sendable {
 /// client for it with fast retries.
 private func withClient(count: Int = 0, withPinned: Bool = false, faults: FaultPlan = .none, timeout: TimeInterval = 10,
                         _ body: (KapsoClient, KapsoSimulator, LogSink) async throws -> Void) async throws {
+    try await withServerSlot { try await runClient(count: count, withPinned: withPinned, faults: faults, timeout: timeout, body) }
+}
+
+private func runClient(count: Int, withPinned: Bool, faults: FaultPlan, timeout: TimeInterval,
+                       _ body: (KapsoClient, KapsoSimulator, LogSink) async throws -> Void) async throws {
     var hooks: [KapsoKit.JSONValue] = (0..<count).map { i in
         .object(["url": .string("https://hooks.example.com/\(i)"), "secret_key": .string("secret-\(i)"),
                  "events": .array([.string("whatsapp.message.received")])])
@@ -33,7 +38,8 @@ private func withClient(count: Int = 0, withPinned: Bool = false, faults: FaultP
     let simulator = try KapsoSimulator(seed: seed, apiKey: canaryKey, faults: faults)
     let url = try await simulator.start()
     let sink = LogSink()
-    let client = KapsoClient(baseURL: url, apiKey: canaryKey, transport: transport, timeout: timeout,
+    // A transport per test: tests must not queue behind each other's connections.
+    let client = KapsoClient(baseURL: url, apiKey: canaryKey, transport: URLSessionTransport(), timeout: timeout,
                              retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.01, maxDelay: 0.05, totalBudget: 10),
                              logger: sink.logger)
     do {
@@ -148,7 +154,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
     @Test func wrongKeyIs401AndTheKeyIsNeverShown() async throws {
         try await withClient { client, simulator, sink in
             let url = client.baseURL
-            let wrong = KapsoClient(baseURL: url, apiKey: "wrong-CANARY-key", transport: transport, logger: sink.logger)
+            let wrong = KapsoClient(baseURL: url, apiKey: "wrong-CANARY-key", transport: URLSessionTransport(), logger: sink.logger)
             let error = await apiError { _ = try await wrong.listWebhooks(configID: config) }
             #expect(error?.status == 401)
             #expect(error?.serverMessage == "Unauthorized")
@@ -306,6 +312,10 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 @Suite struct TransportTests {
     /// A redirect is returned, not followed: the key never reaches another host.
     @Test func redirectsAreNotFollowed() async throws {
+        try await withServerSlot { try await redirectScenario() }
+    }
+
+    private func redirectScenario() async throws {
         let seen = Mutex<[String]>([])
         let other = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
         await other.appendRoute("*") { request in
@@ -327,7 +337,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
             redirectTask.cancel()
         }
         let client = KapsoClient(baseURL: URL(string: "http://127.0.0.1:\(port)/api/v1")!, apiKey: canaryKey,
-                                 transport: transport, retry: .none)
+                                 transport: URLSessionTransport(), retry: .none)
         let error = await apiError { _ = try await client.listConfigs() }
         #expect(error?.status == 302)
         #expect(seen.withLock { $0 }.isEmpty)

@@ -214,3 +214,32 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         return s
     }
 }
+
+@Suite struct URLIdentityTests {
+    @Test func schemeHostAndDefaultPortDoNotMakeADifferentWebhook() throws {
+        #expect(URLIdentity.normalized("HTTPS://Hooks.Example.COM:443/A?b=C") == "https://hooks.example.com/A?b=C")
+        #expect(URLIdentity.normalized("http://LOCALHOST:80/x") == "http://localhost/x")
+        #expect(URLIdentity.normalized("https://a.example.com:8443/x") == "https://a.example.com:8443/x")
+        #expect(!URLIdentity.same("https://a.example.com/x", "https://a.example.com/X"))
+        #expect(!URLIdentity.same("https://a.example.com/x", "https://a.example.com/x/"))
+        // A server that stored the URL normalised still matches the declaration: no duplicate create.
+        let yaml = oneWebhook("active: true", url: "HTTPS://Hooks.Example.com:443/a")
+        let hook = ServerWebhook(id: "w1", attributes: WebhookAttributes(url: "https://hooks.example.com/a", active: true))
+        let plan = try Planner.plan(try loadSpec(yaml).get().configs, observed: ObservedState(webhooks: [configA: [hook]]))
+        #expect(plan.changes.map(\.action) == [.unchanged])
+    }
+
+    @Test func specEntriesDifferingOnlyByHostCaseCollide() {
+        let yaml = """
+        version: 1
+        configs:
+          - whatsapp_config_id: \(configA)
+            webhooks:
+              - url: https://hooks.example.com/a
+              - url: https://HOOKS.example.com/a
+        """
+        guard case .failure(let failure) = loadSpec(yaml) else { Issue.record("accepted"); return }
+        #expect(failure.diagnostics.count == 2)
+        #expect(failure.diagnostics[0].message.contains("have the same url https://hooks.example.com/a"))
+    }
+}

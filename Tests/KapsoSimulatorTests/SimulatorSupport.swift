@@ -1,6 +1,7 @@
 import Foundation
 import KapsoKit
 import KapsoSimulator
+import TestSupport
 import Testing
 
 let simKey = "sim-test-key-CANARY-0001"
@@ -10,6 +11,11 @@ let otherConfigID = "7f3e2d1c-0b9a-4876-9543-21fedcba9876"
 /// Starts a simulator on a free loopback port, runs `body`, and stops it.
 func withSimulator(_ seed: SimulatorSeed = .empty, faults: FaultPlan = .none,
                    _ body: (KapsoSimulator, URL) async throws -> Void) async throws {
+    try await withServerSlot { try await runSimulator(seed, faults: faults, body) }
+}
+
+private func runSimulator(_ seed: SimulatorSeed, faults: FaultPlan,
+                          _ body: (KapsoSimulator, URL) async throws -> Void) async throws {
     let simulator = try KapsoSimulator(seed: seed, apiKey: simKey, faults: faults)
     let url = try await simulator.start()
     do {
@@ -37,15 +43,14 @@ struct Answer {
     var body: Data
 }
 
-let rawTransport = URLSessionTransport(maxConnectionsPerHost: 4)
-
-/// Sends one raw request over loopback HTTP (the real transport, no client logic).
+/// Sends one raw request over loopback HTTP (the real transport, no client logic). Each call has a
+/// transport of its own, so no test queues behind another's connections.
 func call(_ method: String, _ url: URL, _ path: String, key: String? = simKey, body: String? = nil) async throws -> Answer {
     var headers: [String: String] = [:]
     if let key { headers["X-API-Key"] = key }
     if body != nil { headers["Content-Type"] = "application/json" }
     let target = URL(string: url.absoluteString + path)!
-    let response = try await rawTransport.send(HTTPRequestData(method: method, url: target, headers: headers,
+    let response = try await URLSessionTransport(maxConnectionsPerHost: 2).send(HTTPRequestData(method: method, url: target, headers: headers,
                                                                body: body.map { Data($0.utf8) }, timeout: 10))
     return Answer(status: response.status, headers: response.headers, json: try? JSONValue.parse(response.body), body: response.body)
 }

@@ -58,7 +58,7 @@ public struct Executor: Sendable {
         let before = Set((observed.webhooks[change.configID] ?? []).map(\.id))
         do throws(APIError) {
             let now = try await client.listWebhooks(configID: change.configID)
-            if let created = now.first(where: { $0.url == change.url && !before.contains($0.id) }) {
+            if let created = now.first(where: { URLIdentity.same($0.url, change.url) && !before.contains($0.id) }) {
                 return .done("created with id \(created.id) (the answer was lost: \(error); confirmed by re-reading the config)")
             }
             return .failed("\(error); re-reading the config shows it was not created")

@@ -33,7 +33,7 @@ public enum Planner {
         }
         var ambiguous = Set<Int>()
         for (index, hook) in config.webhooks.enumerated() where hook.id == nil {
-            let candidates = server.filter { $0.url == hook.url && !claimed.contains($0.id.lowercased()) }
+            let candidates = server.filter { URLIdentity.same($0.url, hook.url) && !claimed.contains($0.id.lowercased()) }
             if candidates.count > 1 {
                 ambiguous.insert(index)
                 let ids = candidates.map(\.id).sorted().joined(separator: ", ")
@@ -96,7 +96,7 @@ public enum Planner {
         var body = WebhookAttributes()
         var unverifiable: [String] = []
 
-        if let url = want.url, url != server.url {
+        if let url = want.url, !URLIdentity.same(url, server.url) {
             fields.append(FieldChange(name: "url", before: server.url.map(FieldValue.string) ?? .null, after: .string(url)))
             body.url = url
         }

@@ -23,7 +23,7 @@ public enum APIGeneration: String, Sendable, CaseIterable {
 public enum WebhookIdentity: Sendable, Hashable, CustomStringConvertible {
     /// Pinned to an existing webhook id (lowercased UUID); the URL may change.
     case id(String)
-    /// Matched by URL.
+    /// Matched by URL (in ``URLIdentity`` form).
     case url(String)
 
     public var description: String {
@@ -52,7 +52,7 @@ public struct DesiredWebhook: Sendable, Equatable {
 
     public var identity: WebhookIdentity {
         if let id { return .id(id) }
-        return .url(url)
+        return .url(URLIdentity.normalized(url))
     }
 }
 
