@@ -346,6 +346,32 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
     }
 }
 
+@Suite struct ResponseSizeTests {
+    /// A server that answers with more than the transport accepts cannot exhaust memory.
+    @Test func oversizedAnswersAreRefused() async throws {
+        try await withServerSlot {
+            let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+            await server.appendRoute("*") { _ in
+                HTTPResponse(statusCode: .ok, body: Data(repeating: UInt8(ascii: " "), count: 3 << 20))
+            }
+            let task = Task { try await server.run() }
+            try await server.waitUntilListening()
+            guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no port"); return }
+            let url = URL(string: "http://127.0.0.1:\(port)/api/v1")!
+            let small = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(maxResponseBytes: 1 << 20))
+            let error = await apiError { _ = try await small.listConfigs() }
+            #expect(error?.reason == .invalidResponse("the response is larger than 1048576 bytes"))
+            #expect(error?.attempts == 1)
+            // The same answer within the bound is read (and found not to be the documented JSON).
+            let large = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(maxResponseBytes: 4 << 20))
+            let decoded = await apiError { _ = try await large.listConfigs() }
+            #expect(decoded?.reason == .invalidResponse("the body is not the documented JSON"))
+            await server.stop()
+            task.cancel()
+        }
+    }
+}
+
 @Suite struct WireTypeTests {
     @Test func serverWebhookReadsLeniently() throws {
         let json = """

@@ -11,6 +11,11 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidResponse(String)
         /// The run was cancelled.
         case cancelled
+
+        var isConnection: Bool {
+            if case .connection = self { return true }
+            return false
+        }
     }
 
     public var method: String

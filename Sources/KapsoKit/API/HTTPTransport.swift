@@ -39,6 +39,8 @@ public enum TransportFailure: Error, Sendable, Equatable {
     case connection(String)
     /// The task was cancelled.
     case cancelled
+    /// The answer cannot be used (e.g. its body is larger than the transport accepts).
+    case invalidResponse(String)
 }
 
 /// Sends HTTP requests. The only way KapsoKit reaches the network, so every network behaviour is

@@ -171,9 +171,11 @@ public struct KapsoClient: Sendable {
                 case .timedOut: .timedOut
                 case .connection(let detail): .connection(detail)
                 case .cancelled: .cancelled
+                case .invalidResponse(let detail): .invalidResponse(detail)
                 }
                 failure = APIError(method: method, path: path, reason: reason, attempts: attempt)
-                guard idempotent, reason != .cancelled else { throw failure }
+                // Only a lost answer is worth another try, and only when sending again is safe.
+                guard idempotent, reason == .timedOut || reason.isConnection else { throw failure }
             }
             guard let wait = retry.delay(afterAttempt: attempt, retryAfter: retryAfter,
                                          elapsed: Date().timeIntervalSince(started)) else { throw failure }

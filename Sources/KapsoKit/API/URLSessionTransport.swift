@@ -5,16 +5,21 @@ import FoundationNetworking
 #endif
 
 /// ``HTTPTransport`` over Foundation's `URLSession`: one long-lived session, no cookies, no cache,
-/// and no redirects followed (a 3xx is returned as it is, so the API key never leaves the API host).
+/// no redirects followed (a 3xx is returned as it is, so the API key never leaves the API host),
+/// a hard deadline per request and a bound on the size of an answer.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     private let session: URLSession
     /// Requests that are not idempotent go through their own session and always on a fresh
     /// connection (`Connection: close`): libcurl, under URLSession on Linux, silently resends a
     /// request whose reused connection died, which for a POST could create a duplicate.
     private let freshConnectionSession: URLSession
-    private let delegate = NoRedirects()
+    private let delegate: SessionDelegate
 
-    public init(maxConnectionsPerHost: Int = 8) {
+    /// - Parameters:
+    ///   - maxConnectionsPerHost: connections kept to the API host (the run's parallelism).
+    ///   - maxResponseBytes: a longer response body is refused (a page of 100 webhooks is ~100 KB).
+    public init(maxConnectionsPerHost: Int = 8, maxResponseBytes: Int = 64 << 20) {
+        delegate = SessionDelegate(maxResponseBytes: maxResponseBytes)
         func configuration() -> URLSessionConfiguration {
             let c = URLSessionConfiguration.ephemeral
             c.httpMaximumConnectionsPerHost = max(1, maxConnectionsPerHost)
@@ -59,10 +64,10 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     /// timeout (and on Linux a slow answer outlived it), so a timer cancels the task at the deadline.
     private func exchange(_ request: URLRequest, on session: URLSession,
                           timeout: TimeInterval) async -> Result<(Data, HTTPURLResponse), TransportFailure> {
-        let finished = Mutex(false)
         let taskBox = Mutex<URLSessionDataTask?>(nil)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<(Data, HTTPURLResponse), TransportFailure>, Never>) in
+                let finished = Mutex(false)
                 let finish: @Sendable (Result<(Data, HTTPURLResponse), TransportFailure>) -> Void = { result in
                     let first = finished.withLock { done in
                         defer { done = true }
@@ -70,15 +75,8 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
                     }
                     if first { continuation.resume(returning: result) }
                 }
-                let task = session.dataTask(with: request) { data, response, error in
-                    if let error {
-                        finish(.failure(Self.failure(error)))
-                    } else if let http = response as? HTTPURLResponse {
-                        finish(.success((data ?? Data(), http)))
-                    } else {
-                        finish(.failure(.connection("the response is not HTTP")))
-                    }
-                }
+                let task = session.dataTask(with: request)
+                delegate.register(task, finish: finish)
                 taskBox.withLock { $0 = task }
                 DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
                     finish(.failure(.timedOut))
@@ -91,7 +89,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    private static func failure(_ error: any Error) -> TransportFailure {
+    static func failure(_ error: any Error) -> TransportFailure {
         guard let error = error as? URLError else { return .connection(String(describing: type(of: error))) }
         switch error.code {
         case .timedOut: return .timedOut
@@ -115,8 +113,61 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     }
 }
 
-/// Refuses every redirect: the 3xx response itself is returned to the client.
-private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+/// Collects each task's answer, refusing bodies over a size bound (so no server can exhaust memory),
+/// and refuses every redirect (the 3xx itself is returned to the client).
+private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    typealias Finish = @Sendable (Result<(Data, HTTPURLResponse), TransportFailure>) -> Void
+
+    private struct Exchange {
+        var data = Data()
+        var response: HTTPURLResponse?
+        var finish: Finish
+    }
+
+    let maxResponseBytes: Int
+    /// By task object: the two sessions number their tasks independently.
+    private let exchanges = Mutex<[ObjectIdentifier: Exchange]>([:])
+
+    init(maxResponseBytes: Int) {
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    func register(_ task: URLSessionTask, finish: @escaping Finish) {
+        exchanges.withLock { $0[ObjectIdentifier(task)] = Exchange(finish: finish) }
+    }
+
+    private func take(_ task: URLSessionTask) -> Exchange? {
+        exchanges.withLock { $0.removeValue(forKey: ObjectIdentifier(task)) }
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+        exchanges.withLock { $0[ObjectIdentifier(dataTask)]?.response = response as? HTTPURLResponse }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let tooLarge = exchanges.withLock { table -> Bool in
+            table[ObjectIdentifier(dataTask)]?.data.append(data)
+            return (table[ObjectIdentifier(dataTask)]?.data.count ?? 0) > maxResponseBytes
+        }
+        if tooLarge, let exchange = take(dataTask) {
+            exchange.finish(.failure(.invalidResponse("the response is larger than \(maxResponseBytes) bytes")))
+            dataTask.cancel()
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        guard let exchange = take(task) else { return }
+        if let error {
+            exchange.finish(.failure(URLSessionTransport.failure(error)))
+        } else if let http = exchange.response ?? task.response as? HTTPURLResponse {
+            exchange.finish(.success((exchange.data, http)))
+        } else {
+            exchange.finish(.failure(.connection("the response is not HTTP")))
+        }
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
         completionHandler(nil)
