@@ -262,3 +262,33 @@ import Testing
         }
     }
 }
+
+@Suite struct OptionTests {
+    @Test func apiURLFlagOverridesTheEnvironment() async throws {
+        try await withScenario { _, dir, env in
+            var unreachable = env
+            let real = env["KAPSO_API_URL"]!
+            unreachable["KAPSO_API_URL"] = "http://127.0.0.1:9/api/v1"
+            let result = try await runKapsoctl(["plan", "--api-url", real, "--config", supportConfig], environment: unreachable, directory: dir)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+    }
+
+    @Test func maskedSecretsAreReportedAndRotatedOnlyOnRequest() async throws {
+        let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: supportConfig, webhooks: [
+            seedHook(changedID, "https://hooks.example.com/changed", secret: "********"),
+        ])])
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/changed, secret_key: \"${SECRET}\"}\n"
+        try await withScenario(seed: seed, spec: spec) { simulator, dir, env in
+            let plan = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            #expect(plan.status == 0)
+            #expect(plan.stdout.contains("! https://hooks.example.com/changed [id \(changedID)]: secret_key cannot be verified (the server does not reveal it); pass --rotate-secrets to send it"))
+            let plain = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(plain.stdout.contains("No changes. Nothing to apply."))
+            let rotate = try await runKapsoctl(["apply", "--auto-approve", "--rotate-secrets"], environment: env, directory: dir)
+            #expect(rotate.status == 0, "\(rotate.stderr)")
+            expectNoCanary(plan.stdout, rotate.stdout, rotate.stderr)
+            #expect(await simulator.writes().map(\.body) == [#"{"whatsapp_webhook":{"secret_key":"\#(secretCanary)"}}"#])
+        }
+    }
+}

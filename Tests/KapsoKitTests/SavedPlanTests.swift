@@ -179,3 +179,24 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
         #expect(FieldDisplay(field, creating: false) == .replaced(before: "\"https://a.example.com/\\u001B[2J\"", after: "\"https://b.example.com\""))
     }
 }
+
+@Suite struct ApplyReportTests {
+    private func report(_ outcomes: [ApplyReport.Outcome]) -> ApplyReport {
+        ApplyReport(entries: outcomes.map { outcome in
+            ApplyReport.Entry(change: WebhookChange(action: .update, configID: configA, webhookID: "w", url: "https://a.example.com",
+                                                    fields: [], unverifiable: []), outcome: outcome)
+        })
+    }
+
+    @Test func exitCodes() {
+        #expect(report([.done("a"), .done("b")]).exitCode == 0)
+        #expect(report([.failed("x"), .failed("y")]).exitCode == 1)
+        #expect(report([.notAttempted, .notAttempted]).exitCode == 1)
+        #expect(report([.done("a"), .failed("y")]).exitCode == 3)
+        #expect(report([.done("a"), .notAttempted]).exitCode == 3)
+        #expect(report([.unknown("?"), .failed("y")]).exitCode == 3)
+        let text = report([.done("updated active"), .failed("PATCH /x: 422"), .unknown("lost"), .notAttempted]).rendered()
+        #expect(text.hasSuffix("Apply: 1 done, 1 failed, 1 not attempted, 1 with unknown outcome.\n"))
+        #expect(text.contains("  FAILED         update https://a.example.com [id w] in config \(configA): PATCH /x: 422\n"))
+    }
+}
