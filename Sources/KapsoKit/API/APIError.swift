@@ -41,12 +41,13 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    /// True when a write may or may not have been carried out (no answer, or a 5xx).
+    /// True when a write may or may not have been carried out: no answer, a 5xx, or an answer that
+    /// cannot be read (a 2xx whose body is not the documented JSON may still have created something).
     public var outcomeUnknown: Bool {
         switch reason {
-        case .timedOut, .connection: true
+        case .timedOut, .connection, .invalidResponse: true
         case .status(let code): code >= 500
-        case .invalidResponse, .cancelled: false
+        case .cancelled: false
         }
     }
 
