@@ -41,11 +41,8 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let client = try network.makeClient(environment: environment)
-        // From here on, a first Ctrl-C lets reads in flight finish and starts no write.
-        let interrupts = Interrupts()
-        defer { interrupts.stop() }
         if let planFile {
-            try await applySaved(planFile, client: client, environment: environment, interrupts: interrupts)
+            try await applySaved(planFile, client: client, environment: environment)
             return
         }
         let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
@@ -53,12 +50,11 @@ struct ApplyCommand: AsyncParsableCommand {
         let renderer = TextRenderer(color: Console.colorEnabled(environment: environment))
         print(renderer.render(run.plan), terminator: "")
         try await Self.execute(run.plan.changes, observed: run.observed, client: client, parallelism: network.parallelism,
-                               maxDeletes: maxDeletes, autoApprove: autoApprove, interrupts: interrupts)
+                               maxDeletes: maxDeletes, autoApprove: autoApprove)
     }
 
     /// `apply PLAN.json`: check the saved plan against the server and the environment, then write.
-    private func applySaved(_ path: String, client: KapsoClient, environment: [String: String],
-                            interrupts: Interrupts) async throws {
+    private func applySaved(_ path: String, client: KapsoClient, environment: [String: String]) async throws {
         let saved: SavedPlan
         do {
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -94,12 +90,12 @@ struct ApplyCommand: AsyncParsableCommand {
             print("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in config \(write.configID)\(fields)")
         }
         try await Self.execute(changes, observed: observed, client: client, parallelism: network.parallelism,
-                               maxDeletes: maxDeletes, autoApprove: true, confirm: false, interrupts: interrupts)
+                               maxDeletes: maxDeletes, autoApprove: true, confirm: false)
     }
 
     /// The shared second half of `apply` (from a fresh plan or a saved one): guard, confirm, write, report.
     static func execute(_ changes: [WebhookChange], observed: ObservedState, client: KapsoClient, parallelism: Int,
-                        maxDeletes: Int, autoApprove: Bool, confirm: Bool = true, interrupts: Interrupts) async throws {
+                        maxDeletes: Int, autoApprove: Bool, confirm: Bool = true) async throws {
         let writes = changes.filter(\.isWrite)
         guard !writes.isEmpty else {
             print("No changes. Nothing to apply.")
@@ -124,8 +120,12 @@ struct ApplyCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
         }
+        // Until here Ctrl-C ends the run at once (nothing is written yet); from here the first one
+        // lets requests in flight finish and starts no new one.
+        let interrupts = Interrupts()
         let executor = Executor(client: client, parallelism: parallelism, shouldStart: { !interrupts.requested })
         let report = await executor.apply(changes, observed: observed)
+        interrupts.stop()
         print(report.rendered(), terminator: "")
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

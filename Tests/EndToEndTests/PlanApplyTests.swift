@@ -203,6 +203,18 @@ import Testing
         }
     }
 
+    @Test func ctrlCWhileReadingEndsTheRunWithNothingWritten() async throws {
+        var faults = FaultPlan()
+        faults.latencyMilliseconds = 3000
+        try await withScenario(faults: faults) { simulator, dir, env in
+            let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir,
+                                               interrupts: 1) { await !simulator.store.journal().isEmpty }
+            #expect(!result.exited)  // ended by SIGINT, as any program at Ctrl-C
+            #expect(!result.stdout.contains("Plan:"))  // before the held-back answer arrived
+            #expect(await simulator.writes().isEmpty)
+        }
+    }
+
     @Test func secondCtrlCExitsAtOnce() async throws {
         var faults = FaultPlan()
         faults.latencyMilliseconds = 4000
