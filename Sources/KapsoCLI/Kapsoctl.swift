@@ -37,7 +37,7 @@ public struct Kapsoctl: AsyncParsableCommand {
 /// Options shared by every command that reads spec files.
 struct SpecOptions: ParsableArguments {
     @Option(name: [.customShort("f"), .customLong("file")],
-            help: ArgumentHelp("A spec file, or a directory of *.yaml/*.yml files. Repeatable.", valueName: "path"))
+            help: ArgumentHelp("A spec file, or a directory of *.yaml/*.yml files. Repeatable; default webhooks.yaml.", valueName: "path"))
     var files: [String] = []
 
     /// The paths to read: the given ones, or `webhooks.yaml`.
