@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KapsoKit
 
@@ -241,5 +242,24 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         guard case .failure(let failure) = loadSpec(yaml) else { Issue.record("accepted"); return }
         #expect(failure.diagnostics.count == 2)
         #expect(failure.diagnostics[0].message.contains("have the same url https://hooks.example.com/a"))
+    }
+}
+
+@Suite struct URLIdentityFastPathTests {
+    /// The shortcut for already-normal URLs must agree with the full parse.
+    @Test(arguments: ["https://a.example.com/x", "https://A.example.com/x", "HTTPS://a.example.com/x", "https://a.example.com:443/x",
+                      "https://u@a.example.com/x", "https://a.example.com?q=A", "https://a.example.com#F", "http://[::1]:80/x",
+                      "https://a.example.com/Path/X", "not a url", "mailto:a@example.com"])
+    func fastPathAgreesWithTheParse(_ url: String) {
+        var expected = url
+        if var components = URLComponents(string: url), let scheme = components.scheme?.lowercased() {
+            components.scheme = scheme
+            components.host = components.host?.lowercased()
+            if (scheme == "https" && components.port == 443) || (scheme == "http" && components.port == 80) {
+                components.port = nil
+            }
+            expected = components.string ?? url
+        }
+        #expect(URLIdentity.normalized(url) == expected)
     }
 }

@@ -103,7 +103,15 @@ struct SpecFileDecoder {
 
     static let topLevelKeys = ["version", "api", "defaults", "configs"]
     static let configKeys = ["whatsapp_config_id", "name", "prune", "webhooks"]
-    static let platformOnlyKeys = ["kind", "payload_version", "phone_number_id", "project_id"]
+    static let webhookKeys = ["id"] + WebhookAttributes.names
+    static let defaultsKeys = WebhookAttributes.names.filter { $0 != "url" }
+    static let webhookUnsupported = Dictionary(uniqueKeysWithValues: ["kind", "payload_version", "phone_number_id", "project_id"].map {
+        ($0, "'\($0)' is a Platform API attribute; it is not available with 'api: legacy'")
+    })
+    static let defaultsUnsupported = webhookUnsupported.merging([
+        "url": "'url' cannot be a default; every webhook names its own",
+        "id": "'id' cannot be a default; it pins one webhook",
+    ]) { $1 }
 
     mutating func decodeFile(_ root: YAMLNode) -> SpecFileContent? {
         guard case .mapping(let top) = root else {
@@ -151,15 +159,25 @@ struct SpecFileDecoder {
         return SpecFileContent(configs: configs)
     }
 
-    /// The pairs of `mapping` by key. Unknown keys are reported, with a "did you mean" hint;
+    /// The known pairs of a mapping, in source order, looked up by key. A linear search: these
+    /// mappings have a dozen keys at most, and a dictionary per webhook cost more than it saved.
+    struct Fields: Sequence {
+        var entries: [YAMLEntry] = []
+
+        subscript(key: String) -> YAMLEntry? { entries.first { $0.key.text == key } }
+
+        func makeIterator() -> IndexingIterator<[YAMLEntry]> { entries.makeIterator() }
+    }
+
+    /// The known pairs of `mapping`. Unknown keys are reported, with a "did you mean" hint;
     /// keys in `unsupported` get their own explanation; with `ignoreExtensions`, `x-` keys are skipped.
     mutating func fields(of mapping: YAMLMapping, in context: String, allowed: [String],
-                         unsupported: [String: String] = [:], ignoreExtensions: Bool = false) -> [String: YAMLEntry] {
-        var out: [String: YAMLEntry] = [:]
+                         unsupported: [String: String] = [:], ignoreExtensions: Bool = false) -> Fields {
+        var out = Fields()
         for entry in mapping.entries {
             let key = entry.key.text
             if allowed.contains(key) {
-                out[key] = entry
+                out.entries.append(entry)
             } else if ignoreExtensions && key.hasPrefix("x-") {
                 continue
             } else if let reason = unsupported[key] {
@@ -203,21 +221,12 @@ struct SpecFileDecoder {
     mutating func webhook(_ node: YAMLNode, isDefaults: Bool) -> WebhookDecl? {
         let what = isDefaults ? "'defaults'" : "each entry of 'webhooks'"
         guard let map = mapping(node, what) else { return nil }
-        var unsupported: [String: String] = [:]
-        for key in Self.platformOnlyKeys {
-            unsupported[key] = "'\(key)' is a Platform API attribute; it is not available with 'api: legacy'"
-        }
-        var allowed = WebhookAttributes.names
-        if isDefaults {
-            allowed.removeAll { $0 == "url" }
-            unsupported["url"] = "'url' cannot be a default; every webhook names its own"
-            unsupported["id"] = "'id' cannot be a default; it pins one webhook"
-        } else {
-            allowed.insert("id", at: 0)
-        }
-        let fields = fields(of: map, in: isDefaults ? "'defaults'" : "a webhook", allowed: allowed, unsupported: unsupported)
+        let fields = isDefaults
+            ? fields(of: map, in: "'defaults'", allowed: Self.defaultsKeys, unsupported: Self.defaultsUnsupported)
+            : fields(of: map, in: "a webhook", allowed: Self.webhookKeys, unsupported: Self.webhookUnsupported)
         var decl = WebhookDecl(mark: map.mark)
-        for (key, entry) in fields {
+        for entry in fields {
+            let key = entry.key.text
             let value = entry.value
             let what = "'\(key)'"
             switch key {

@@ -148,15 +148,16 @@ struct ConfigMerger {
             }
         }
         for webhook in decl.webhooks {
-            if let first = entry.keys[webhook.identity] {
-                let what = "two webhooks of config \(decl.id.value) have the same \(webhook.identity)"
+            let identity = webhook.identity
+            if let first = entry.keys[identity] {
+                let what = "two webhooks of config \(decl.id.value) have the same \(identity)"
                 diagnostics.append(SpecDiagnostic(file: first.file, line: first.line, column: first.column,
                                                   message: "\(what); the other is at \(webhook.location)",
                                                   sourceLine: sources[first.file]?.line(first.line)))
                 diagnostics.append(source.diagnostic(at: Mark(line: webhook.location.line, column: webhook.location.column),
                                                      "\(what); the other is at \(first)"))
             } else {
-                entry.keys[webhook.identity] = webhook.location
+                entry.keys[identity] = webhook.location
                 entry.config.webhooks.append(webhook)
             }
         }

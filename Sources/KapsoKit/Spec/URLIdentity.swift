@@ -6,6 +6,7 @@ import Foundation
 /// a duplicate on every apply. Path, query and fragment are compared exactly.
 public enum URLIdentity {
     public static func normalized(_ url: String) -> String {
+        if isAlreadyNormal(url) { return url }
         guard var components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else { return url }
         components.scheme = scheme
         if let host = components.host { components.host = host.lowercased() }
@@ -13,6 +14,23 @@ public enum URLIdentity {
             components.port = nil
         }
         return components.string ?? url
+    }
+
+    /// The common case without parsing: a lowercase scheme and authority with no port (every
+    /// webhook of a large spec goes through here).
+    private static func isAlreadyNormal(_ url: String) -> Bool {
+        let bytes = url.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        let afterScheme = bytes.index(after: colon)
+        guard bytes[afterScheme...].starts(with: "//".utf8) else { return false }
+        for byte in bytes[..<colon] where byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { return false }
+        for byte in bytes[bytes.index(afterScheme, offsetBy: 2)...] {
+            if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { break }
+            if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@") || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) {
+                return false
+            }
+        }
+        return true
     }
 
     /// True when two URLs name the same webhook endpoint.

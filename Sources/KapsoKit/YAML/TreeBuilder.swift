@@ -18,7 +18,8 @@ struct TreeBuilder {
         /// The next value belongs to a key that was rejected (not a scalar); drop it.
         var skipNextValue = false
         var pendingMerge = false
-        var keyMarks: [String: Mark] = [:]
+        /// Built once a mapping has many keys; small ones (nearly all) are searched linearly.
+        var keyIndex: [String: Mark]?
         var merges: [YAMLMapping] = []
     }
 
@@ -85,7 +86,7 @@ struct TreeBuilder {
     private func merged(_ frame: Frame) -> [YAMLEntry] {
         guard !frame.merges.isEmpty else { return frame.entries }
         var entries = frame.entries
-        var seen = Set(frame.keyMarks.keys)
+        var seen = Set(frame.entries.map(\.key.text))
         for source in frame.merges {
             for entry in source.entries where !seen.contains(entry.key.text) {
                 seen.insert(entry.key.text)
@@ -129,19 +130,31 @@ struct TreeBuilder {
             }
             if key.style == .plain && key.text == "<<" {
                 frame.pendingMerge = true
-            } else if let first = frame.keyMarks[key.text] {
+            } else if let first = Self.firstMark(of: key.text, in: &frame) {
                 problems.append(YAMLProblem(
                     mark: key.mark,
                     message: "duplicate key '\(key.text)'; it is first defined at line \(first.line), column \(first.column)"))
                 frame.skipNextValue = true
             } else {
-                frame.keyMarks[key.text] = key.mark
+                frame.keyIndex?[key.text] = key.mark
                 frame.pendingKey = key
             }
             return
         }
         frame.entries.append(YAMLEntry(key: key, value: node))
         frame.pendingKey = nil
+    }
+
+    /// Where `key` was first written in the mapping being built, if it was.
+    private static func firstMark(of key: String, in frame: inout Frame) -> Mark? {
+        if let index = frame.keyIndex { return index[key] }
+        if frame.entries.count < 32 {
+            return frame.entries.first { $0.key.text == key }?.key.mark
+        }
+        var index: [String: Mark] = [:]
+        for entry in frame.entries where index[entry.key.text] == nil { index[entry.key.text] = entry.key.mark }
+        frame.keyIndex = index
+        return index[key]
     }
 
     private mutating func addMergeSource(_ node: YAMLNode, to frame: inout Frame) {
