@@ -65,7 +65,9 @@ struct ApplyCommand: AsyncParsableCommand {
             Console.error(failure.description)
             throw ExitCode.failure
         }
-        guard saved.apiURL == client.baseURL.absoluteString else {
+        // A trailing slash does not make another server.
+        func base(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
+        guard base(saved.apiURL) == base(client.baseURL.absoluteString) else {
             Console.error("error: the plan was made against \(saved.apiURL), not \(client.baseURL.absoluteString); nothing was written")
             throw ExitCode.failure
         }
