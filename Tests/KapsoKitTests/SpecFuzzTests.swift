@@ -1,18 +1,7 @@
 import Foundation
+import KapsoSimulator
 import Testing
 @testable import KapsoKit
-
-/// SplitMix64, so every run mutates the same way.
-private struct Mutator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Thousands of mutated specs (bytes flipped, inserted, cut, slices repeated, YAML punctuation
 /// sprinkled) must each load or fail with positioned diagnostics, never crash or hang.
@@ -24,7 +13,7 @@ private struct Mutator: RandomNumberGenerator {
         let environment = ["ACME_WEBHOOK_SECRET": "a", "ACME_HOOK_TOKEN": "b", "ACME_SALES_SECRET": "c",
                            "EXAMPLE_WEBHOOK_SECRET": "d", "EXAMPLE_API_KEY": "e"]
         let punctuation = Array("{}[]:,&*!|>'\"#-?%@`\n\t ${}<<".utf8)
-        var random = Mutator(state: 2026)
+        var random = SeededGenerator(seed: 2026)  // the same mutations every run
         var loaded = 0
         for round in 0..<3000 {
             var bytes = seeds[round % seeds.count]

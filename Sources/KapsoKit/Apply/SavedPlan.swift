@@ -207,7 +207,7 @@ public struct SavedPlan: Sendable {
                 }
             }
             changes.append(WebhookChange(action: write.action, configID: write.configID, webhookID: write.webhookID, url: write.url,
-                                         fields: [], unverifiable: [], body: attributes, observed: nil, desired: nil))
+                                         fields: [], unverifiable: [], body: attributes, desired: nil))
         }
         guard problems.isEmpty else {
             throw PlanFailure(problems + ["the saved plan is stale; nothing was written. Run 'kapsoctl plan --out' again."])

@@ -67,13 +67,11 @@ public struct WebhookChange: Sendable {
     public var unverifiable: [String]
     /// The POST or PATCH body: exactly the attributes to send. Holds real secrets; never rendered.
     public var body: WebhookAttributes?
-    /// The server object as read, when there is one.
-    public var observed: ServerWebhook?
     /// The declaration, when there is one.
     public var desired: DesiredWebhook?
 
     public init(action: ChangeAction, configID: String, webhookID: String?, url: String, fields: [FieldChange],
-                unverifiable: [String], body: WebhookAttributes? = nil, observed: ServerWebhook? = nil,
+                unverifiable: [String], body: WebhookAttributes? = nil,
                 desired: DesiredWebhook? = nil) {
         self.action = action
         self.configID = configID
@@ -82,7 +80,6 @@ public struct WebhookChange: Sendable {
         self.fields = fields
         self.unverifiable = unverifiable
         self.body = body
-        self.observed = observed
         self.desired = desired
     }
 

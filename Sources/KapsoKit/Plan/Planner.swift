@@ -61,7 +61,7 @@ public enum Planner {
             .sorted { ($0.url ?? "", $0.id) < ($1.url ?? "", $1.id) }
         for hook in leftovers {
             changes.append(WebhookChange(action: prune ? .delete : .unmanaged, configID: config.id, webhookID: hook.id,
-                                         url: hook.url ?? "", fields: [], unverifiable: [], body: nil, observed: hook, desired: nil))
+                                         url: hook.url ?? "", fields: [], unverifiable: [], body: nil, desired: nil))
         }
         guard problems.isEmpty else { return .failure(PlanFailure(problems)) }
         return .success(ConfigPlan(id: config.id, name: config.name, changes: changes))
@@ -85,7 +85,7 @@ public enum Planner {
         add("buffer_events", a.bufferEvents.map(FieldValue.list))
         add("inactivity_minutes", a.inactivityMinutes.map(FieldValue.int))
         return WebhookChange(action: .create, configID: configID, webhookID: nil, url: hook.url, fields: fields,
-                             unverifiable: [], body: a, observed: nil, desired: hook)
+                             unverifiable: [], body: a, desired: hook)
     }
 
     /// The differing managed attributes of a matched webhook, and the PATCH body that fixes them.
@@ -160,7 +160,7 @@ public enum Planner {
         }
         return WebhookChange(action: fields.isEmpty ? .unchanged : .update, configID: configID, webhookID: server.id,
                              url: server.url ?? hook.url, fields: fields, unverifiable: unverifiable,
-                             body: fields.isEmpty ? nil : body, observed: server, desired: hook)
+                             body: fields.isEmpty ? nil : body, desired: hook)
     }
 
     /// A secret the server does not reveal: absent, empty, or masked (`****`, `••••`).
