@@ -13,12 +13,16 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: "Seconds one request may take.")
     var timeout = 30.0
 
+    @Option(name: .customLong("retry-budget"), help: ArgumentHelp("Seconds one request may spend on retries after 429, 5xx or a dropped connection, waits included.", valueName: "seconds"))
+    var retryBudget = RetryPolicy.defaultBudget
+
     @Flag(help: "Log every request (method, path, status, milliseconds) to stderr; never the key or a body.")
     var verbose = false
 
     func validate() throws {
         guard (1...64).contains(parallelism) else { throw ValidationError("--parallelism must be between 1 and 64") }
         guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+        guard retryBudget >= 0, retryBudget <= 3600 else { throw ValidationError("--retry-budget must be between 0 and 3600 seconds") }
     }
 
     /// A client for the configured API; errors name what is missing or wrong.
@@ -40,7 +44,7 @@ struct NetworkOptions: ParsableArguments {
             logger = { entry in Console.error("kapsoctl: \(entry)") }
         }
         return KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport(maxConnectionsPerHost: parallelism),
-                           timeout: timeout, logger: logger, parallelism: parallelism)
+                           timeout: timeout, retry: RetryPolicy(budget: retryBudget), logger: logger, parallelism: parallelism)
     }
 }
 

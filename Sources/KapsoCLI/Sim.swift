@@ -33,8 +33,8 @@ struct Sim: AsyncParsableCommand {
     @Option(name: .customLong("rate-limit-fraction"), help: "Answer this fraction (0..1) of API requests with 429.")
     var rateLimitFraction = 0.0
 
-    @Option(name: .customLong("retry-after"), help: "Retry-After seconds of an injected 429.")
-    var retryAfter = 1
+    @Option(name: .customLong("retry-after"), help: ArgumentHelp("Retry-After seconds of an injected 429, or 'none' to send no Retry-After.", valueName: "seconds|none"))
+    var retryAfter = "1"
 
     @Option(name: .customLong("requests-per-minute"), help: "Enforce a real limit of N API requests per 60 s, with X-RateLimit-* headers.")
     var requestsPerMinute: Int?
@@ -60,10 +60,13 @@ struct Sim: AsyncParsableCommand {
             throw ValidationError("\(name) must be between 0 and 1")
         }
         for (name, value) in [("--latency-ms", latencyMilliseconds), ("--rate-limit-first", rateLimitFirst),
-                              ("--retry-after", retryAfter), ("--server-error-first", serverErrorFirst),
+                              ("--server-error-first", serverErrorFirst),
                               ("--drop-before-write", dropBeforeWrite), ("--drop-after-write", dropAfterWrite)]
         where value < 0 {
             throw ValidationError("\(name) must not be negative")
+        }
+        guard retryAfter == "none" || (Int(retryAfter) ?? -1) >= 0 else {
+            throw ValidationError("--retry-after must be a number of seconds (0 or more) or 'none'")
         }
         if let requestsPerMinute, requestsPerMinute < 1 { throw ValidationError("--requests-per-minute must be at least 1") }
     }
@@ -77,7 +80,7 @@ struct Sim: AsyncParsableCommand {
         faults.latencyMilliseconds = latencyMilliseconds
         faults.rateLimitFirst = rateLimitFirst
         faults.rateLimitFraction = rateLimitFraction
-        faults.retryAfterSeconds = retryAfter
+        faults.retryAfterSeconds = Int(retryAfter)
         faults.requestsPerMinute = requestsPerMinute
         faults.serverErrorFirst = serverErrorFirst
         faults.serverErrorFraction = serverErrorFraction

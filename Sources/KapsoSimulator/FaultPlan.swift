@@ -9,8 +9,8 @@ public struct FaultPlan: Sendable, Equatable, Codable {
     public var rateLimitFirst = 0
     /// This fraction of API requests gets 429.
     public var rateLimitFraction = 0.0
-    /// The `Retry-After` of an injected 429, in seconds.
-    public var retryAfterSeconds = 1
+    /// The `Retry-After` of an injected 429, in seconds; nil sends none.
+    public var retryAfterSeconds: Int? = 1
     /// When set, a real limit: more than this many API requests within 60 s get 429, and every
     /// response carries `X-RateLimit-Limit` and `X-RateLimit-Remaining`.
     public var requestsPerMinute: Int?
@@ -48,7 +48,8 @@ public struct FaultPlan: Sendable, Equatable, Codable {
         latencyMilliseconds = try c.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? 0
         rateLimitFirst = try c.decodeIfPresent(Int.self, forKey: .rateLimitFirst) ?? 0
         rateLimitFraction = try c.decodeIfPresent(Double.self, forKey: .rateLimitFraction) ?? 0
-        retryAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? 1
+        // Absent: 1 s; null: no Retry-After header at all.
+        retryAfterSeconds = c.contains(.retryAfterSeconds) ? try c.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) : 1
         requestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .requestsPerMinute)
         serverErrorFirst = try c.decodeIfPresent(Int.self, forKey: .serverErrorFirst) ?? 0
         serverErrorFraction = try c.decodeIfPresent(Double.self, forKey: .serverErrorFraction) ?? 0

@@ -82,11 +82,9 @@ private struct SimulatorHandler: HTTPHandler {
         if request.path.hasPrefix("/__sim/") {
             return await control(request, body: body)
         }
-        let rawQuery = request.query.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
-        let response = await store.handle(SimRequest(
-            method: request.method.rawValue, path: request.path,
-            query: request.query.map { ($0.name, $0.value) }, rawQuery: rawQuery,
-            apiKey: request.headers[HTTPHeader("X-API-Key")], body: body))
+        let response = await store.respond(method: request.method.rawValue, path: request.path,
+                                           query: request.query.map { ($0.name, $0.value) },
+                                           apiKey: request.headers[HTTPHeader("X-API-Key")], body: body)
         // The request is stored and journalled at once; the answer waits: a test can see a
         // request arrive while its client is still waiting for the answer.
         let latency = await store.latency()
@@ -119,6 +117,10 @@ private struct SimulatorHandler: HTTPHandler {
     }
 
     private static func convert(_ response: SimResponse) -> HTTPResponse {
+        convert(SimulatorAnswer(status: response.status, headers: response.headers, body: response.body, drop: response.drop))
+    }
+
+    private static func convert(_ response: SimulatorAnswer) -> HTTPResponse {
         if response.drop {
             return HTTPResponse(webSocket: DropConnection())
         }
@@ -126,10 +128,6 @@ private struct SimulatorHandler: HTTPHandler {
         for (name, value) in response.headers { headers[HTTPHeader(name)] = value }
         return HTTPResponse(statusCode: HTTPStatusCode(response.status, phrase: Self.phrase(response.status)),
                             headers: headers, body: response.body)
-    }
-
-    private static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~[]"))) ?? text
     }
 
     private static func phrase(_ status: Int) -> String {

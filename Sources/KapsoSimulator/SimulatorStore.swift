@@ -11,6 +11,15 @@ struct SimRequest: Sendable {
     var body: Data
 }
 
+/// An answer of the simulator, for an HTTP front end to send: `drop` means close the connection
+/// without answering.
+public struct SimulatorAnswer: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: Data
+    public var drop: Bool
+}
+
 /// What to send back; `drop` closes the connection without an answer.
 struct SimResponse: Error, Sendable {
     var status: Int
@@ -119,7 +128,20 @@ public actor SimulatorStore {
     // MARK: - Requests
 
     /// The latency to add before answering, in milliseconds.
-    func latency() -> Int { faults.latencyMilliseconds }
+    public func latency() -> Int { faults.latencyMilliseconds }
+
+    /// Handles one API request (path below the origin, query items decoded) and journals it. The
+    /// entry point of every HTTP front end: FlyingFox here, and the tests' own raw-socket server.
+    public func respond(method: String, path: String, query: [(name: String, value: String)], apiKey: String?,
+                        body: Data) -> SimulatorAnswer {
+        let rawQuery = query.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
+        let response = handle(SimRequest(method: method, path: path, query: query, rawQuery: rawQuery, apiKey: apiKey, body: body))
+        return SimulatorAnswer(status: response.status, headers: response.headers, body: response.body, drop: response.drop)
+    }
+
+    private static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~[]"))) ?? text
+    }
 
     func handle(_ request: SimRequest) -> SimResponse {
         let isWrite = ["POST", "PATCH", "PUT", "DELETE"].contains(request.method)
@@ -147,10 +169,14 @@ public actor SimulatorStore {
         }
         if apiRequests <= faults.rateLimitFirst || draw(faults.rateLimitFraction) {
             let limit = faults.requestsPerMinute ?? 100
-            return (.json(429, .object(["error": .string("Rate limit exceeded"),
-                                        "message": .string("Too many requests. Retry after \(faults.retryAfterSeconds) seconds.")]),
-                          headers: ["Retry-After": String(faults.retryAfterSeconds),
-                                    "X-RateLimit-Limit": String(limit), "X-RateLimit-Remaining": "0"]), "rate_limit")
+            var headers = ["X-RateLimit-Limit": String(limit), "X-RateLimit-Remaining": "0"]
+            var message = "Too many requests."
+            if let retryAfter = faults.retryAfterSeconds {
+                headers["Retry-After"] = String(retryAfter)
+                message += " Retry after \(retryAfter) seconds."
+            }
+            return (.json(429, .object(["error": .string("Rate limit exceeded"), "message": .string(message)]),
+                          headers: headers), "rate_limit")
         }
         if apiRequests <= faults.rateLimitFirst + faults.serverErrorFirst || draw(faults.serverErrorFraction) {
             return (.error(503, "Service Unavailable"), "server_error")

@@ -40,7 +40,7 @@ private func runClient(count: Int, withPinned: Bool, faults: FaultPlan, timeout:
     let sink = LogSink()
     // A transport per test: tests must not queue behind each other's connections.
     let client = KapsoClient(baseURL: url, apiKey: canaryKey, transport: URLSessionTransport(), timeout: timeout,
-                             retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.01, maxDelay: 0.05, totalBudget: 10),
+                             retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05, maxConnectionAttempts: 4),
                              logger: sink.logger)
     do {
         try await body(client, simulator, sink)
@@ -200,13 +200,46 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         }
     }
 
-    @Test func retriesStopAtTheBound() async throws {
+    /// Issue: six 429s in a row without Retry-After made plan give up after 5 attempts in 4 s.
+    /// Answered failures are retried until the time budget is spent, not for a fixed count.
+    @Test func a429StormWithoutRetryAfterIsRiddenOut() async throws {
         var faults = FaultPlan()
-        faults.serverErrorFirst = 10
+        faults.rateLimitFirst = 12
+        faults.retryAfterSeconds = nil
+        try await withClient(count: 1, faults: faults) { client, simulator, sink in
+            let hooks = try await client.listWebhooks(configID: config)
+            #expect(hooks.count == 1)
+            #expect(await simulator.store.journal().map(\.status) == Array(repeating: 429, count: 12) + [200])
+            // The backoff shows in the log: every refused attempt says when the next one starts.
+            let refused = sink.entries.filter { $0.status == 429 }
+            #expect(refused.count == 12)
+            #expect(refused.allSatisfy { $0.retryIn != nil && $0.description.contains("→ 429 Too Many Requests in ") && $0.description.contains("; retrying in ") })
+        }
+    }
+
+    @Test func retriesStopWhenTheBudgetIsSpent() async throws {
+        var faults = FaultPlan()
+        faults.serverErrorFirst = 10_000
         try await withClient(count: 1, faults: faults) { client, simulator, _ in
-            let error = await apiError { _ = try await client.listWebhooks(configID: config) }
+            var short = client
+            short.retry = RetryPolicy(budget: 0.3, baseDelay: 0.02, maxDelay: 0.05)
+            let error = await apiError { _ = try await short.listWebhooks(configID: config) }
             #expect(error?.status == 503)
+            #expect(error?.retryBudget == 0.3)
+            let attempts = error?.attempts ?? 0
+            #expect(attempts > 5, "a budget, not an attempt count, ends the retries")
+            #expect(await simulator.store.journal().count == attempts)
+            #expect(error?.description.contains("the retry budget of 0.3 s is spent; --retry-budget sets it") == true, "\(String(describing: error))")
+        }
+    }
+
+    @Test func unansweredRequestsStopAfterFewAttempts() async throws {
+        var faults = FaultPlan()
+        faults.dropBeforeWriteFirst = 100
+        try await withClient(withPinned: true, faults: faults) { client, simulator, _ in
+            let error = await apiError { _ = try await client.updateWebhook(configID: config, id: pinned, attributes: WebhookAttributes(active: false)) }
             #expect(error?.attempts == 4)
+            #expect(error?.retryBudget == nil)
             #expect(await simulator.store.journal().count == 4)
         }
     }
@@ -397,10 +430,17 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         #expect(RetryPolicy.parseRetryAfter("7") == 7)
         #expect(RetryPolicy.parseRetryAfter(nil) == nil)
         #expect(RetryPolicy.parseRetryAfter("soon") == nil)
-        let policy = RetryPolicy(maxAttempts: 3, baseDelay: 1, maxDelay: 4, totalBudget: 10)
-        #expect(policy.delay(afterAttempt: 3, retryAfter: nil, elapsed: 0) == nil)
-        #expect(policy.delay(afterAttempt: 1, retryAfter: 20, elapsed: 0) == nil)
-        let jittered = policy.delay(afterAttempt: 2, retryAfter: nil, elapsed: 0) ?? -1
+        #expect(RetryPolicy.parseRetryAfter("inf") == nil)
+    }
+
+    @Test func retryPolicyIsBoundedByTime() {
+        let policy = RetryPolicy(budget: 10, baseDelay: 1, maxDelay: 4, maxConnectionAttempts: 3)
+        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: 20, elapsed: 0) == .failure(RetryStop(reason: .budget)))
+        #expect(policy.delay(afterAttempt: 3, unanswered: 3, retryAfter: nil, elapsed: 0) == .failure(RetryStop(reason: .attempts)))
+        let jittered = (try? policy.delay(afterAttempt: 2, unanswered: 0, retryAfter: nil, elapsed: 0).get()) ?? -1
         #expect(jittered >= 1 && jittered <= 2)
+        // The standard policy has no attempt cap for answered failures: the 50th 429 is retried.
+        #expect((try? RetryPolicy.standard.delay(afterAttempt: 50, unanswered: 0, retryAfter: nil, elapsed: 60).get()) != nil)
+        #expect(RetryPolicy.standard.budget == 120)
     }
 }

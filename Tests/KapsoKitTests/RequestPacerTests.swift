@@ -61,7 +61,7 @@ import Testing
         let simulator = try KapsoSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: configA)]), apiKey: "k", faults: faults)
         let url = try await simulator.start()
         let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(),
-                                 retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.05, totalBudget: 10))
+                                 retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05))
         let first = Task { try await client.listWebhooks(configID: configA) }
         // Once the client has seen the 429 of its first request ...
         let deadline = Date().addingTimeInterval(10)

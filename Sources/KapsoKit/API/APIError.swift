@@ -1,3 +1,5 @@
+import Foundation
+
 /// A failed API call: the request (method and path, never the host's key or a body) and why.
 public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
@@ -26,6 +28,10 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var serverMessage: String?
     /// How many times the request was sent.
     public var attempts: Int
+    /// Seconds from the first attempt to giving up.
+    public var seconds: TimeInterval = 0
+    /// Set when retries stopped because the retry budget (this many seconds) was spent.
+    public var retryBudget: TimeInterval?
 
     public init(method: String, path: String, reason: Reason, serverMessage: String? = nil, attempts: Int = 1) {
         self.method = method
@@ -56,13 +62,21 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         switch reason {
         case .status(let code): text += "\(code) \(Self.phrase(code))"
         case .timedOut: text += "timed out"
-        case .connection(let detail): text += "connection failed (\(detail))"
+        case .connection(let detail): text += detail
         case .invalidResponse(let detail): text += "unexpected response (\(detail))"
         case .cancelled: text += "cancelled"
         }
         if let serverMessage, !serverMessage.isEmpty { text += ": \(serverMessage)" }
-        if attempts > 1 { text += " (after \(attempts) attempts)" }
+        if let retryBudget {
+            text += " (gave up after \(attempts) attempts in \(Int(seconds.rounded())) s: the retry budget of \(Self.seconds(retryBudget)) is spent; --retry-budget sets it)"
+        } else if attempts > 1 {
+            text += " (after \(attempts) attempts)"
+        }
         return text
+    }
+
+    private static func seconds(_ value: TimeInterval) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
     }
 
     static func phrase(_ code: Int) -> String {

@@ -32,7 +32,7 @@ public struct HTTPResponseData: Sendable {
 }
 
 /// Why a request got no HTTP response.
-public enum TransportFailure: Error, Sendable, Equatable {
+public enum TransportFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// The request took longer than its timeout.
     case timedOut
     /// The connection failed or was dropped; whether the server acted on the request is unknown.
@@ -41,6 +41,16 @@ public enum TransportFailure: Error, Sendable, Equatable {
     case cancelled
     /// The answer cannot be used (e.g. its body is larger than the transport accepts).
     case invalidResponse(String)
+
+    /// In words, for logs and errors.
+    public var description: String {
+        switch self {
+        case .timedOut: "timed out"
+        case .connection(let detail): detail
+        case .cancelled: "cancelled"
+        case .invalidResponse(let detail): "unusable answer: \(detail)"
+        }
+    }
 }
 
 /// Sends HTTP requests. The only way KapsoKit reaches the network, so every network behaviour is

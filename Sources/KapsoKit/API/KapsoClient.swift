@@ -149,24 +149,33 @@ public struct KapsoClient: Sendable {
         let idempotent = method != "POST"
         let started = Date()
         var attempt = 0
+        var unanswered = 0
         while true {
             attempt += 1
             await pacer.waitTurn()
             let sent = Date()
-            let failure: APIError
+            var failure: APIError
             var retryAfter: TimeInterval?
-            switch await sendOnce(request) {
+            var entry = RequestLogEntry(method: method, path: path, status: nil, milliseconds: 0, attempt: attempt)
+            let outcome = await sendOnce(request)
+            entry.milliseconds = Int(Date().timeIntervalSince(sent) * 1000)
+            let retryable: Bool
+            switch outcome {
             case .success(let response):
                 await pacer.observe(status: response.status, headers: response.headers)
-                log(method, path, status: response.status, since: sent, attempt: attempt)
-                if (200..<300).contains(response.status) { return response }
+                entry.status = response.status
+                if (200..<300).contains(response.status) {
+                    logger?(entry)
+                    return response
+                }
                 failure = APIError(method: method, path: path, reason: .status(response.status),
                                    serverMessage: serverMessage(response.body, secrets: secrets), attempts: attempt)
                 // A 429 was refused unprocessed, so even a POST may go again; a 5xx only when idempotent.
-                guard response.status == 429 || (response.status >= 500 && idempotent) else { throw failure }
+                retryable = response.status == 429 || (response.status >= 500 && idempotent)
                 retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"])
             case .failure(let error):
-                log(method, path, status: nil, since: sent, attempt: attempt, failure: "\(error)")
+                unanswered += 1
+                entry.failure = error.description
                 let reason: APIError.Reason = switch error {
                 case .timedOut: .timedOut
                 case .connection(let detail): .connection(detail)
@@ -175,14 +184,27 @@ public struct KapsoClient: Sendable {
                 }
                 failure = APIError(method: method, path: path, reason: reason, attempts: attempt)
                 // Only a lost answer is worth another try, and only when sending again is safe.
-                guard idempotent, reason == .timedOut || reason.isConnection else { throw failure }
+                retryable = idempotent && (reason == .timedOut || reason.isConnection)
             }
-            guard let wait = retry.delay(afterAttempt: attempt, retryAfter: retryAfter,
-                                         elapsed: Date().timeIntervalSince(started)) else { throw failure }
-            do {
-                try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
-            } catch {
+            failure.seconds = Date().timeIntervalSince(started)
+            guard retryable else {
+                logger?(entry)
                 throw failure
+            }
+            switch retry.delay(afterAttempt: attempt, unanswered: unanswered, retryAfter: retryAfter,
+                               elapsed: Date().timeIntervalSince(started)) {
+            case .failure(let stop):
+                if stop.reason == .budget { failure.retryBudget = retry.budget }
+                logger?(entry)
+                throw failure
+            case .success(let wait):
+                entry.retryIn = wait
+                logger?(entry)
+                do {
+                    try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+                } catch {
+                    throw failure
+                }
             }
         }
     }
@@ -193,11 +215,6 @@ public struct KapsoClient: Sendable {
         } catch {
             return .failure(error)
         }
-    }
-
-    private func log(_ method: String, _ path: String, status: Int?, since: Date, attempt: Int, failure: String? = nil) {
-        logger?(RequestLogEntry(method: method, path: path, status: status,
-                                milliseconds: Int(Date().timeIntervalSince(since) * 1000), attempt: attempt, failure: failure))
     }
 
     /// The server's `error` and `message`, shortened, with the key and request secrets masked.

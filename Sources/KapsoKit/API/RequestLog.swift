@@ -1,3 +1,5 @@
+import Foundation
+
 /// One line of `--verbose` output: a request that was sent and what came of it.
 /// Holds no header and no body, so neither the API key nor a secret can reach a log.
 public struct RequestLogEntry: Sendable, Equatable, CustomStringConvertible {
@@ -9,13 +11,28 @@ public struct RequestLogEntry: Sendable, Equatable, CustomStringConvertible {
     public var milliseconds: Int
     /// 1 for the first try.
     public var attempt: Int
-    /// Why no response arrived, when none did.
+    /// Why no response arrived, when none did (in words).
     public var failure: String?
+    /// Seconds the client waits before trying again, when it will.
+    public var retryIn: TimeInterval?
+
+    public init(method: String, path: String, status: Int?, milliseconds: Int, attempt: Int, failure: String? = nil,
+                retryIn: TimeInterval? = nil) {
+        self.method = method
+        self.path = path
+        self.status = status
+        self.milliseconds = milliseconds
+        self.attempt = attempt
+        self.failure = failure
+        self.retryIn = retryIn
+    }
 
     public var description: String {
-        let outcome = status.map(String.init) ?? (failure ?? "no response")
-        let retry = attempt > 1 ? " (attempt \(attempt))" : ""
-        return "\(method) \(path) → \(outcome) in \(milliseconds) ms\(retry)"
+        let outcome = status.map { "\($0)" + ($0 >= 300 ? " \(APIError.phrase($0))" : "") } ?? (failure ?? "no response")
+        var text = "\(method) \(path) → \(outcome) in \(milliseconds) ms"
+        if attempt > 1 { text += " (attempt \(attempt))" }
+        if let retryIn { text += "; retrying in \(String(format: "%.1f", retryIn)) s" }
+        return text
     }
 }
 

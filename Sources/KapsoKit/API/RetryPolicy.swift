@@ -2,50 +2,75 @@ import Foundation
 
 /// When and how long to wait before sending a request again.
 ///
-/// GET, PATCH and DELETE are retried on 429, 5xx and connection failures; a POST only on 429
-/// (the server refused it unprocessed). Delays grow exponentially with jitter, a `Retry-After`
-/// is honoured, and all retries of one request fit in `totalBudget`.
+/// GET, PATCH and DELETE are retried on 429, 5xx and failed connections; a POST only on 429 (the
+/// server refused it unprocessed). Delays grow exponentially with jitter and a `Retry-After` is
+/// waited exactly. Retries end when the next wait would overrun the **budget** (seconds for all
+/// attempts of one request, waits included; `--retry-budget`), not after a small count: a storm
+/// of 429s or a minute of 503s during a deploy is ridden out. Requests that get no answer at all
+/// (refused, unknown host, timed out) are tried at most `maxConnectionAttempts` times, since those
+/// rarely heal within minutes and the operator should hear of them soon.
 public struct RetryPolicy: Sendable, Equatable {
-    public var maxAttempts: Int
-    /// Delay before the first retry, in seconds (doubled each time, then jittered to 50–100 %).
+    /// Seconds that all attempts of one request may take together, waits included.
+    public var budget: TimeInterval
+    /// Delay before the first retry, in seconds (doubled each time up to `maxDelay`, then jittered to 50–100 %).
     public var baseDelay: TimeInterval
     public var maxDelay: TimeInterval
-    /// Seconds that all attempts of one request may take together, waits included.
-    public var totalBudget: TimeInterval
+    /// Attempts at most for a request that gets no answer.
+    public var maxConnectionAttempts: Int
 
-    public init(maxAttempts: Int = 5, baseDelay: TimeInterval = 0.5, maxDelay: TimeInterval = 10,
-                totalBudget: TimeInterval = 120) {
-        self.maxAttempts = maxAttempts
+    public init(budget: TimeInterval = RetryPolicy.defaultBudget, baseDelay: TimeInterval = 0.5, maxDelay: TimeInterval = 10,
+                maxConnectionAttempts: Int = 5) {
+        self.budget = budget
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
-        self.totalBudget = totalBudget
+        self.maxConnectionAttempts = maxConnectionAttempts
     }
 
+    /// Two minutes: longer than a typical rate-limit window (`Retry-After: 60`), short enough for CI.
+    public static let defaultBudget: TimeInterval = 120
     public static let standard = RetryPolicy()
     /// One attempt, no retry.
-    public static let none = RetryPolicy(maxAttempts: 1)
+    public static let none = RetryPolicy(budget: 0, maxConnectionAttempts: 1)
 
-    /// The wait before attempt `attempt + 1`, or nil when no further attempt fits.
-    func delay(afterAttempt attempt: Int, retryAfter: TimeInterval?, elapsed: TimeInterval) -> TimeInterval? {
-        guard attempt < maxAttempts else { return nil }
+    /// Why no further attempt is made.
+    enum Stop: Sendable, Equatable {
+        /// The next wait would overrun the budget.
+        case budget
+        /// `maxConnectionAttempts` requests got no answer.
+        case attempts
+    }
+
+    /// The wait before attempt `attempt + 1`, or why there is none.
+    /// - Parameters:
+    ///   - unanswered: how many of the attempts so far got no answer.
+    ///   - retryAfter: the server's `Retry-After`, when it sent one.
+    ///   - elapsed: seconds since the first attempt started.
+    func delay(afterAttempt attempt: Int, unanswered: Int, retryAfter: TimeInterval?,
+               elapsed: TimeInterval) -> Result<TimeInterval, RetryStop> {
+        if unanswered >= maxConnectionAttempts { return .failure(RetryStop(reason: .attempts)) }
         let wait: TimeInterval
         if let retryAfter {
             wait = max(0, retryAfter)
         } else {
-            let exponential = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
+            let exponential = min(maxDelay, baseDelay * pow(2, Double(min(attempt, 30) - 1)))
             wait = exponential * Double.random(in: 0.5...1.0)
         }
-        return elapsed + wait <= totalBudget ? wait : nil
+        return elapsed + wait <= budget ? .success(wait) : .failure(RetryStop(reason: .budget))
     }
 
     /// `Retry-After` as seconds: an integer, or an HTTP date.
     static func parseRetryAfter(_ value: String?) -> TimeInterval? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value) { return max(0, seconds) }
+        if let seconds = Double(value), seconds.isFinite { return max(0, seconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
     }
+}
+
+/// Why a request was not tried again (wrapped so `Result` can carry it).
+struct RetryStop: Error, Equatable {
+    var reason: RetryPolicy.Stop
 }

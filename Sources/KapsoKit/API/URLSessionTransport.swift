@@ -4,38 +4,39 @@ import Synchronization
 import FoundationNetworking
 #endif
 
-/// ``HTTPTransport`` over Foundation's `URLSession`: one long-lived session, no cookies, no cache,
-/// no redirects followed (a 3xx is returned as it is, so the API key never leaves the API host),
-/// a hard deadline per request and a bound on the size of an answer.
+/// ``HTTPTransport`` over Foundation's `URLSession`: no cookies, no cache, no redirects followed
+/// (a 3xx is returned as it is, so the API key never leaves the API host), a hard deadline per
+/// request and a bound on the size of an answer.
+///
+/// Reads share one long-lived session (kept-alive connections). Every request that carries a body
+/// or changes something gets a session of its own, and so a connection of its own: libcurl, under
+/// URLSession on Linux, sends a request on a kept-alive connection the server has just closed and
+/// then silently resends it on a new connection, with the head but without the body (the server
+/// waits for the announced bytes and the request stalls until its deadline), and a resent POST
+/// could create a duplicate. A fresh connection is never resent. Writes are bounded by the API's
+/// rate limit (at most 1,000 a minute), not by connection set-up, so this costs nothing that shows.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-    private let session: URLSession
-    /// Requests that are not idempotent go through their own session and always on a fresh
-    /// connection (`Connection: close`): libcurl, under URLSession on Linux, silently resends a
-    /// request whose reused connection died, which for a POST could create a duplicate.
-    private let freshConnectionSession: URLSession
+    private let readSession: URLSession
+    private let configuration: URLSessionConfiguration
     private let delegate: SessionDelegate
 
     /// - Parameters:
-    ///   - maxConnectionsPerHost: connections kept to the API host (the run's parallelism).
+    ///   - maxConnectionsPerHost: connections kept to the API host for reads (the run's parallelism).
     ///   - maxResponseBytes: a longer response body is refused (a page of 100 webhooks is ~100 KB).
     public init(maxConnectionsPerHost: Int = 8, maxResponseBytes: Int = 64 << 20) {
         delegate = SessionDelegate(maxResponseBytes: maxResponseBytes)
-        func configuration() -> URLSessionConfiguration {
-            let c = URLSessionConfiguration.ephemeral
-            c.httpMaximumConnectionsPerHost = max(1, maxConnectionsPerHost)
-            c.httpCookieAcceptPolicy = .never
-            c.httpShouldSetCookies = false
-            c.requestCachePolicy = .reloadIgnoringLocalCacheData
-            c.urlCache = nil
-            return c
-        }
-        session = URLSession(configuration: configuration(), delegate: delegate, delegateQueue: nil)
-        freshConnectionSession = URLSession(configuration: configuration(), delegate: delegate, delegateQueue: nil)
+        let c = URLSessionConfiguration.ephemeral
+        c.httpMaximumConnectionsPerHost = max(1, maxConnectionsPerHost)
+        c.httpCookieAcceptPolicy = .never
+        c.httpShouldSetCookies = false
+        c.requestCachePolicy = .reloadIgnoringLocalCacheData
+        c.urlCache = nil
+        configuration = c
+        readSession = URLSession(configuration: c, delegate: delegate, delegateQueue: nil)
     }
 
     deinit {
-        session.finishTasksAndInvalidate()
-        freshConnectionSession.finishTasksAndInvalidate()
+        readSession.finishTasksAndInvalidate()
     }
 
     public func send(_ request: HTTPRequestData) async throws(TransportFailure) -> HTTPResponseData {
@@ -44,10 +45,11 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         for (name, value) in request.headers {
             urlRequest.setValue(value, forHTTPHeaderField: name)
         }
-        let idempotent = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"].contains(request.method)
-        if !idempotent { urlRequest.setValue("close", forHTTPHeaderField: "Connection") }
         urlRequest.httpBody = request.body
-        let outcome = await exchange(urlRequest, on: idempotent ? session : freshConnectionSession, timeout: request.timeout)
+        let reusesConnections = request.body == nil && ["GET", "HEAD"].contains(request.method)
+        let ownSession = reusesConnections ? nil : URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
+        let outcome = await exchange(urlRequest, on: ownSession ?? readSession, timeout: request.timeout)
+        ownSession?.finishTasksAndInvalidate()
         switch outcome {
         case .success(let (data, http)):
             var headers: [String: String] = [:]
@@ -90,7 +92,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     }
 
     static func failure(_ error: any Error) -> TransportFailure {
-        guard let error = error as? URLError else { return .connection(String(describing: type(of: error))) }
+        guard let error = error as? URLError else { return .connection("the connection failed") }
         switch error.code {
         case .timedOut: return .timedOut
         case .cancelled: return .cancelled
@@ -98,18 +100,42 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    /// A short description that never includes the URL (and so nothing from the query or host).
+    /// The failure in words, never with the URL (nothing from the query or host) or an error code.
     private static func describe(_ error: URLError) -> String {
         switch error.code {
-        case .cannotConnectToHost: "cannot connect to host"
-        case .networkConnectionLost: "connection lost"
-        case .cannotFindHost: "cannot find host"
-        case .notConnectedToInternet: "not connected"
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot: "TLS failure"
-        case .badServerResponse: "bad server response"
-        default: "network error \(error.code.rawValue)"
+        case .cannotConnectToHost: "could not connect to the host (connection refused or host unreachable)"
+        case .cannotFindHost, .dnsLookupFailed: "could not resolve the host name"
+        case .networkConnectionLost: "the connection was closed before the answer arrived"
+        case .notConnectedToInternet: "no network connection"
+        case .secureConnectionFailed: "TLS handshake failed"
+        case .serverCertificateUntrusted, .serverCertificateHasUnknownRoot:
+            "TLS handshake failed: the server's certificate is not trusted"
+        case .serverCertificateHasBadDate, .serverCertificateNotYetValid:
+            "TLS handshake failed: the server's certificate has expired or is not yet valid"
+        case .clientCertificateRejected, .clientCertificateRequired: "TLS handshake failed: the server wants a client certificate"
+        case .badServerResponse, .cannotParseResponse: "the server's answer is not valid HTTP"
+        case .zeroByteResource: "the server closed the connection without answering"
+        case .httpTooManyRedirects, .redirectToNonExistentLocation: "the server redirected the request"
+        case .dataLengthExceedsMaximum, .resourceUnavailable: "the answer could not be received"
+        default: libcurlFailure(error.userInfo[NSLocalizedDescriptionKey] as? String ?? "")
         }
+    }
+
+    /// Failures Foundation does not classify (TLS errors arrive as code -1 with libcurl's text).
+    private static func libcurlFailure(_ text: String) -> String {
+        let lower = text.lowercased()
+        if lower.contains("ssl") || lower.contains("tls") || lower.contains("certificate") {
+            // "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number" → "wrong version number"
+            let reason = text.components(separatedBy: "::").last.flatMap { $0.contains("error:") ? nil : $0 }
+            return "TLS handshake failed" + (reason.map { " (\(Self.plain($0)))" } ?? "")
+        }
+        return "the connection failed"
+    }
+
+    /// Letters, digits, spaces and simple punctuation only, at most 80 characters.
+    private static func plain(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || " -_.,'()".unicodeScalars.contains($0)) }
+            .prefix(80).map(Character.init))
     }
 }
 
@@ -125,7 +151,7 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
     }
 
     let maxResponseBytes: Int
-    /// By task object: the two sessions number their tasks independently.
+    /// By task object: sessions number their tasks independently.
     private let exchanges = Mutex<[ObjectIdentifier: Exchange]>([:])
 
     init(maxResponseBytes: Int) {
