@@ -89,7 +89,7 @@ struct PlanRun {
             state.configs = state.configs.filter { wanted.contains($0.id) }
         }
         let observed: ObservedState
-        switch await StateReader.read(configIDs: state.configs.map(\.id), client: client, parallelism: parallelism) {
+        switch await StateReader.read(for: state.configs, client: client, parallelism: parallelism) {
         case .success(let read): observed = read
         case .failure(let failure):
             Console.error(failure.description)

@@ -51,6 +51,12 @@ struct Sim: AsyncParsableCommand {
     @Option(name: .customLong("drop-after-write"), help: "Store the next N writes, then drop their connection without an answer.")
     var dropAfterWrite = 0
 
+    @Option(name: .customLong("list-shift"), help: "The first N times page 1 of a multi-page webhook list is served, delete the config's newest webhook right after.")
+    var listShift = 0
+
+    @Option(name: .customLong("concurrent-create"), help: "Before each of the first N creates, store an identical webhook one second older (a concurrent apply).")
+    var concurrentCreate = 0
+
     @Option(name: .customLong("fault-seed"), help: "Seed of the generator behind the fault fractions.")
     var faultSeed: UInt64 = 1
 
@@ -61,7 +67,8 @@ struct Sim: AsyncParsableCommand {
         }
         for (name, value) in [("--latency-ms", latencyMilliseconds), ("--rate-limit-first", rateLimitFirst),
                               ("--server-error-first", serverErrorFirst),
-                              ("--drop-before-write", dropBeforeWrite), ("--drop-after-write", dropAfterWrite)]
+                              ("--drop-before-write", dropBeforeWrite), ("--drop-after-write", dropAfterWrite),
+                              ("--list-shift", listShift), ("--concurrent-create", concurrentCreate)]
         where value < 0 {
             throw ValidationError("\(name) must not be negative")
         }
@@ -86,6 +93,8 @@ struct Sim: AsyncParsableCommand {
         faults.serverErrorFraction = serverErrorFraction
         faults.dropBeforeWriteFirst = dropBeforeWrite
         faults.dropAfterWriteFirst = dropAfterWrite
+        faults.listShiftFirst = listShift
+        faults.concurrentCreateFirst = concurrentCreate
         faults.seed = faultSeed
         let simulator: KapsoSimulator
         do {

@@ -22,6 +22,13 @@ public struct FaultPlan: Sendable, Equatable, Codable {
     public var dropBeforeWriteFirst = 0
     /// The first N writes are stored, then their connection is dropped without an answer.
     public var dropAfterWriteFirst = 0
+    /// The first N times the first page of a webhook list that has more pages is served, the
+    /// config's newest webhook is deleted right after, as if by someone else between two page
+    /// reads: the later pages shift by one.
+    public var listShiftFirst = 0
+    /// The first N creates (POST) race another client: an identical webhook is stored first, one
+    /// second older, as a concurrent apply of the same spec would have created it.
+    public var concurrentCreateFirst = 0
     /// Seed of the generator behind the fractions.
     public var seed: UInt64 = 1
 
@@ -39,6 +46,8 @@ public struct FaultPlan: Sendable, Equatable, Codable {
         case serverErrorFraction = "server_error_fraction"
         case dropBeforeWriteFirst = "drop_before_write"
         case dropAfterWriteFirst = "drop_after_write"
+        case listShiftFirst = "list_shift"
+        case concurrentCreateFirst = "concurrent_create"
         case seed
     }
 
@@ -55,6 +64,8 @@ public struct FaultPlan: Sendable, Equatable, Codable {
         serverErrorFraction = try c.decodeIfPresent(Double.self, forKey: .serverErrorFraction) ?? 0
         dropBeforeWriteFirst = try c.decodeIfPresent(Int.self, forKey: .dropBeforeWriteFirst) ?? 0
         dropAfterWriteFirst = try c.decodeIfPresent(Int.self, forKey: .dropAfterWriteFirst) ?? 0
+        listShiftFirst = try c.decodeIfPresent(Int.self, forKey: .listShiftFirst) ?? 0
+        concurrentCreateFirst = try c.decodeIfPresent(Int.self, forKey: .concurrentCreateFirst) ?? 0
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
     }
 }
@@ -86,7 +97,8 @@ public struct JournalEntry: Sendable, Equatable, Codable {
     public var body: String
     /// The status sent, or 0 when the connection was dropped.
     public var status: Int
-    /// The injected fault, if any: `rate_limit`, `server_error`, `drop_before_write`, `drop_after_write`.
+    /// The injected fault, if any: `rate_limit`, `server_error`, `drop_before_write`, `drop_after_write`,
+    /// `list_shift`, `concurrent_create`.
     public var fault: String?
 
     public init(method: String, path: String, query: String, body: String, status: Int, fault: String? = nil) {

@@ -57,6 +57,8 @@ public actor SimulatorStore {
     private var generator = SeededGenerator(seed: 1)
     private var apiRequests = 0
     private var writes = 0
+    private var listShifts = 0
+    private var concurrentCreates = 0
     private var recentRequests: [Date] = []
     private var clock: Int = 0
 
@@ -108,6 +110,8 @@ public actor SimulatorStore {
         generator = SeededGenerator(seed: plan.seed)
         apiRequests = 0
         writes = 0
+        listShifts = 0
+        concurrentCreates = 0
         recentRequests.removeAll()
     }
 
@@ -192,12 +196,51 @@ public actor SimulatorStore {
                 return (SimResponse(status: 0, drop: true), "drop_before_write")
             }
         }
+        let raced = raceCreate(request)
         var response = route(request)
         response.headers.merge(limitHeaders) { current, _ in current }
+        if request.method == "GET", response.status == 200, let shifted = shiftList(after: request) {
+            return (response, shifted)
+        }
+        if raced { return (response, "concurrent_create") }
         if isWrite, writeNumber <= faults.dropBeforeWriteFirst + faults.dropAfterWriteFirst {
             return (SimResponse(status: 0, drop: true), "drop_after_write")
         }
         return (response, nil)
+    }
+
+    /// The `concurrent_create` fault: before a valid POST, store the same webhook as created by
+    /// another client a second earlier.
+    private func raceCreate(_ request: SimRequest) -> Bool {
+        guard request.method == "POST", concurrentCreates < faults.concurrentCreateFirst else { return false }
+        let parts = request.path.split(separator: "/")
+        guard parts.count == 5, parts[2] == "whatsapp_configs", parts[4] == "whatsapp_webhooks",
+              let configID = configKey(String(parts[3])), case .success(let fields) = wrappedFields(request),
+              case .success(let twin) = WebhookRecord.create(from: fields, id: UUID().uuidString.lowercased(),
+                                                             now: Self.timestamp(Date().addingTimeInterval(-1))) else { return false }
+        concurrentCreates += 1
+        configs[configID]!.webhooks.append(twin)
+        return true
+    }
+
+    /// The stored key of a config id from a request path, when the config exists.
+    private func configKey(_ id: String) -> String? {
+        configs[id.lowercased()] != nil ? id.lowercased() : nil
+    }
+
+    /// The `list_shift` fault: after page 1 of a webhook list with more pages, delete the config's
+    /// newest webhook (someone else's delete between two page reads).
+    private func shiftList(after request: SimRequest) -> String? {
+        guard listShifts < faults.listShiftFirst else { return nil }
+        let parts = request.path.split(separator: "/")
+        guard parts.count == 5, parts[2] == "whatsapp_configs", parts[4] == "whatsapp_webhooks",
+              let configID = configKey(String(parts[3])), !(configs[configID]?.webhooks.isEmpty ?? true) else { return nil }
+        let page = request.query.first { $0.name == "page" }.flatMap { Int($0.value) } ?? 1
+        let perPage = min(100, request.query.first { $0.name == "per_page" }.flatMap { Int($0.value) } ?? 20)
+        guard page == 1, configs[configID]!.webhooks.count > perPage else { return nil }
+        listShifts += 1
+        configs[configID]!.webhooks.removeLast()
+        return "list_shift"
     }
 
     private func draw(_ fraction: Double) -> Bool {
@@ -339,9 +382,13 @@ public actor SimulatorStore {
     }
 
     private static func now() -> String {
+        timestamp(Date())
+    }
+
+    private static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        return formatter.string(from: date)
     }
 
     /// Seeded webhooks without `created_at` get one second apart, from 2025-01-01.

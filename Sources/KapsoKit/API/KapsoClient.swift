@@ -57,6 +57,14 @@ public struct KapsoClient: Sendable {
         try await listAll(path: "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks")
     }
 
+    /// The webhooks of a config whose URL contains `text` (`q[url_cont]`, every page): a targeted
+    /// fresh read. The filter is not shown in logs or errors (a URL may hold a secret).
+    public func listWebhooks(configID: String, urlContaining text: String) async throws(APIError) -> [ServerWebhook] {
+        let value = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? ""
+        return try await listAll(path: "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks",
+                                 filter: "q%5Burl_cont%5D=\(value)&")
+    }
+
     /// One webhook.
     public func getWebhook(configID: String, id: String) async throws(APIError) -> ServerWebhook {
         let response = try await perform("GET", webhookPath(configID, id))
@@ -107,22 +115,69 @@ public struct KapsoClient: Sendable {
         [attributes.secretKey].compactMap { $0 } + (attributes.headers.map { Array($0.values) } ?? [])
     }
 
-    /// Reads every page of a list at the largest page size, de-duplicating by `id` in case the
-    /// list shifted between pages.
-    private func listAll<Item: Decodable & Sendable>(path: String) async throws(APIError) -> [Item] where Item: Identifiable, Item.ID == String {
+    /// How often a list that changed while being read is read again before giving up.
+    static let listReads = 5
+
+    /// Reads every page of a list at the largest page size. Pages are offsets, so a webhook created
+    /// or deleted by someone else between two page reads shifts the rest: one webhook would be seen
+    /// twice or never — and a webhook never seen would be planned as a create, a duplicate. A read
+    /// whose pages do not add up (`total_count` changed, a page shorter than promised, an id seen
+    /// twice, fewer items than counted) is read again from the first page.
+    private func listAll<Item: Decodable & Sendable>(path: String, filter: String = "") async throws(APIError) -> [Item] where Item: Identifiable, Item.ID == String {
+        var problem = ""
+        for _ in 1...Self.listReads {
+            switch try await readPages(path: path, filter: filter) as PagedRead<Item> {
+            case .consistent(let items): return items
+            case .shifted(let reason): problem = reason
+            }
+        }
+        throw APIError(method: "GET", path: path + (filter.isEmpty ? "" : "?q[url_cont]=…"),
+                       reason: .invalidResponse("the list kept changing while it was read (\(problem)), \(Self.listReads) reads in a row"))
+    }
+
+    private enum PagedRead<Item: Sendable>: Sendable {
+        case consistent([Item])
+        case shifted(String)
+    }
+
+    private func readPages<Item: Decodable & Sendable>(path: String, filter: String) async throws(APIError) -> PagedRead<Item> where Item: Identifiable, Item.ID == String {
         var items: [Item] = []
         var seen = Set<String>()
+        var first: PageMeta?
         var page = 1
         while true {
-            let pagePath = "\(path)?page=\(page)&per_page=\(Self.maxPageSize)"
-            let response = try await perform("GET", pagePath)
-            let envelope = try decode(PageEnvelope<Item>.self, response, "GET", pagePath)
-            for item in envelope.data where seen.insert(item.id).inserted {
+            let query = "page=\(page)&per_page=\(Self.maxPageSize)"
+            let shown = "\(path)?\(filter.isEmpty ? "" : "q[url_cont]=…&")\(query)"
+            let response = try await perform("GET", "\(path)?\(filter)\(query)", shownPath: shown)
+            let envelope = try decode(PageEnvelope<Item>.self, response, "GET", shown)
+            for item in envelope.data {
+                guard seen.insert(item.id).inserted else { return .shifted("webhook \(item.id) was listed twice") }
                 items.append(item)
             }
-            let lastPage = envelope.meta.map { page >= $0.totalPages } ?? (envelope.data.count < Self.maxPageSize)
+            guard let meta = envelope.meta else {
+                // No pagination data: a short or empty page is the last.
+                if envelope.data.count < Self.maxPageSize || page >= 10_000 { return .consistent(items) }
+                page += 1
+                continue
+            }
+            if let first {
+                if meta.totalCount != first.totalCount {
+                    return .shifted("the count went from \(first.totalCount) to \(meta.totalCount)")
+                }
+            } else {
+                first = meta
+            }
             // A page bound keeps a misbehaving server from holding the client in a loop.
-            if lastPage || envelope.data.isEmpty || page >= 10_000 { return items }
+            let last = page >= meta.totalPages || envelope.data.isEmpty || page >= 10_000
+            if last {
+                guard items.count == meta.totalCount || page >= 10_000 else {
+                    return .shifted("\(items.count) listed of \(meta.totalCount) counted")
+                }
+                return .consistent(items)
+            }
+            if envelope.data.count < meta.perPage {
+                return .shifted("page \(page) held \(envelope.data.count) of \(meta.perPage)")
+            }
             page += 1
         }
     }
@@ -136,9 +191,11 @@ public struct KapsoClient: Sendable {
     }
 
     /// Sends one request, retrying by the policy, and returns a 2xx response.
-    private func perform(_ method: String, _ path: String, body: (any Encodable)? = nil,
+    /// `shownPath` is what logs and errors show instead of `path`, when that holds something secret.
+    private func perform(_ method: String, _ requestPath: String, shownPath: String? = nil, body: (any Encodable)? = nil,
                          secrets: [String] = []) async throws(APIError) -> HTTPResponseData {
-        var request = HTTPRequestData(method: method, url: URL(string: baseURL.absoluteString.trimmingSuffix("/") + path)!,
+        let path = shownPath ?? requestPath
+        var request = HTTPRequestData(method: method, url: URL(string: baseURL.absoluteString.trimmingSuffix("/") + requestPath)!,
                                       headers: ["X-API-Key": apiKey, "Accept": "application/json"], timeout: timeout)
         if let body {
             let encoder = JSONEncoder()

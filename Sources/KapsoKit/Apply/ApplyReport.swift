@@ -14,6 +14,14 @@ public struct ApplyReport: Sendable {
     public struct Entry: Sendable {
         public var change: WebhookChange
         public var outcome: Outcome
+        /// The id of the webhook this run's POST created (known only from its answer).
+        var createdID: String?
+
+        init(change: WebhookChange, outcome: Outcome, createdID: String? = nil) {
+            self.change = change
+            self.outcome = outcome
+            self.createdID = createdID
+        }
     }
 
     public var entries: [Entry]

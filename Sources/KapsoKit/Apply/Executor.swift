@@ -1,6 +1,18 @@
-import Synchronization
+import Foundation
 
 /// Carries out a plan's writes: one request per changed webhook, independent requests concurrently.
+///
+/// The API has no idempotency key, so two applies of one spec at once (two CI jobs, two copies of
+/// one saved plan) could each create every new webhook. Three defences, which every run applies
+/// the same way:
+/// 1. Just before a POST, a fresh read of the config (``FreshReads``) shows whether the URL exists
+///    by now; if it does, nothing is created (done when the existing webhook is as declared,
+///    failed when it differs).
+/// 2. After the writes, every config in which this run created webhooks is read again. When a URL
+///    this run created now exists more than once, the copy with the oldest `created_at` (then the
+///    smallest id) is kept — a rule every run computes alike from the same data — and this run
+///    deletes its own copy if it is not that one. It never deletes another run's copy.
+/// 3. A POST whose answer was lost is never sent again (see ``resolveLostCreate``).
 public struct Executor: Sendable {
     public let client: KapsoClient
     public let parallelism: Int
@@ -13,47 +25,73 @@ public struct Executor: Sendable {
         self.shouldStart = shouldStart
     }
 
-    /// Sends every write of `changes` and reports each outcome. `observed` is what the plan saw:
-    /// a POST whose answer was lost is resolved by re-reading the config and looking for a new
-    /// webhook with the URL, never by sending it again.
+    /// Sends every write of `changes` and reports each outcome. `observed` is what the plan saw.
     public func apply(_ changes: [WebhookChange], observed: ObservedState) async -> ApplyReport {
         let writes = changes.filter(\.isWrite)
-        let entries = await boundedMap(writes, limit: parallelism) { change in
+        let fresh = FreshReads(client: client, creates: writes.filter { $0.action == .create }, observed: observed)
+        var entries = await boundedMap(writes, limit: parallelism) { change in
             guard shouldStart() else { return ApplyReport.Entry(change: change, outcome: .notAttempted) }
-            return ApplyReport.Entry(change: change, outcome: await perform(change, observed: observed))
+            return await perform(change, fresh: fresh, observed: observed)
+        }
+        if shouldStart() {
+            entries = await removeConcurrentCopies(entries)
         }
         return ApplyReport(entries: entries)
     }
 
-    private func perform(_ change: WebhookChange, observed: ObservedState) async -> ApplyReport.Outcome {
+    private func perform(_ change: WebhookChange, fresh: FreshReads, observed: ObservedState) async -> ApplyReport.Entry {
         do throws(APIError) {
             switch change.action {
             case .create:
-                let created = try await client.createWebhook(configID: change.configID, attributes: change.body ?? WebhookAttributes())
-                return .done("created with id \(created.id)")
+                return await create(change, fresh: fresh, observed: observed)
             case .update:
                 _ = try await client.updateWebhook(configID: change.configID, id: change.webhookID ?? "",
                                                    attributes: change.body ?? WebhookAttributes())
-                return .done("updated " + (change.body?.setNames.joined(separator: ", ") ?? ""))
+                return ApplyReport.Entry(change: change, outcome: .done("updated " + (change.body?.setNames.joined(separator: ", ") ?? "")))
             case .delete:
                 try await client.deleteWebhook(configID: change.configID, id: change.webhookID ?? "")
-                return .done("deleted")
+                return ApplyReport.Entry(change: change, outcome: .done("deleted"))
             case .unchanged, .unmanaged:
-                return .done("nothing to do")
+                return ApplyReport.Entry(change: change, outcome: .done("nothing to do"))
             }
         } catch {
             if change.action == .delete, error.status == 404 {
-                return .done("already gone (404)")
+                return ApplyReport.Entry(change: change, outcome: .done("already gone (404)"))
             }
-            if change.action == .create, error.outcomeUnknown {
-                return await resolveLostCreate(change, error: error, observed: observed)
-            }
-            return .failed(error.description)
+            return ApplyReport.Entry(change: change, outcome: .failed(error.description))
         }
     }
 
-    /// After a POST without a trustworthy answer: re-read the config; a webhook with the URL that
-    /// was not there when planning means the POST took effect.
+    private func create(_ change: WebhookChange, fresh: FreshReads, observed: ObservedState) async -> ApplyReport.Entry {
+        let attributes = change.body ?? WebhookAttributes()
+        let existing: [ServerWebhook]
+        switch await fresh.webhooks(configID: change.configID, url: change.url) {
+        case .success(let hooks): existing = hooks.filter { URLIdentity.same($0.url, change.url) }
+        case .failure(let error):
+            return ApplyReport.Entry(change: change, outcome: .failed("not created: checking whether it exists by now failed: \(error)"))
+        }
+        if let found = existing.first {
+            let others = existing.count > 1 ? " (and \(existing.count - 1) more)" : ""
+            if existing.allSatisfy({ Planner.matches(attributes, $0) }) {
+                return ApplyReport.Entry(change: change, outcome: .done(
+                    "already exists with id \(found.id)\(others), created since the plan (by a concurrent apply?); not created again"))
+            }
+            return ApplyReport.Entry(change: change, outcome: .failed(
+                "not created: a webhook with this URL was created since the plan (id \(found.id))\(others) and differs from the spec; run plan again"))
+        }
+        guard shouldStart() else { return ApplyReport.Entry(change: change, outcome: .notAttempted) }
+        do throws(APIError) {
+            let created = try await client.createWebhook(configID: change.configID, attributes: attributes)
+            return ApplyReport.Entry(change: change, outcome: .done("created with id \(created.id)"), createdID: created.id)
+        } catch {
+            guard error.outcomeUnknown else { return ApplyReport.Entry(change: change, outcome: .failed(error.description)) }
+            return ApplyReport.Entry(change: change, outcome: await resolveLostCreate(change, error: error, observed: observed))
+        }
+    }
+
+    /// After a POST without a trustworthy answer: re-read the config. A webhook with the URL that
+    /// was not there when planning means the POST (or a concurrent run's) took effect; it is not
+    /// claimed as this run's own, so the duplicate check never deletes it.
     private func resolveLostCreate(_ change: WebhookChange, error: APIError, observed: ObservedState) async -> ApplyReport.Outcome {
         let before = Set((observed.webhooks[change.configID] ?? []).map(\.id))
         do throws(APIError) {
@@ -65,5 +103,83 @@ public struct Executor: Sendable {
         } catch let reread {
             return .unknown("\(error); re-reading the config failed too (\(reread)): check before applying again")
         }
+    }
+
+    /// Step 2 of the concurrency defence: re-read each config this run created webhooks in, and
+    /// delete this run's copy of any URL that now exists more than once, unless it is the one
+    /// every run keeps.
+    private func removeConcurrentCopies(_ entries: [ApplyReport.Entry]) async -> [ApplyReport.Entry] {
+        let configs = Array(Set(entries.compactMap { $0.createdID == nil ? nil : $0.change.configID })).sorted()
+        guard !configs.isEmpty else { return entries }
+        let reads = await boundedMap(configs, limit: parallelism) { id in
+            ConfigRead(id: id, result: await readConfig(id))
+        }
+        var updated = entries
+        var deletions: [(index: Int, copy: String, kept: ServerWebhook)] = []
+        for read in reads {
+            for (index, entry) in entries.enumerated() where entry.change.configID == read.id {
+                guard let created = entry.createdID else { continue }
+                switch read.result {
+                case .failure(let error):
+                    updated[index].outcome = .done("created with id \(created); checking the config for copies made by a concurrent apply failed (\(error)): run plan to check")
+                case .success(let hooks):
+                    let same = hooks.filter { URLIdentity.same($0.url, entry.change.url) }
+                    guard same.count > 1, same.contains(where: { $0.id == created }),
+                          let kept = same.min(by: Self.keptFirst), kept.id != created else { continue }
+                    deletions.append((index, created, kept))
+                }
+            }
+        }
+        let outcomes = await boundedMap(deletions.map { ($0.index, $0.copy, $0.kept.id) }, limit: parallelism) { item in
+            let (index, copy, kept) = item
+            let change = entries[index].change
+            do throws(APIError) {
+                try await client.deleteWebhook(configID: change.configID, id: copy)
+                return (index, ApplyReport.Outcome.done(
+                    "created with id \(copy); a concurrent apply had created the same webhook first (id \(kept)), which is kept: deleted this run's copy"))
+            } catch {
+                if error.status == 404 {
+                    return (index, .done("created with id \(copy); a concurrent apply created the same webhook first (id \(kept)); this run's copy is already gone"))
+                }
+                return (index, .failed("created with id \(copy), a duplicate of \(kept) created first by a concurrent apply; deleting the copy failed: \(error)"))
+            }
+        }
+        for (index, outcome) in outcomes {
+            updated[index].outcome = outcome
+            updated[index].createdID = nil
+        }
+        return updated
+    }
+
+    /// The order every run agrees on: oldest `created_at` first, then the smallest id.
+    static func keptFirst(_ a: ServerWebhook, _ b: ServerWebhook) -> Bool {
+        let (ta, tb) = (Timestamp.parse(a.createdAt), Timestamp.parse(b.createdAt))
+        if ta != tb { return (ta ?? .infinity) < (tb ?? .infinity) }
+        return a.id.lowercased() < b.id.lowercased()
+    }
+
+    private struct ConfigRead: Sendable {
+        var id: String
+        var result: Result<[ServerWebhook], APIError>
+    }
+
+    private func readConfig(_ id: String) async -> Result<[ServerWebhook], APIError> {
+        do {
+            return .success(try await client.listWebhooks(configID: id))
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// ISO 8601 timestamps as seconds since 1970, with or without fractional seconds.
+enum Timestamp {
+    static func parse(_ text: String?) -> Double? {
+        guard let text else { return nil }
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date.timeIntervalSince1970 }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)?.timeIntervalSince1970
     }
 }

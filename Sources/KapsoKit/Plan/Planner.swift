@@ -15,34 +15,53 @@ public enum Planner {
         return Plan(configs: configs)
     }
 
-    private static func planConfig(_ config: DesiredConfig, server: [ServerWebhook], prune: Bool,
-                                   options: PlanOptions) -> Result<ConfigPlan, PlanFailure> {
-        var problems: [String] = []
-        var claimed = Set<String>()
+    /// The configs in which a declared URL without an `id` pin matches several server webhooks.
+    /// Such a plan fails; a caller may first read those configs again, in case a concurrent apply
+    /// is about to remove its copy.
+    public static func ambiguousConfigs(_ desired: [DesiredConfig], observed: ObservedState) -> [String] {
+        desired.filter { !match($0, server: observed.webhooks[$0.id] ?? []).ambiguous.isEmpty }.map(\.id)
+    }
+
+    /// Which server webhook each declared webhook is (by index in the config).
+    private struct Matching {
         var matches: [Int: ServerWebhook] = [:]
+        var claimed = Set<String>()
+        var ambiguous = Set<Int>()
+        var problems: [String] = []
+    }
+
+    private static func match(_ config: DesiredConfig, server: [ServerWebhook]) -> Matching {
+        var m = Matching()
         let byID = Dictionary(server.map { ($0.id.lowercased(), $0) }) { first, _ in first }
         // Pins first, so a pinned webhook is never also matched by URL.
         for (index, hook) in config.webhooks.enumerated() {
             guard let pin = hook.id else { continue }
             if let match = byID[pin] {
-                matches[index] = match
-                claimed.insert(pin)
+                m.matches[index] = match
+                m.claimed.insert(pin)
             } else {
-                problems.append("\(hook.location): config \(config.id): no webhook with id \(pin) exists on the server; remove the 'id' pin to create a new webhook")
+                m.problems.append("\(hook.location): config \(config.id): no webhook with id \(pin) exists on the server; remove the 'id' pin to create a new webhook")
             }
         }
-        var ambiguous = Set<Int>()
         for (index, hook) in config.webhooks.enumerated() where hook.id == nil {
-            let candidates = server.filter { URLIdentity.same($0.url, hook.url) && !claimed.contains($0.id.lowercased()) }
+            let candidates = server.filter { URLIdentity.same($0.url, hook.url) && !m.claimed.contains($0.id.lowercased()) }
             if candidates.count > 1 {
-                ambiguous.insert(index)
+                m.ambiguous.insert(index)
                 let ids = candidates.map(\.id).sorted().joined(separator: ", ")
-                problems.append("\(hook.location): config \(config.id): \(candidates.count) webhooks on the server have the url \(hook.url) (ids \(ids)); pin the one to manage with 'id:'")
+                m.problems.append("\(hook.location): config \(config.id): \(candidates.count) webhooks on the server have the url \(hook.url) (ids \(ids)); pin the one to manage with 'id:'")
             } else if let match = candidates.first {
-                matches[index] = match
-                claimed.insert(match.id.lowercased())
+                m.matches[index] = match
+                m.claimed.insert(match.id.lowercased())
             }
         }
+        return m
+    }
+
+    private static func planConfig(_ config: DesiredConfig, server: [ServerWebhook], prune: Bool,
+                                   options: PlanOptions) -> Result<ConfigPlan, PlanFailure> {
+        let matching = match(config, server: server)
+        var problems = matching.problems
+        let (matches, claimed, ambiguous) = (matching.matches, matching.claimed, matching.ambiguous)
         var changes: [WebhookChange] = []
         for (index, hook) in config.webhooks.enumerated() {
             if let match = matches[index] {
@@ -161,6 +180,14 @@ public enum Planner {
         return WebhookChange(action: fields.isEmpty ? .unchanged : .update, configID: configID, webhookID: server.id,
                              url: server.url ?? hook.url, fields: fields, unverifiable: unverifiable,
                              body: fields.isEmpty ? nil : body, desired: hook)
+    }
+
+    /// True when `server` already has every attribute set in `attributes`, by the plan's rules (a
+    /// secret the server does not reveal counts as equal: it cannot be checked).
+    static func matches(_ attributes: WebhookAttributes, _ server: ServerWebhook) -> Bool {
+        let declared = DesiredWebhook(id: nil, attributes: attributes, sensitiveHeaders: [], secretTemplates: SecretTemplates(),
+                                      inheritedAttributes: [], location: SourceLocation(file: "", line: 0, column: 0))
+        return compare(declared, with: server, configID: "", options: PlanOptions()).action == .unchanged
     }
 
     /// A secret the server does not reveal: absent, empty, or masked (`****`, `••••`).

@@ -1,0 +1,45 @@
+/// Fresh reads of the server made just before creates, so that apply never POSTs a URL that
+/// exists by now (created by a concurrent apply, or by hand since the plan).
+///
+/// Per config it takes whichever costs fewer requests: one targeted read (`q[url_cont]`) per
+/// create, or — when a config gets more creates than its list has pages — one read of the whole
+/// list, shared by all its creates.
+actor FreshReads {
+    private let client: KapsoClient
+    private let wholeList: Set<String>
+    private var lists: [String: Task<Result<[ServerWebhook], APIError>, Never>] = [:]
+
+    init(client: KapsoClient, creates: [WebhookChange], observed: ObservedState) {
+        self.client = client
+        var perConfig: [String: Int] = [:]
+        for change in creates { perConfig[change.configID, default: 0] += 1 }
+        wholeList = Set(perConfig.filter { configID, count in
+            let pages = max(1, ((observed.webhooks[configID]?.count ?? 0) + KapsoClient.maxPageSize - 1) / KapsoClient.maxPageSize)
+            return count > pages
+        }.keys)
+    }
+
+    /// The config's webhooks as they are now; at least those whose URL contains `url`.
+    func webhooks(configID: String, url: String) async -> Result<[ServerWebhook], APIError> {
+        guard wholeList.contains(configID) else {
+            do {
+                return .success(try await client.listWebhooks(configID: configID, urlContaining: url))
+            } catch {
+                return .failure(error)
+            }
+        }
+        if let read = lists[configID] { return await read.value }
+        let client = self.client
+        let read = Task { await Self.readAll(client, configID) }
+        lists[configID] = read
+        return await read.value
+    }
+
+    private static func readAll(_ client: KapsoClient, _ configID: String) async -> Result<[ServerWebhook], APIError> {
+        do {
+            return .success(try await client.listWebhooks(configID: configID))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

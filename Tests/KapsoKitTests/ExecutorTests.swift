@@ -1,0 +1,85 @@
+import Foundation
+import KapsoSimulator
+import TestSupport
+import Testing
+@testable import KapsoKit
+
+private let key = "executor-key"
+private let config = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
+
+/// Plans a create of `https://new.example.com/hook` against an empty config, then lets `between`
+/// change the server before the executor runs, and returns the report and the simulator's journal.
+private func applyAfterChange(_ between: (URL) async throws -> Void) async throws -> (ApplyReport, [JournalEntry]) {
+    try await withServerSlot {
+        let simulator = try KapsoSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: config)]), apiKey: key)
+        let url = try await simulator.start()
+        do {
+            let result = try await run(simulator, url, between)
+            await simulator.stop()
+            return result
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+    }
+}
+
+private func run(_ simulator: KapsoSimulator, _ url: URL, _ between: (URL) async throws -> Void) async throws -> (ApplyReport, [JournalEntry]) {
+    let client = KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport())
+    let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(config)\n    webhooks:\n      - {url: https://new.example.com/hook, secret_key: s, events: [whatsapp.message.sent]}\n"
+    let desired = try loadSpec(spec).get().configs
+    let observed = ObservedState(webhooks: [config: try await client.listWebhooks(configID: config)])
+    let plan = try Planner.plan(desired, observed: observed)
+    try await between(url)
+    await simulator.store.clearJournal()
+    let report = await Executor(client: client, parallelism: 4).apply(plan.changes, observed: observed)
+    return (report, await simulator.store.journal())
+}
+
+/// Creates a webhook on the server behind the plan's back, as a concurrent apply would.
+private func createBehindTheBack(_ url: URL, events: [String]) async throws {
+    let client = KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport())
+    _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
+        url: "https://new.example.com/hook", secretKey: "s", events: events))
+}
+
+@Suite struct ExecutorTests {
+    @Test func aCreateIsNotSentWhenTheWebhookExistsByNow() async throws {
+        let (report, journal) = try await applyAfterChange { try await createBehindTheBack($0, events: ["whatsapp.message.sent"]) }
+        #expect(journal.allSatisfy { $0.method == "GET" }, "a POST went out for a URL that exists")
+        #expect(journal.map(\.query) == ["q[url_cont]=https%3A%2F%2Fnew.example.com%2Fhook&page=1&per_page=100"])
+        guard case .done(let detail) = report.entries.first?.outcome else { Issue.record("\(report.entries)"); return }
+        #expect(detail.hasPrefix("already exists with id "))
+        #expect(detail.hasSuffix("not created again"))
+        #expect(report.exitCode == 0)
+    }
+
+    @Test func aCreateIsRefusedWhenADifferentWebhookExistsByNow() async throws {
+        let (report, journal) = try await applyAfterChange { try await createBehindTheBack($0, events: ["whatsapp.message.read"]) }
+        #expect(journal.allSatisfy { $0.method == "GET" })
+        guard case .failed(let reason) = report.entries.first?.outcome else { Issue.record("\(report.entries)"); return }
+        #expect(reason.contains("not created: a webhook with this URL was created since the plan (id "))
+        #expect(reason.hasSuffix("and differs from the spec; run plan again"))
+        #expect(report.exitCode == 1)
+    }
+
+    @Test func anUntouchedServerGetsTheCreate() async throws {
+        let (report, journal) = try await applyAfterChange { _ in }
+        #expect(journal.map(\.method) == ["GET", "POST", "GET"], "check, create, look for concurrent copies")
+        #expect(report.exitCode == 0)
+    }
+
+    @Test func everyRunKeepsTheSameCopy() {
+        func hook(_ id: String, _ created: String?) -> ServerWebhook {
+            ServerWebhook(id: id, attributes: WebhookAttributes(url: "https://x.example.com"), createdAt: created)
+        }
+        let older = hook("b", "2026-01-01T00:00:00.500Z")
+        let newer = hook("a", "2026-01-01T00:00:01Z")
+        let tieSmallID = hook("a", "2026-01-01T00:00:00.500Z")
+        let noDate = hook("0", nil)
+        for (copies, kept) in [([newer, older], "b"), ([older, tieSmallID], "a"), ([noDate, newer], "a")] {
+            #expect(copies.min(by: Executor.keptFirst)?.id == kept)
+            #expect(copies.reversed().min(by: Executor.keptFirst)?.id == kept)
+        }
+    }
+}
