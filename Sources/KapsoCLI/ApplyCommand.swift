@@ -48,7 +48,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
                                          parallelism: network.parallelism, environment: environment)
         let renderer = TextRenderer(color: Console.colorEnabled(environment: environment))
-        print(renderer.render(run.plan), terminator: "")
+        Console.output(renderer.render(run.plan), terminator: "")
         try await Self.execute(run.plan.changes, observed: run.observed, client: client, parallelism: network.parallelism,
                                maxDeletes: maxDeletes, autoApprove: autoApprove)
     }
@@ -80,16 +80,16 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         let changes: [WebhookChange]
         do {
-            changes = try saved.resolve(against: observed, environment: environment)
+            changes = try saved.resolve(against: observed, environment: environment, client: client)
         } catch {
             Console.error(error.description)
             throw ExitCode.failure
         }
-        print("Applying the plan saved in \(path) (made \(saved.createdAt)):")
+        Console.output("Applying the plan saved in \(path) (made \(saved.createdAt)):")
         for write in saved.writes {
             let mark = switch write.action { case .create: "+"; case .delete: "-"; default: "~" }
             let fields = write.fields.isEmpty ? "" : " (\(write.fields.joined(separator: ", ")))"
-            print("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in config \(write.configID)\(fields)")
+            Console.output("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in config \(write.configID)\(fields)")
         }
         try await Self.execute(changes, observed: observed, client: client, parallelism: network.parallelism,
                                maxDeletes: maxDeletes, autoApprove: true, confirm: false)
@@ -100,7 +100,7 @@ struct ApplyCommand: AsyncParsableCommand {
                         maxDeletes: Int, autoApprove: Bool, confirm: Bool = true) async throws {
         let writes = changes.filter(\.isWrite)
         guard !writes.isEmpty else {
-            print("No changes. Nothing to apply.")
+            Console.output("No changes. Nothing to apply.")
             return
         }
         let deletes = writes.filter { $0.action == .delete }
@@ -114,21 +114,21 @@ struct ApplyCommand: AsyncParsableCommand {
                 Console.error("error: no terminal to confirm on; pass --auto-approve to apply without asking. Nothing was written.")
                 throw ExitCode.failure
             }
-            print("Apply these changes? [y/N] ", terminator: "")
-            fflush(nil)
+            Console.output("Apply these changes? [y/N] ", terminator: "")
             let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
             guard answer == "y" || answer == "yes" else {
-                print("Not applied. Nothing was written.")
+                Console.output("Not applied. Nothing was written.")
                 throw ExitCode.failure
             }
         }
         // Until here Ctrl-C ends the run at once (nothing is written yet); from here the first one
         // lets requests in flight finish and starts no new one.
         let interrupts = Interrupts()
+        Console.markServerWritten()
         let executor = Executor(client: client, parallelism: parallelism, shouldStart: { !interrupts.requested })
         let report = await executor.apply(changes, observed: observed)
         interrupts.stop()
-        print(report.rendered(), terminator: "")
+        Console.output(report.rendered(), terminator: "")
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }

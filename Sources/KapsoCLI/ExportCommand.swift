@@ -38,28 +38,31 @@ struct ExportCommand: AsyncParsableCommand {
             }
             selected = known.filter { wanted.contains($0.id.lowercased()) }
         }
-        let ids = selected.map { $0.id.lowercased() }
+        // Ids go to the server exactly as it lists them (a server may not fold their case).
         let observed: ObservedState
-        switch await StateReader.read(configIDs: ids, client: client, parallelism: network.parallelism) {
+        switch await StateReader.read(configIDs: selected.map(\.id), client: client, parallelism: network.parallelism) {
         case .success(let state): observed = state
         case .failure(let failure):
             Console.error(failure.description)
             throw ExitCode.failure
         }
         let export = SpecExporter.export(selected.map { config in
-            SpecExporter.Config(id: config.id.lowercased(), name: config.name, webhooks: observed.webhooks[config.id.lowercased()] ?? [])
+            SpecExporter.Config(id: config.id, name: config.name, webhooks: observed.webhooks[config.id] ?? [])
         }, source: client.baseURL.absoluteString)
+        for omission in export.omissions {
+            Console.error("warning: not exported, the spec cannot express the server's value: \(omission)")
+        }
         if let output {
             do {
-                try export.yaml.write(toFile: output, atomically: true, encoding: .utf8)
+                try OutputFile.write(export.yaml, to: output)
             } catch {
-                Console.error("error: cannot write \(output): \(error.localizedDescription)")
+                Console.error("error: \(error)")
                 throw ExitCode.failure
             }
             let count = observed.webhooks.values.reduce(0) { $0 + $1.count }
             Console.error("Wrote \(output): \(selected.count) config\(selected.count == 1 ? "" : "s"), \(count) webhook\(count == 1 ? "" : "s").")
         } else {
-            print(export.yaml, terminator: "")
+            Console.output(export.yaml, terminator: "")
         }
         if !export.variables.isEmpty {
             Console.error("Set these variables before planning against it: \(export.variables.map(\.name).joined(separator: ", "))")

@@ -15,6 +15,9 @@ public struct Kapsoctl: AsyncParsableCommand {
     /// Parses the process arguments, runs the command and exits. Usage errors exit 1 (not
     /// ArgumentParser's 64), since the contract gives every command the exit code 1 for any error.
     public static func runMain() async -> Never {
+        // A closed stdout must be an error the command reports (EPIPE), not a silent death by SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        var code: Int32 = 0
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -22,15 +25,22 @@ public struct Kapsoctl: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            Foundation.exit(0)
         } catch {
-            let code = exitCode(for: error)
+            let exit = exitCode(for: error)
             let message = fullMessage(for: error)
             if !message.isEmpty {
-                if code == .success { print(message) } else { Console.error(message) }
+                if exit == .success { Console.output(message) } else { Console.error(message) }
             }
-            Foundation.exit(code == .validationFailure ? 1 : code.rawValue)
+            code = exit == .validationFailure ? 1 : exit.rawValue
         }
+        let (failure, serverWritten) = Console.finishOutput()
+        if let failure {
+            Console.error("error: cannot write to standard output: \(failure)")
+            // After apply has written to the server its exit code says what was written; otherwise
+            // a lost output is a failed run.
+            if !serverWritten { code = 1 }
+        }
+        Foundation.exit(code)
     }
 }
 
@@ -42,16 +52,4 @@ struct SpecOptions: ParsableArguments {
 
     /// The paths to read: the given ones, or `webhooks.yaml`.
     var paths: [String] { files.isEmpty ? ["webhooks.yaml"] : files }
-}
-
-/// Where the CLI writes: data to stdout, diagnostics to stderr.
-enum Console {
-    /// A line on stdout, written at once (not through stdio's buffer).
-    static func output(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
-    }
-
-    static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
 }

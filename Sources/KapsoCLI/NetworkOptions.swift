@@ -31,6 +31,7 @@ struct NetworkOptions: ParsableArguments {
             Console.error("error: KAPSO_API_KEY is not set; network commands need the project's API key in it")
             throw ExitCode.failure
         }
+        Console.protect([key])
         let base = apiURL ?? environment["KAPSO_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? KapsoClient.defaultBaseURL
         let url: URL
         do {
@@ -68,25 +69,30 @@ struct PlanRun {
     var plan: Plan
     var observed: ObservedState
     var state: DesiredState
+    /// The spec files of the run, which an output file must not replace.
+    var inputFiles: [String]
 
     static func make(spec: SpecOptions, selection: PlanSelection, client: KapsoClient, parallelism: Int,
                      environment: [String: String]) async throws -> PlanRun {
         var state: DesiredState
+    /// The spec files of the run, which an output file must not replace.
+    var inputFiles: [String]
         do {
             state = try SpecLoader.load(paths: spec.paths, environment: environment)
         } catch {
             Console.error(error.rendered())
             throw ExitCode.failure
         }
+        Console.protect(state.secretValues)
         if !selection.configs.isEmpty {
             let wanted = Set(selection.configs.map { $0.lowercased() })
-            let declared = Set(state.configs.map(\.id))
+            let declared = Set(state.configs.map { $0.id.lowercased() })
             let unknown = wanted.subtracting(declared).sorted()
             guard unknown.isEmpty else {
                 Console.error(unknown.map { "error: --config \($0) is not declared in \(spec.paths.joined(separator: ", "))" }.joined(separator: "\n"))
                 throw ExitCode.failure
             }
-            state.configs = state.configs.filter { wanted.contains($0.id) }
+            state.configs = state.configs.filter { wanted.contains($0.id.lowercased()) }
         }
         let observed: ObservedState
         switch await StateReader.read(for: state.configs, client: client, parallelism: parallelism) {
@@ -97,7 +103,7 @@ struct PlanRun {
         }
         do {
             let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)
-            return PlanRun(plan: plan, observed: observed, state: state)
+            return PlanRun(plan: plan, observed: observed, state: state, inputFiles: SpecLoader.files(paths: spec.paths))
         } catch {
             Console.error(error.description)
             throw ExitCode.failure
@@ -106,8 +112,11 @@ struct PlanRun {
 }
 
 extension Console {
-    /// True when colour may be used on stdout: a terminal, and `NO_COLOR` unset.
+    /// True when colour may be used on stdout: a terminal, and `NO_COLOR` unset. Lets the colour
+    /// codes through the output's escaping when it is.
     static func colorEnabled(environment: [String: String]) -> Bool {
-        isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil
+        let enabled = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil
+        if enabled { allowColour() }
+        return enabled
     }
 }

@@ -37,21 +37,25 @@ struct PlanCommand: AsyncParsableCommand {
         let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
                                          parallelism: network.parallelism, environment: environment)
         if let out {
+            let saved: SavedPlan
             do {
-                let saved = try SavedPlan.make(run.plan, observed: run.observed, apiURL: client.baseURL.absoluteString)
-                try saved.serialized().write(to: URL(fileURLWithPath: out), options: .atomic)
-            } catch let failure as PlanFailure {
-                Console.error(failure.description)
-                throw ExitCode.failure
+                saved = try SavedPlan.make(run.plan, observed: run.observed, client: client)
             } catch {
-                Console.error("error: cannot write \(out): \(error.localizedDescription)")
+                Console.error(error.description)
+                throw ExitCode.failure
+            }
+            do {
+                try OutputFile.write(Console.redacted(String(decoding: saved.serialized(), as: UTF8.self)), to: out,
+                                     inputs: run.inputFiles)
+            } catch {
+                Console.error("error: \(error)")
                 throw ExitCode.failure
             }
         }
         switch format {
-        case .text: print(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")
-        case .json: print(JSONRenderer.render(run.plan), terminator: "")
-        case .markdown: print(MarkdownRenderer.render(run.plan), terminator: "")
+        case .text: Console.output(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")
+        case .json: Console.output(JSONRenderer.render(run.plan), terminator: "")
+        case .markdown: Console.output(MarkdownRenderer.render(run.plan), terminator: "")
         }
         if detailedExitcode && run.plan.summary.hasChanges {
             throw ExitCode(2)

@@ -16,7 +16,7 @@ struct Validate: AsyncParsableCommand {
             let state = try SpecLoader.load(paths: spec.paths, environment: ProcessInfo.processInfo.environment)
             let configs = state.configs.count
             let webhooks = state.webhookCount
-            print("\(spec.paths.joined(separator: ", ")): valid (\(configs) config\(configs == 1 ? "" : "s"), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
+            Console.output("\(spec.paths.joined(separator: ", ")): valid (\(configs) config\(configs == 1 ? "" : "s"), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
         } catch {
             Console.error(error.rendered())
             throw ExitCode.failure

@@ -15,7 +15,8 @@ public struct SimulatorSeed: Sendable {
         public var webhooks: [JSONValue]
 
         public init(id: String, name: String? = nil, displayPhoneNumber: String? = nil, webhooks: [JSONValue] = []) {
-            self.id = id.lowercased()
+            // Kept as given: the simulator matches config ids exactly, as a strict server would.
+            self.id = id
             self.name = name
             self.displayPhoneNumber = displayPhoneNumber
             self.webhooks = webhooks

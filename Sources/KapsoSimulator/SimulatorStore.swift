@@ -126,7 +126,7 @@ public actor SimulatorStore {
 
     /// The webhooks of a config as the API returns them (newest first), or nil for an unknown config.
     public func webhooks(configID: String) -> [JSONValue]? {
-        configs[configID.lowercased()].map { $0.webhooks.reversed().map(\.json) }
+        configs[configID].map { $0.webhooks.reversed().map(\.json) }
     }
 
     // MARK: - Requests
@@ -223,9 +223,10 @@ public actor SimulatorStore {
         return true
     }
 
-    /// The stored key of a config id from a request path, when the config exists.
+    /// The stored key of a config id from a request path, when the config exists. Config ids match
+    /// exactly, as seeded: a client must send the id as the server lists it.
     private func configKey(_ id: String) -> String? {
-        configs[id.lowercased()] != nil ? id.lowercased() : nil
+        configs[id] != nil ? id : nil
     }
 
     /// The `list_shift` fault: after page 1 of a webhook list with more pages, delete the config's
@@ -255,16 +256,14 @@ public actor SimulatorStore {
         case ("GET", 1) where parts[0] == "whatsapp_configs":
             return listConfigs(request)
         case (_, 3) where parts[0] == "whatsapp_configs" && parts[2] == "whatsapp_webhooks":
-            let configID = parts[1].lowercased()
-            guard configs[configID] != nil else { return .error(404, "WhatsApp config not found") }
+            guard let configID = configKey(parts[1]) else { return .error(404, "WhatsApp config not found") }
             switch request.method {
             case "GET": return listWebhooks(configID, request)
             case "POST": return createWebhook(configID, request)
             default: return .error(404, "Not found")
             }
         case (_, 4) where parts[0] == "whatsapp_configs" && parts[2] == "whatsapp_webhooks":
-            let configID = parts[1].lowercased()
-            guard let config = configs[configID] else { return .error(404, "WhatsApp config not found") }
+            guard let configID = configKey(parts[1]), let config = configs[configID] else { return .error(404, "WhatsApp config not found") }
             let id = parts[3].lowercased()
             guard let index = config.webhooks.firstIndex(where: { $0.id == id }) else {
                 return .error(404, "Webhook not found")

@@ -41,30 +41,39 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
     return (try Planner.plan(state.configs, observed: observed), observed)
 }
 
+private let apiKeyCanary = "CANARY-api-key-9313"
+
+/// A client used only for its derived keys (no request is sent).
+private func client(key: String = apiKeyCanary, url: String = "https://app.kapso.ai/api/v1") -> KapsoClient {
+    KapsoClient(baseURL: URL(string: url)!, apiKey: key, transport: URLSessionTransport())
+}
+
 @Suite struct SavedPlanTests {
     let environment = ["SECRET": canary, "TOKEN": headerCanary]
 
     @Test func roundTripResolvesTheExactBodies() throws {
         let (plan, observed) = try fixture()
-        let saved = try SavedPlan.make(plan, observed: observed, apiURL: "https://app.kapso.ai/api/v1")
+        let saved = try SavedPlan.make(plan, observed: observed, client: client())
         let data = saved.serialized()
         let text = String(decoding: data, as: UTF8.self)
         #expect(!text.contains(canary))
         #expect(!text.contains(headerCanary))
         #expect(!text.contains("previous"))
+        #expect(!text.contains(apiKeyCanary))
+        #expect(text.contains("\"format_version\": 2"))
         #expect(text.contains("\"template\": \"${SECRET}\""))
         #expect(text.contains("\"template\": \"Bearer ${TOKEN}\""))
         let loaded = try SavedPlan.load(data, path: "plan.json")
         #expect(loaded.apiURL == "https://app.kapso.ai/api/v1")
         #expect(loaded.configIDs == [configA])
-        let changes = try loaded.resolve(against: observed, environment: environment)
+        let changes = try loaded.resolve(against: observed, environment: environment, client: client())
         #expect(changes.map(\.action) == [.create, .update])
         #expect(changes.map(\.body) == plan.changes.map(\.body))
     }
 
     @Test func aChangedServerMakesThePlanStale() throws {
         let (plan, observed) = try fixture()
-        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, apiURL: "u").serialized(), path: "p")
+        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client()).serialized(), path: "p")
         var changed = observed
         changed.webhooks[configA]![0].active = false
         var added = observed
@@ -72,7 +81,7 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
         let removed = ObservedState(webhooks: [configA: []])
         for (state, expected) in [(changed, "was changed on the server"), (added, "was added on the server"), (removed, "was deleted on the server")] {
             do {
-                _ = try loaded.resolve(against: state, environment: environment)
+                _ = try loaded.resolve(against: state, environment: environment, client: client())
                 Issue.record("stale plan accepted")
             } catch {
                 #expect(error.messages.first?.contains(expected) == true, "\(error.messages)")
@@ -83,19 +92,79 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
 
     @Test func aChangedOrMissingSecretMakesThePlanStale() throws {
         let (plan, observed) = try fixture()
-        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, apiURL: "u").serialized(), path: "p")
+        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client()).serialized(), path: "p")
         do {
-            _ = try loaded.resolve(against: observed, environment: ["SECRET": "rotated", "TOKEN": headerCanary])
+            _ = try loaded.resolve(against: observed, environment: ["SECRET": "rotated", "TOKEN": headerCanary], client: client())
             Issue.record("accepted")
         } catch {
             #expect(error.messages.contains { $0.contains("the secret ${SECRET} of https://hooks.example.com/new no longer matches") })
             #expect(!error.description.contains("rotated"))
         }
         do {
-            _ = try loaded.resolve(against: observed, environment: ["SECRET": canary])
+            _ = try loaded.resolve(against: observed, environment: ["SECRET": canary], client: client())
             Issue.record("accepted")
         } catch {
             #expect(error.messages.contains { $0.contains("environment variable TOKEN is not set") })
+        }
+    }
+
+    /// Issue: the fingerprints were HMAC(salt, value) with the salt in the file, so a wordlist
+    /// recovered the canary secrets offline. Now they are keyed by the API key, which the file
+    /// does not hold: the same wordlist attack finds nothing, while the key holder can check them.
+    @Test func secretFingerprintsCannotBeCheckedWithoutTheAPIKey() throws {
+        let (plan, observed) = try fixture()
+        let saved = try SavedPlan.make(plan, observed: observed, client: client())
+        let text = String(decoding: saved.serialized(), as: UTF8.self)
+        let wordlist = ["password", "previous", canary, headerCanary, "Bearer \(headerCanary)"]
+        func found(underKey key: [UInt8]) -> [String] {
+            wordlist.filter { text.contains(SavedPlan.secretFingerprint($0, key: key)) }
+        }
+        // The attack that worked on format 1: the salt from the file as the key.
+        #expect(found(underKey: saved.salt).isEmpty)
+        // A guessed API key gives nothing either.
+        #expect(found(underKey: client(key: "guessed-key").derivedKey(for: SavedPlan.keyPurpose, salt: saved.salt)).isEmpty)
+        // The holder of the API key finds both secrets of the plan.
+        #expect(Set(found(underKey: client().derivedKey(for: SavedPlan.keyPurpose, salt: saved.salt))) == [canary, "Bearer \(headerCanary)"])
+    }
+
+    @Test func anotherAPIKeyCannotApplyThePlan() throws {
+        let (plan, observed) = try fixture()
+        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client()).serialized(), path: "p")
+        do {
+            _ = try loaded.resolve(against: observed, environment: environment, client: client(key: "other-key"))
+            Issue.record("accepted")
+        } catch {
+            #expect(error.messages == ["the plan was made with another API key than KAPSO_API_KEY holds now; nothing was written. Run 'kapsoctl plan --out' again with this key."])
+        }
+    }
+
+    @Test func aURLFromTheEnvironmentIsStoredAsItsTemplate() throws {
+        let yaml = """
+        version: 1
+        configs:
+          - whatsapp_config_id: \(configA)
+            webhooks:
+              - url: https://hook:${PW}@hooks.example.com/${PATH_TOKEN}?token=${QTOK}
+                secret_key: ${SECRET}
+                events: [whatsapp.message.received]
+        """
+        let env = ["PW": "CANARY-pw-1", "PATH_TOKEN": "CANARY-path-2", "QTOK": "CANARY-query-3", "SECRET": canary]
+        let state = try loadSpec(yaml, environment: env).get()
+        let observed = ObservedState(webhooks: [configA: []])
+        let plan = try Planner.plan(state.configs, observed: observed)
+        let text = String(decoding: try SavedPlan.make(plan, observed: observed, client: client()).serialized(), as: UTF8.self)
+        for value in env.values { #expect(!text.contains(value), "\(value) in the plan file") }
+        #expect(text.contains("\"template\": \"https://hook:${PW}@hooks.example.com/${PATH_TOKEN}?token=${QTOK}\""))
+        let loaded = try SavedPlan.load(Data(text.utf8), path: "p")
+        let changes = try loaded.resolve(against: observed, environment: env, client: client())
+        #expect(changes.first?.url == "https://hook:CANARY-pw-1@hooks.example.com/CANARY-path-2?token=CANARY-query-3")
+        #expect(changes.first?.body?.url == changes.first?.url)
+        #expect(changes.first?.displayURL == "https://hook:${PW}@hooks.example.com/${PATH_TOKEN}?token=${QTOK}")
+        do {
+            _ = try loaded.resolve(against: observed, environment: env.merging(["PATH_TOKEN": "changed"]) { $1 }, client: client())
+            Issue.record("a changed URL variable was accepted")
+        } catch {
+            #expect(error.messages.contains { $0.contains("the secret https://hook:${PW}@hooks.example.com/${PATH_TOKEN}?token=${QTOK} of ") })
         }
     }
 
@@ -103,7 +172,7 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
         let state = try loadSpec(oneWebhook("secret_key: literal-secret\nevents: [whatsapp.message.sent]")).get()
         let plan = try Planner.plan(state.configs, observed: ObservedState(webhooks: [configA: []]))
         do {
-            _ = try SavedPlan.make(plan, observed: ObservedState(webhooks: [configA: []]), apiURL: "u")
+            _ = try SavedPlan.make(plan, observed: ObservedState(webhooks: [configA: []]), client: client())
             Issue.record("saved a literal secret")
         } catch {
             #expect(error.messages == ["spec.yaml:5:9: secret_key of https://hooks.example.com/a is written literally in the spec; a saved plan records only secrets that come from ${VAR}"])
@@ -114,7 +183,8 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
         ("not json", "not a kapsoctl plan file (not JSON)"),
         ("{\"kind\": \"other\"}", "not a kapsoctl plan file"),
         ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 9}", "plan format 9 is not supported"),
-        ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 1}", "incomplete or damaged"),
+        ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 1}", "plan format 1 is not supported"),
+        ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 2}", "incomplete or damaged"),
     ])
     func damagedFilesAreRefused(_ text: String, _ message: String) {
         do {

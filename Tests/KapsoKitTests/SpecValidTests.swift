@@ -124,7 +124,11 @@ import Testing
         let hook = s.configs[0].webhooks[0]
         #expect(hook.url == "https://h.example.com/hooks")
         #expect(hook.attributes.secretKey == "abc")
-        #expect(hook.secretTemplates == SecretTemplates(secretKey: "${SECRET}", headers: ["x-from-env": "v=${PLAIN}"]))
+        #expect(hook.secretTemplates == SecretTemplates(secretKey: "${SECRET}", headers: ["x-from-env": "v=${PLAIN}"],
+                                                        url: "https://${HOST}/hooks"))
+        #expect(hook.displayURL == "https://${HOST}/hooks")
+        // Every value substituted from the environment is a secret wherever it appears.
+        #expect(s.secretValues == ["abc", "1", "h.example.com"])
         #expect(hook.attributes.headers == ["X-Literal": "${NOT_A_VAR} and $HOME and $", "X-From-Env": "v=1"])
         // A value from the environment is treated as a secret whatever the header's name.
         #expect(hook.sensitiveHeaders == ["x-from-env"])
@@ -163,7 +167,8 @@ import Testing
             name: !!str 123
             webhooks: []
         """)
-        #expect(s.configs.map(\.id) == [configA, configB])
+        // Config ids keep their case: requests send them as written.
+        #expect(s.configs.map(\.id) == [configA, configB.uppercased()])
         #expect(s.configs[0].name == "123")
         #expect(s.configs[1].webhooks.count == 4)
     }

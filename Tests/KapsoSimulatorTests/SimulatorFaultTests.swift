@@ -142,7 +142,9 @@ import Testing
         ]}}
         """)
         let store = try SimulatorStore(seed: seed, apiKey: "k")
-        let hooks = await store.webhooks(configID: configID)
+        // Config ids are matched exactly as seeded (a strict server); webhook ids are stored lowercased.
+        #expect(await store.webhooks(configID: configID) == nil)
+        let hooks = await store.webhooks(configID: configID.uppercased())
         #expect(hooks?.compactMap { $0["url"]?.string } == ["https://b.example.com", "https://a.example.com"])
         #expect(hooks?.last?["id"] == .string("9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"))
         #expect(hooks?.last?["created_at"] == .string("2024-05-01T10:00:00Z"))

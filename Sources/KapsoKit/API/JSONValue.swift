@@ -77,7 +77,9 @@ extension JSONValue {
     public func pretty() -> Data {
         var out = ""
         write(into: &out, indent: 0)
-        return Data((out + "\n").utf8)
+        // JSONEncoder escapes C0 characters only; DEL, C1 and bidirectional controls are escaped
+        // too (valid JSON), so no document reaches a terminal with them raw.
+        return Data((HumanText.escape(out, keepNewlines: true) + "\n").utf8)
     }
 
     private func write(into out: inout String, indent: Int) {

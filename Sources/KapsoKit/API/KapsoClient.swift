@@ -50,6 +50,12 @@ public struct KapsoClient: Sendable {
         }
     }
 
+    /// A key derived from the API key (HMAC-SHA256 of `purpose` and `salt`), for fingerprints in
+    /// files: without the API key nobody can compute or check them. The key itself never leaves.
+    public func derivedKey(for purpose: String, salt: [UInt8]) -> [UInt8] {
+        SHA256.hmac(key: Array(apiKey.utf8), message: Array(purpose.utf8) + [0] + salt)
+    }
+
     // MARK: - Webhooks
 
     /// Every webhook of a config, in the server's order (most recent first), following every page.

@@ -48,11 +48,12 @@ public struct ApplyReport: Sendable {
         var lines: [String] = []
         for entry in entries {
             let change = entry.change
-            let target = "\(change.action.rawValue) \(change.url)" + (change.webhookID.map { " [id \($0)]" } ?? "") + " in config \(change.configID)"
+            let target = HumanText.escape("\(change.action.rawValue) \(change.displayURL)" + (change.webhookID.map { " [id \($0)]" } ?? "")
+                                          + " in config \(change.configID)")
             switch entry.outcome {
-            case .done(let detail): lines.append("  done           \(target): \(detail)")
-            case .failed(let reason): lines.append("  FAILED         \(target): \(reason)")
-            case .unknown(let reason): lines.append("  UNKNOWN        \(target): \(reason)")
+            case .done(let detail): lines.append("  done           \(target): \(HumanText.escape(detail))")
+            case .failed(let reason): lines.append("  FAILED         \(target): \(HumanText.escape(reason))")
+            case .unknown(let reason): lines.append("  UNKNOWN        \(target): \(HumanText.escape(reason))")
             case .notAttempted: lines.append("  not attempted  \(target)")
             }
         }

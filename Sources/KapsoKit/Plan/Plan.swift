@@ -59,7 +59,10 @@ public struct WebhookChange: Sendable {
     public var configID: String
     /// The server id; nil on create.
     public var webhookID: String?
+    /// The real URL (it may hold secrets): for identity and requests, never for output.
     public var url: String
+    /// The URL as outputs show it (``URLDisplay``): a `${VAR}` shows its name, credentials are masked.
+    public var displayURL: String
     /// The attributes that change (update), or that are set (create); empty otherwise.
     public var fields: [FieldChange]
     /// Managed attributes whose server value cannot be read (a secret the server does not reveal);
@@ -70,13 +73,14 @@ public struct WebhookChange: Sendable {
     /// The declaration, when there is one.
     public var desired: DesiredWebhook?
 
-    public init(action: ChangeAction, configID: String, webhookID: String?, url: String, fields: [FieldChange],
-                unverifiable: [String], body: WebhookAttributes? = nil,
+    public init(action: ChangeAction, configID: String, webhookID: String?, url: String, displayURL: String? = nil,
+                fields: [FieldChange], unverifiable: [String], body: WebhookAttributes? = nil,
                 desired: DesiredWebhook? = nil) {
         self.action = action
         self.configID = configID
         self.webhookID = webhookID
         self.url = url
+        self.displayURL = displayURL ?? URLDisplay.masked(url)
         self.fields = fields
         self.unverifiable = unverifiable
         self.body = body

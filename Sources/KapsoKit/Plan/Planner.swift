@@ -48,7 +48,7 @@ public enum Planner {
             if candidates.count > 1 {
                 m.ambiguous.insert(index)
                 let ids = candidates.map(\.id).sorted().joined(separator: ", ")
-                m.problems.append("\(hook.location): config \(config.id): \(candidates.count) webhooks on the server have the url \(hook.url) (ids \(ids)); pin the one to manage with 'id:'")
+                m.problems.append("\(hook.location): config \(config.id): \(candidates.count) webhooks on the server have the url \(hook.displayURL) (ids \(ids)); pin the one to manage with 'id:'")
             } else if let match = candidates.first {
                 m.matches[index] = match
                 m.claimed.insert(match.id.lowercased())
@@ -70,7 +70,7 @@ public enum Planner {
                 let missing = [("secret_key", hook.attributes.secretKey == nil), ("events", hook.attributes.events == nil)]
                     .filter(\.1).map(\.0)
                 if !missing.isEmpty {
-                    problems.append("\(hook.location): config \(config.id): the webhook \(hook.url) does not exist on the server and must be created, but it does not set \(missing.map { "'\($0)'" }.joined(separator: " and ")) (the API requires url, secret_key and events on create)")
+                    problems.append("\(hook.location): config \(config.id): the webhook \(hook.displayURL) does not exist on the server and must be created, but it does not set \(missing.map { "'\($0)'" }.joined(separator: " and ")) (the API requires url, secret_key and events on create)")
                     continue
                 }
                 changes.append(create(hook, configID: config.id))
@@ -93,7 +93,7 @@ public enum Planner {
             if let value { fields.append(FieldChange(name: name, before: .null, after: value, sensitive: sensitive,
                                                      sensitiveHeaders: name == "headers" ? sensitiveNames(hook, [:]) : [])) }
         }
-        add("url", a.url.map(FieldValue.string))
+        add("url", .string(hook.displayURL))
         add("secret_key", a.secretKey.map(FieldValue.string), sensitive: true)
         add("events", a.events.map(FieldValue.list))
         add("active", a.active.map(FieldValue.bool))
@@ -103,7 +103,7 @@ public enum Planner {
         add("max_buffer_size", a.maxBufferSize.map(FieldValue.int))
         add("buffer_events", a.bufferEvents.map(FieldValue.list))
         add("inactivity_minutes", a.inactivityMinutes.map(FieldValue.int))
-        return WebhookChange(action: .create, configID: configID, webhookID: nil, url: hook.url, fields: fields,
+        return WebhookChange(action: .create, configID: configID, webhookID: nil, url: hook.url, displayURL: hook.displayURL, fields: fields,
                              unverifiable: [], body: a, desired: hook)
     }
 
@@ -116,7 +116,8 @@ public enum Planner {
         var unverifiable: [String] = []
 
         if let url = want.url, !URLIdentity.same(url, server.url) {
-            fields.append(FieldChange(name: "url", before: server.url.map(FieldValue.string) ?? .null, after: .string(url)))
+            fields.append(FieldChange(name: "url", before: server.url.map { .string(URLDisplay.masked($0)) } ?? .null,
+                                      after: .string(hook.displayURL)))
             body.url = url
         }
         if let secret = want.secretKey {
@@ -177,8 +178,10 @@ public enum Planner {
             fields.append(FieldChange(name: "inactivity_minutes", before: server.inactivityMinutes.map(FieldValue.int) ?? .null, after: .int(minutes)))
             body.inactivityMinutes = minutes
         }
+        let sameURL = URLIdentity.same(server.url, hook.url)
         return WebhookChange(action: fields.isEmpty ? .unchanged : .update, configID: configID, webhookID: server.id,
-                             url: server.url ?? hook.url, fields: fields, unverifiable: unverifiable,
+                             url: server.url ?? hook.url, displayURL: sameURL ? hook.displayURL : URLDisplay.masked(server.url ?? hook.url),
+                             fields: fields, unverifiable: unverifiable,
                              body: fields.isEmpty ? nil : body, desired: hook)
     }
 

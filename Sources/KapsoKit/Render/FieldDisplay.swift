@@ -26,9 +26,10 @@ enum FieldDisplay: Equatable {
         }
         switch (field.before, field.after) {
         case (.list(let old), .list(let new)) where !creating:
-            self = .set(added: new.filter { !old.contains($0) }.sorted(), removed: old.filter { !new.contains($0) }.sorted())
+            self = .set(added: new.filter { !old.contains($0) }.sorted().map { HumanText.escape($0) },
+                        removed: old.filter { !new.contains($0) }.sorted().map { HumanText.escape($0) })
         case (.null, .list(let new)) where !creating:
-            self = .set(added: new.sorted(), removed: [])
+            self = .set(added: new.sorted().map { HumanText.escape($0) }, removed: [])
         case (_, .map(let new)):
             let old: [String: String] = if case .map(let m) = field.before { m } else { [:] }
             self = .map(Self.mapLines(old: old, new: new, sensitive: field.sensitiveHeaders))
@@ -45,10 +46,11 @@ enum FieldDisplay: Equatable {
             let hidden = sensitive.contains(name)
             func shown(_ value: String) -> String { hidden ? masked : quoted(value) }
             switch (oldByName[name], newByName[name]) {
-            case (nil, let added?): lines.append(.added(added.0, shown(added.1)))
-            case (let removed?, nil): lines.append(.removed(removed.0, shown(removed.1)))
+            case (nil, let added?): lines.append(.added(HumanText.escape(added.0), shown(added.1)))
+            case (let removed?, nil): lines.append(.removed(HumanText.escape(removed.0), shown(removed.1)))
             case (let before?, let after?) where before.1 != after.1:
-                lines.append(hidden ? .changed(after.0, maskedChange, "") : .changed(after.0, quoted(before.1), quoted(after.1)))
+                lines.append(hidden ? .changed(HumanText.escape(after.0), maskedChange, "")
+                                    : .changed(HumanText.escape(after.0), quoted(before.1), quoted(after.1)))
             default: break
             }
         }
@@ -62,8 +64,8 @@ enum FieldDisplay: Equatable {
         case .string(let s): quoted(s)
         case .bool(let b): String(b)
         case .int(let i): String(i)
-        case .list(let items): "[" + items.joined(separator: ", ") + "]"
-        case .map(let map): "{" + map.sorted { $0.key < $1.key }.map { "\($0.key): \(quoted($0.value))" }.joined(separator: ", ") + "}"
+        case .list(let items): "[" + items.map { HumanText.escape($0) }.joined(separator: ", ") + "]"
+        case .map(let map): "{" + map.sorted { $0.key < $1.key }.map { "\(HumanText.escape($0.key)): \(quoted($0.value))" }.joined(separator: ", ") + "}"
         }
     }
 
@@ -77,7 +79,7 @@ enum FieldDisplay: Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value):
+            case _ where HumanText.isUnsafe(scalar):
                 out += String(format: "\\u%04X", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }

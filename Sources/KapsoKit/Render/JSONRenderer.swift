@@ -23,7 +23,7 @@ public enum JSONRenderer {
             "action": .string(change.action.rawValue),
             "config_id": .string(change.configID),
             "webhook_id": change.webhookID.map(JSONValue.string) ?? .null,
-            "url": .string(change.url),
+            "url": .string(change.displayURL),
             "fields": .array(change.fields.map(field)),
             "unverifiable": .array(change.unverifiable.map(JSONValue.string)),
         ])

@@ -24,14 +24,15 @@ public enum MarkdownRenderer {
     }
 
     private static func lines(for change: WebhookChange) -> [String] {
-        let id = change.webhookID.map { " (`\($0)`)" } ?? ""
+        let id = change.webhookID.map { " (\(code($0)))" } ?? ""
+        let url = code(change.displayURL)
         var out: [String]
         switch change.action {
-        case .create: out = ["- ➕ **create** \(code(change.url))"]
-        case .update: out = ["- ✏️ **update** \(code(change.url))\(id)"]
-        case .delete: out = ["- ❌ **delete** \(code(change.url))\(id)"]
-        case .unmanaged: out = ["- ❔ **unmanaged** \(code(change.url))\(id): not declared; kept"]
-        case .unchanged: out = ["- **unchanged** \(code(change.url))\(id)"]
+        case .create: out = ["- ➕ **create** \(url)"]
+        case .update: out = ["- ✏️ **update** \(url)\(id)"]
+        case .delete: out = ["- ❌ **delete** \(url)\(id)"]
+        case .unmanaged: out = ["- ❔ **unmanaged** \(url)\(id): not declared; kept"]
+        case .unchanged: out = ["- **unchanged** \(url)\(id)"]
         }
         if !change.fields.isEmpty {
             out += ["", "  | field | before | after |", "  |---|---|---|"]
@@ -67,15 +68,24 @@ public enum MarkdownRenderer {
         }
     }
 
-    /// A code span that cannot break the table: backticks and pipes are replaced, newlines folded.
+    /// A code span that cannot break the table: backticks and pipes are replaced, control
+    /// characters escaped.
     private static func code(_ text: String) -> String {
-        "`" + text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-            .replacingOccurrences(of: "`", with: "'") + "`"
+        "`" + HumanText.escape(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "`", with: "'") + "`"
     }
 
-    /// Text outside code spans: no table break, no HTML.
+    /// Text outside code spans: no table break, no HTML, no markdown emphasis or links.
     private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-            .replacingOccurrences(of: "<", with: "&lt;")
+        var out = ""
+        for character in HumanText.escape(text) {
+            switch character {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "|", "*", "_", "`", "[", "]", "\\", "#", "~": out += "\\" + String(character)
+            default: out.append(character)
+            }
+        }
+        return out
     }
 }

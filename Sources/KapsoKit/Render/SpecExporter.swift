@@ -1,8 +1,18 @@
-/// Writes the server's state as a spec file. Secrets are never written: `secret_key` and the values
-/// of credential-like headers become `${VAR}` placeholders, listed in a comment at the top.
+/// Writes the server's state as a spec file that kapsoctl's own `validate` accepts.
+///
+/// - Secrets are never written: `secret_key`, the values of credential-like headers, the password
+///   (or lone credential) of a URL's userinfo and the values of credential-like query parameters
+///   become `${VAR}` placeholders, listed in a comment at the top. Variable names are built from
+///   the config's name, the URL's host and path and the field — never from a value that is secret.
+/// - A server value that the spec rules cannot express (an event kapsoctl does not know, a URL with
+///   control characters or plain http, a header value with a line break ...) is left out, and
+///   reported: the exported spec is checked by the spec decoder itself, and what it rejects is
+///   dropped (a field, which then stays unmanaged; a whole webhook when its URL is the problem)
+///   until it passes.
 public enum SpecExporter {
     /// One config to export.
     public struct Config: Sendable {
+        /// As the server lists it.
         public var id: String
         public var name: String?
         /// In the server's order (most recent first).
@@ -23,12 +33,89 @@ public enum SpecExporter {
         public var serverValue: String?
     }
 
+    /// Something the server has that the spec cannot express: left out of the export.
+    public struct Omission: Sendable, Equatable, CustomStringConvertible {
+        public var configID: String
+        public var webhookID: String?
+        /// The attribute left out, or nil when the whole webhook (or config) is.
+        public var field: String?
+        /// Why, in the spec decoder's words.
+        public var reason: String
+
+        public var description: String {
+            let what = field.map { "'\($0)' of webhook \(webhookID ?? "")" } ?? webhookID.map { "webhook \($0)" } ?? "the config"
+            return "config \(configID): \(what) left out: \(reason)"
+        }
+    }
+
     public struct Export: Sendable {
         public var yaml: String
         public var variables: [Variable]
+        public var omissions: [Omission]
     }
 
     public static func export(_ configs: [Config], source: String) -> Export {
+        let sorted = configs.sorted { $0.id < $1.id }
+        var left = Set<Part>()
+        var omissions: [Omission] = []
+        // Each round drops at least one part; bounded by the parts there are.
+        while true {
+            let draft = render(sorted, source: source, leaving: left)
+            let problems = check(draft)
+            guard !problems.isEmpty else { return Export(yaml: draft.yaml, variables: draft.variables, omissions: omissions) }
+            var dropped = false
+            for (line, reason) in problems {
+                guard let owner = draft.owners[line], left.insert(owner).inserted else { continue }
+                dropped = true
+                let config = sorted[owner.config]
+                let hooks = Array(config.webhooks.reversed())
+                omissions.append(Omission(configID: config.id, webhookID: owner.webhook.map { hooks[$0].id },
+                                          field: owner.field, reason: HumanText.escape(reason)))
+            }
+            if !dropped {
+                // A problem no part owns (should not happen): leave out the configs that hold one.
+                for (line, reason) in problems {
+                    let config = draft.owners[line]?.config ?? 0
+                    if left.insert(Part(config: config, webhook: nil, field: nil)).inserted {
+                        omissions.append(Omission(configID: sorted[config].id, webhookID: nil, field: nil, reason: HumanText.escape(reason)))
+                    }
+                }
+                if left.count > 10_000_000 { return Export(yaml: draft.yaml, variables: draft.variables, omissions: omissions) }
+            }
+        }
+    }
+
+    /// A config (`webhook` nil), a webhook (`field` nil), or one attribute of a webhook.
+    struct Part: Hashable {
+        var config: Int
+        var webhook: Int?
+        var field: String?
+
+        func covers(_ other: Part) -> Bool {
+            config == other.config && (webhook == nil || (webhook == other.webhook && (field == nil || field == other.field)))
+        }
+    }
+
+    struct Draft {
+        var yaml: String
+        var variables: [Variable]
+        /// The part each line (1-based) belongs to.
+        var owners: [Int: Part]
+    }
+
+    /// The spec decoder's verdict on a draft: problems by line. Placeholders get a value that is
+    /// valid everywhere they can stand.
+    private static func check(_ draft: Draft) -> [(Int, String)] {
+        let environment = Dictionary(uniqueKeysWithValues: draft.variables.map { ($0.name, "x") })
+        do {
+            _ = try SpecLoader.load(sources: [SourceText(path: "export.yaml", bytes: Array(draft.yaml.utf8))], environment: environment)
+            return []
+        } catch {
+            return error.diagnostics.map { ($0.line, $0.message) }
+        }
+    }
+
+    private static func render(_ configs: [Config], source: String, leaving left: Set<Part>) -> Draft {
         var variables: [Variable] = []
         var taken = Set<String>()
         func variable(_ parts: [String], purpose: String, value: String?) -> String {
@@ -43,67 +130,103 @@ public enum SpecExporter {
             variables.append(Variable(name: name, purpose: purpose, serverValue: value))
             return name
         }
+        func isLeft(_ part: Part) -> Bool { left.contains { $0.covers(part) } }
 
-        var body: [String] = ["version: 1", "configs:"]
-        if configs.isEmpty { body[1] = "configs: []" }
-        for config in configs.sorted(by: { $0.id < $1.id }) {
-            body.append("  - whatsapp_config_id: \(config.id)")
-            if let name = config.name { body.append("    name: \(quoted(name))") }
+        var body: [(String, Part?)] = [("version: 1", nil)]
+        let kept = configs.indices.filter { !isLeft(Part(config: $0)) }
+        body.append((kept.isEmpty ? "configs: []" : "configs:", nil))
+        for c in kept {
+            let config = configs[c]
+            let configPart = Part(config: c)
+            body.append(("  - whatsapp_config_id: \(plain(config.id))", configPart))
+            if let name = config.name, !isLeft(Part(config: c, webhook: nil, field: "name")) {
+                body.append(("    name: \(quoted(name))", Part(config: c, webhook: nil, field: "name")))
+            }
             let hooks = Array(config.webhooks.reversed())
-            if hooks.isEmpty {
-                body.append("    webhooks: []")
+            let shown = hooks.indices.filter { !isLeft(Part(config: c, webhook: $0)) }
+            if shown.isEmpty {
+                body.append(("    webhooks: []", configPart))
                 continue
             }
-            body.append("    webhooks:")
+            body.append(("    webhooks:", configPart))
             var urlCounts: [String: Int] = [:]
-            for hook in hooks { urlCounts[hook.url ?? "", default: 0] += 1 }
+            for w in shown { urlCounts[URLIdentity.normalized(hooks[w].url ?? ""), default: 0] += 1 }
             let label = config.name ?? String(config.id.prefix(8))
-            for hook in hooks {
+            for w in shown {
+                let hook = hooks[w]
+                let hookPart = Part(config: c, webhook: w)
+                func field(_ name: String) -> Part? {
+                    let part = Part(config: c, webhook: w, field: name)
+                    return isLeft(part) ? nil : part
+                }
                 let url = hook.url ?? ""
-                let place = hostAndPath(url)
-                body.append("      - url: \(quoted(url))")
+                let shared = urlCounts[URLIdentity.normalized(url), default: 0] > 1
+                let place = [label, hostAndPath(url)] + (shared ? [String(hook.id.prefix(8))] : [])
+                let where_ = "\(URLDisplay.masked(url)) in config \(config.id)"
+                let exported = ExportedURL(url) { role, value in
+                    variable(place + ["URL", role], purpose: "\(role.lowercased()) in the URL of \(where_)", value: value)
+                }
+                body.append(("      - url: \(exported.text)", hookPart))
                 // Two webhooks with one URL can only be told apart by id.
-                if urlCounts[url, default: 0] > 1 { body.append("        id: \(hook.id)") }
-                let secretVar = variable([label, place] + (urlCounts[url, default: 0] > 1 ? [String(hook.id.prefix(8))] : []) + ["SECRET"],
-                                         purpose: "secret_key of \(url) in config \(config.id)", value: hook.secretKey)
-                body.append("        secret_key: \"${\(secretVar)}\"")
-                if let events = hook.events, !events.isEmpty { body.append("        events: \(list(events))") }
-                if let active = hook.active { body.append("        active: \(active)") }
-                let headers = hook.headers ?? [:]
-                if headers.isEmpty {
-                    body.append("        headers: {}")
-                } else {
-                    body.append("        headers:")
-                    for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
-                        if Sensitivity.isSensitiveHeaderName(name) {
-                            let headerVar = variable([label, place, name], purpose: "header \(name) of \(url) in config \(config.id)", value: value)
-                            body.append("          \(quoted(name)): \"${\(headerVar)}\"")
-                        } else {
-                            body.append("          \(quoted(name)): \(quoted(value))")
+                if shared { body.append(("        id: \(plain(hook.id))", hookPart)) }
+                if let part = field("secret_key") {
+                    let name = variable(place + ["SECRET"], purpose: "secret_key of \(where_)", value: hook.secretKey)
+                    body.append(("        secret_key: \"${\(name)}\"", part))
+                }
+                if let part = field("events"), let events = hook.events, !events.isEmpty {
+                    body.append(("        events: \(list(events))", part))
+                }
+                if let part = field("active"), let active = hook.active { body.append(("        active: \(active)", part)) }
+                if let part = field("headers") {
+                    let headers = hook.headers ?? [:]
+                    if headers.isEmpty {
+                        body.append(("        headers: {}", part))
+                    } else {
+                        body.append(("        headers:", part))
+                        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+                            if Sensitivity.isSensitiveHeaderName(name) {
+                                let headerVar = variable(place + [name], purpose: "header \(name) of \(where_)", value: value)
+                                body.append(("          \(quoted(name)): \"${\(headerVar)}\"", part))
+                            } else {
+                                body.append(("          \(quoted(name)): \(quoted(value))", part))
+                            }
                         }
                     }
                 }
-                if let enabled = hook.bufferEnabled { body.append("        buffer_enabled: \(enabled)") }
+                if let part = field("buffer_enabled"), let enabled = hook.bufferEnabled {
+                    body.append(("        buffer_enabled: \(enabled)", part))
+                }
                 // With buffering off the other buffer settings do nothing (and the server's default
                 // buffer_events may name an event the webhook does not subscribe to): left unmanaged.
                 if hook.bufferEnabled == true {
-                    if let window = hook.bufferWindowSeconds { body.append("        buffer_window_seconds: \(window)") }
-                    if let size = hook.maxBufferSize { body.append("        max_buffer_size: \(size)") }
-                    if let buffered = hook.bufferEvents, Set(buffered).isSubset(of: hook.events ?? []) {
-                        body.append("        buffer_events: \(list(buffered))")
+                    if let part = field("buffer_window_seconds"), let window = hook.bufferWindowSeconds {
+                        body.append(("        buffer_window_seconds: \(window)", part))
+                    }
+                    if let part = field("max_buffer_size"), let size = hook.maxBufferSize {
+                        body.append(("        max_buffer_size: \(size)", part))
+                    }
+                    if let part = field("buffer_events"), let buffered = hook.bufferEvents, Set(buffered).isSubset(of: hook.events ?? []) {
+                        body.append(("        buffer_events: \(list(buffered))", part))
                     }
                 }
-                if let minutes = hook.inactivityMinutes { body.append("        inactivity_minutes: \(minutes)") }
+                if let part = field("inactivity_minutes"), let minutes = hook.inactivityMinutes {
+                    body.append(("        inactivity_minutes: \(minutes)", part))
+                }
             }
         }
-        var header = ["# Exported by kapsoctl from \(source).",
-                      "# Secrets are not exported: set these environment variables to their values before planning."]
-        if variables.isEmpty { header = [header[0]] }
-        let width = variables.map(\.name.count).max() ?? 0
-        for v in variables {
-            header.append("#   \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.purpose)")
+        var header = ["# Exported by kapsoctl from \(HumanText.escape(source))."]
+        if !variables.isEmpty {
+            header.append("# Secrets are not exported: set these environment variables to their values before planning.")
+            let width = variables.map(\.name.count).max() ?? 0
+            for v in variables {
+                header.append("#   \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(HumanText.escape(v.purpose))")
+            }
         }
-        return Export(yaml: (header + body).joined(separator: "\n") + "\n", variables: variables)
+        var owners: [Int: Part] = [:]
+        for (offset, line) in body.enumerated() {
+            if let part = line.1 { owners[header.count + offset + 1] = part }
+        }
+        return Draft(yaml: (header + body.map(\.0)).joined(separator: "\n") + "\n", variables: variables, owners: owners)
     }
 
     /// A YAML double-quoted scalar (JSON escaping) in which a literal `${` is written `$${`.
@@ -111,15 +234,24 @@ public enum SpecExporter {
         FieldDisplay.quoted(text.replacingOccurrences(of: "${", with: "$${"))
     }
 
+    /// An id as a plain scalar when it is letters, digits and dashes (a UUID), else quoted.
+    private static func plain(_ id: String) -> String {
+        !id.isEmpty && id.utf8.allSatisfy { $0 == UInt8(ascii: "-") || ($0 < 0x80 && Character(UnicodeScalar($0)).isLetter) || ($0 >= 48 && $0 <= 57) }
+            ? id : quoted(id)
+    }
+
     private static func list(_ items: [String]) -> String {
         "[" + items.map(quoted).joined(separator: ", ") + "]"
     }
 
-    /// `api.acme.com/hooks/whatsapp` for `https://api.acme.com/hooks/whatsapp?x=1`.
+    /// `api.acme.com/hooks/whatsapp` for `https://user:pw@api.acme.com/hooks/whatsapp?token=1`:
+    /// no userinfo, query or fragment, which may hold secrets.
     private static func hostAndPath(_ url: String) -> String {
         var text = url
         if let scheme = text.range(of: "://") { text = String(text[scheme.upperBound...]) }
-        if let query = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = String(text[..<query]) }
+        if let end = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = String(text[..<end]) }
+        let authorityEnd = text.firstIndex(of: "/") ?? text.endIndex
+        if let at = text[..<authorityEnd].lastIndex(of: "@") { text = String(text[text.index(after: at)...]) }
         return text
     }
 
@@ -137,5 +269,69 @@ public enum SpecExporter {
             }
         }
         return out
+    }
+}
+
+/// A server URL as an exported spec writes it: the credentials ``URLDisplay`` masks become
+/// `${VAR}` placeholders, and the rest is quoted with literal `${` escaped.
+struct ExportedURL {
+    /// The quoted YAML scalar.
+    var text: String
+
+    /// `variable(role, value)` names the placeholder for a secret part (`PASSWORD`, `USERINFO`, or a
+    /// query parameter's name).
+    init(_ url: String, variable: (String, String) -> String) {
+        var pieces: [(literal: Bool, text: String)] = []
+        func literal(_ s: Substring) { if !s.isEmpty { pieces.append((true, String(s))) } }
+        func secret(_ role: String, _ value: Substring) { pieces.append((false, "${" + variable(role, String(value)) + "}")) }
+        if let schemeEnd = url.range(of: "://") {
+            literal(url[..<schemeEnd.upperBound])
+            let rest = url[schemeEnd.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@") {
+                let userinfo = authority[..<at]
+                if let colon = userinfo.firstIndex(of: ":") {
+                    literal(userinfo[...colon])
+                    secret("PASSWORD", userinfo[userinfo.index(after: colon)...])
+                } else {
+                    secret("USERINFO", userinfo)
+                }
+                literal(authority[at...])
+            } else {
+                literal(authority)
+            }
+            var tail = rest[authorityEnd...]
+            var fragment = Substring("")
+            if let hash = tail.firstIndex(of: "#") {
+                fragment = tail[hash...]
+                tail = tail[..<hash]
+            }
+            if let question = tail.firstIndex(of: "?") {
+                literal(tail[...question])
+                let parameters = tail[tail.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)
+                for (index, pair) in parameters.enumerated() {
+                    if index > 0 { literal("&") }
+                    if let equals = pair.firstIndex(of: "="), pair.index(after: equals) < pair.endIndex,
+                       Sensitivity.isSensitiveHeaderName(String(pair[..<equals])) {
+                        literal(pair[...equals])
+                        secret(String(pair[..<equals]), pair[pair.index(after: equals)...])
+                    } else {
+                        literal(pair)
+                    }
+                }
+            } else {
+                literal(tail)
+            }
+            literal(fragment)
+        } else {
+            literal(Substring(url))
+        }
+        // Quote the whole, then put the placeholders back unescaped.
+        var out = "\""
+        for piece in pieces {
+            out += piece.literal ? String(SpecExporter.quoted(piece.text).dropFirst().dropLast()) : piece.text
+        }
+        text = out + "\""
     }
 }

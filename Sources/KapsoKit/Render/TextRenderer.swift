@@ -19,12 +19,12 @@ public struct TextRenderer: Sendable {
                 quiet += 1
                 continue
             }
-            out.append(bold("Config \(config.id)" + (config.name.map { " (\($0))" } ?? "")))
+            out.append(bold("Config \(HumanText.escape(config.id))" + (config.name.map { " (\(HumanText.escape($0)))" } ?? "")))
             for change in config.changes where change.action != .unchanged {
                 out += lines(for: change)
             }
             for change in config.changes where !change.unverifiable.isEmpty {
-                out.append(paint("  ! ", 35) + "\(change.url)\(idSuffix(change)): "
+                out.append(paint("  ! ", 35) + "\(url(change))\(idSuffix(change)): "
                            + "\(change.unverifiable.joined(separator: ", ")) cannot be verified (the server does not reveal it); "
                            + "pass --rotate-secrets to send it")
             }
@@ -44,21 +44,25 @@ public struct TextRenderer: Sendable {
     private func lines(for change: WebhookChange) -> [String] {
         switch change.action {
         case .create:
-            return [paint("  + ", 32) + change.url] + change.fields.flatMap { fieldLines($0, creating: true) }
+            return [paint("  + ", 32) + url(change)] + change.fields.flatMap { fieldLines($0, creating: true) }
         case .update:
-            return [paint("  ~ ", 33) + change.url + idSuffix(change)] + change.fields.flatMap { fieldLines($0, creating: false) }
+            return [paint("  ~ ", 33) + url(change) + idSuffix(change)] + change.fields.flatMap { fieldLines($0, creating: false) }
         case .delete:
-            return [paint("  - ", 31) + change.url + idSuffix(change)]
+            return [paint("  - ", 31) + url(change) + idSuffix(change)]
         case .unmanaged:
-            return [paint("  ? ", 36) + change.url + idSuffix(change)
+            return [paint("  ? ", 36) + url(change) + idSuffix(change)
                     + " unmanaged: not declared; kept (set 'prune: true' or pass --prune to delete it)"]
         case .unchanged:
             return []
         }
     }
 
+    private func url(_ change: WebhookChange) -> String {
+        HumanText.escape(change.displayURL)
+    }
+
     private func idSuffix(_ change: WebhookChange) -> String {
-        change.webhookID.map { " [id \($0)]" } ?? ""
+        change.webhookID.map { " [id \(HumanText.escape($0))]" } ?? ""
     }
 
     private func fieldLines(_ field: FieldChange, creating: Bool) -> [String] {

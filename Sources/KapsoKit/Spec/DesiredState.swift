@@ -50,6 +50,10 @@ public struct DesiredWebhook: Sendable, Equatable {
 
     public var url: String { attributes.url ?? "" }
 
+    /// The URL as outputs show it: as written in the spec, so a `${VAR}` shows its name and never
+    /// its value, and with credentials written literally (userinfo, `token=` ...) masked.
+    public var displayURL: String { URLDisplay.masked(secretTemplates.url ?? url) }
+
     public var identity: WebhookIdentity {
         if let id { return .id(id) }
         return .url(URLIdentity.normalized(url))
@@ -61,16 +65,20 @@ public struct SecretTemplates: Sendable, Equatable {
     public var secretKey: String?
     /// By lowercased header name, for sensitive headers only.
     public var headers: [String: String]
+    /// The URL as written, when it uses `${VAR}`.
+    public var url: String?
 
-    public init(secretKey: String? = nil, headers: [String: String] = [:]) {
+    public init(secretKey: String? = nil, headers: [String: String] = [:], url: String? = nil) {
         self.secretKey = secretKey
         self.headers = headers
+        self.url = url
     }
 }
 
 /// One WhatsApp config and the webhooks the spec declares for it.
 public struct DesiredConfig: Sendable, Equatable {
-    /// The config's UUID, lowercased.
+    /// The config's UUID as first written in the spec: requests use it as it is (a server need not
+    /// fold its case). Entries whose ids differ only in case are one config.
     public var id: String
     public var name: String?
     /// True when webhooks on the server that this config does not declare are to be deleted.
@@ -84,6 +92,9 @@ public struct DesiredState: Sendable, Equatable {
     public var api: APIGeneration
     /// Sorted by config id, so every run walks them in the same order.
     public var configs: [DesiredConfig]
+    /// Every value substituted from the environment: a secret wherever it appears, so outputs mask
+    /// it (``Redactor``).
+    public var secretValues: Set<String> = []
 
     public var webhookCount: Int { configs.reduce(0) { $0 + $1.webhooks.count } }
 }

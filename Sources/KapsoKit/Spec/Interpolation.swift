@@ -2,8 +2,10 @@
 enum Interpolation {
     struct Result: Equatable {
         var text: String
+        /// The values substituted from the environment (secrets, wherever they appear).
+        var values: [String] = []
         /// True when at least one `${VAR}` was substituted: the value then counts as sensitive.
-        var usedVariables: Bool
+        var usedVariables: Bool { !values.isEmpty }
     }
 
     struct Failure: Error, Equatable {
@@ -13,10 +15,10 @@ enum Interpolation {
     }
 
     static func expand(_ text: String, environment: [String: String]) throws(Failure) -> Result {
-        guard text.utf8.contains(UInt8(ascii: "$")) else { return Result(text: text, usedVariables: false) }
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return Result(text: text) }
         let chars = Array(text)
         var out = ""
-        var used = false
+        var values: [String] = []
         var i = 0
         while i < chars.count {
             let c = chars[i]
@@ -35,14 +37,14 @@ enum Interpolation {
                     throw Failure(offset: i, message: "environment variable \(name) is not set")
                 }
                 out += value
-                used = true
+                values.append(value)
                 i = close + 1
             } else {
                 out.append(c)
                 i += 1
             }
         }
-        return Result(text: out, usedVariables: used)
+        return Result(text: out, values: values)
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -29,6 +29,7 @@ extension SpecFileDecoder {
         }
         do {
             let result = try Interpolation.expand(scalar.text, environment: environment)
+            secretValues.formUnion(result.values)
             return (Located(value: result.text, mark: scalar.mark), result.usedVariables, scalar.text)
         } catch let failure {
             error(Self.mark(ofOffset: failure.offset, in: scalar), failure.message)
@@ -82,14 +83,14 @@ extension SpecFileDecoder {
         return Located(value: value, mark: scalar.mark)
     }
 
-    /// A lowercased UUID.
-    mutating func uuid(_ node: YAMLNode, _ what: String) -> Located<String>? {
+    /// A UUID, lowercased unless `keepCase`.
+    mutating func uuid(_ node: YAMLNode, _ what: String, keepCase: Bool = false) -> Located<String>? {
         guard let (text, _, _) = string(node, what) else { return nil }
         guard Self.isUUID(text.value) else {
             error(text.mark, "\(what) must be a UUID like 4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d")
             return nil
         }
-        return Located(value: text.value.lowercased(), mark: text.mark)
+        return Located(value: keepCase ? text.value : text.value.lowercased(), mark: text.mark)
     }
 
     static let yaml11Booleans: Set<String> = ["yes", "no", "y", "n", "on", "off", "true", "false"]

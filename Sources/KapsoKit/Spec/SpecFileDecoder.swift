@@ -13,6 +13,8 @@ struct WebhookDecl {
     var mark: Mark
     var id: Located<String>?
     var url: Located<String>?
+    /// `url` as written, when it uses `${VAR}`.
+    var urlTemplate: String?
     var secretKey: Located<String>?
     /// `secret_key` as written, `${VAR}` references unexpanded.
     var secretTemplate: String?
@@ -83,6 +85,8 @@ struct ConfigDecl {
 /// What one file declares. (Only `api: legacy` is supported yet, so the API is not carried.)
 struct SpecFileContent {
     var configs: [ConfigDecl]
+    /// Every value substituted from the environment.
+    var secretValues: Set<String>
 }
 
 /// Decodes one file's node tree into declarations, checking every rule of the spec format and
@@ -91,6 +95,8 @@ struct SpecFileDecoder {
     let source: SourceText
     let environment: [String: String]
     private(set) var diagnostics: [SpecDiagnostic] = []
+    /// Every value substituted from the environment, so that outputs can mask it wherever it appears.
+    var secretValues = Set<String>()
 
     init(source: SourceText, environment: [String: String]) {
         self.source = source
@@ -156,7 +162,7 @@ struct SpecFileDecoder {
         } else {
             error(top.mark, "missing required key 'configs' (a list of WhatsApp configs and their webhooks)")
         }
-        return SpecFileContent(configs: configs)
+        return SpecFileContent(configs: configs, secretValues: secretValues)
     }
 
     /// The known pairs of a mapping, in source order, looked up by key. A linear search: these
@@ -196,7 +202,8 @@ struct SpecFileDecoder {
         let fields = fields(of: map, in: "a config", allowed: Self.configKeys)
         var id: Located<String>?
         if let entry = fields["whatsapp_config_id"] {
-            id = uuid(entry.value, "'whatsapp_config_id'")
+            // Kept as written: it goes into request paths, and a server need not fold its case.
+            id = uuid(entry.value, "'whatsapp_config_id'", keepCase: true)
         } else {
             error(map.mark, "missing required key 'whatsapp_config_id' in this config")
         }
@@ -232,8 +239,13 @@ struct SpecFileDecoder {
             switch key {
             case "id": decl.id = uuid(value, what)
             case "url":
-                if let (url, _, _) = string(value, what) {
-                    if let problem = Self.urlProblem(url.value) { error(url.mark, problem) } else { decl.url = url }
+                if let (url, fromEnvironment, template) = string(value, what) {
+                    if let problem = Self.urlProblem(url.value) {
+                        error(url.mark, problem)
+                    } else {
+                        decl.url = url
+                        decl.urlTemplate = fromEnvironment ? template : nil
+                    }
                 }
             case "secret_key":
                 if let (secret, _, template) = string(value, what) {
@@ -291,7 +303,7 @@ struct SpecFileDecoder {
             bufferEvents: decl.bufferEvents?.value.map(\.value), inactivityMinutes: decl.inactivityMinutes?.value)
         return DesiredWebhook(
             id: decl.id?.value, attributes: attributes, sensitiveHeaders: sensitive,
-            secretTemplates: SecretTemplates(secretKey: decl.secretTemplate, headers: templates),
+            secretTemplates: SecretTemplates(secretKey: decl.secretTemplate, headers: templates, url: decl.urlTemplate),
             inheritedAttributes: decl.inherited,
             location: SourceLocation(file: source.path, line: decl.mark.line, column: decl.mark.column))
     }
@@ -359,8 +371,8 @@ struct SpecFileDecoder {
                 valid = false
                 continue
             }
-            out.append(HeaderDecl(name: name, value: value.value, template: template,
-                                  sensitive: fromEnvironment || Sensitivity.isSensitiveHeaderName(name), mark: entry.key.mark))
+            let sensitive = fromEnvironment || Sensitivity.isSensitiveHeaderName(name)
+            out.append(HeaderDecl(name: name, value: value.value, template: template, sensitive: sensitive, mark: entry.key.mark))
         }
         return valid ? Located(value: out, mark: map.mark) : nil
     }

@@ -54,7 +54,13 @@ public enum SpecLoader {
         }
         diagnostics += merger.diagnostics
         guard diagnostics.isEmpty else { throw SpecFailure(diagnostics) }
-        return DesiredState(api: .legacy, configs: merger.configs)
+        return DesiredState(api: .legacy, configs: merger.configs,
+                            secretValues: contents.reduce(into: Set<String>()) { $0.formUnion($1.1.secretValues) })
+    }
+
+    /// The files `paths` name (directories expanded), for callers that must not overwrite them.
+    public static func files(paths: [String]) -> [String] {
+        paths.flatMap { (try? expand($0).get()) ?? [$0] }
     }
 
     /// A path as files: the file itself, or a directory's `*.yaml`/`*.yml` in sorted order.
@@ -114,7 +120,7 @@ struct ConfigMerger {
     private(set) var diagnostics: [SpecDiagnostic] = []
 
     var configs: [DesiredConfig] {
-        entries.values.map(\.config).sorted { $0.id < $1.id }
+        entries.values.map(\.config).sorted { $0.id.lowercased() < $1.id.lowercased() }
     }
 
     mutating func add(_ content: SpecFileContent, from source: SourceText) {
@@ -128,7 +134,9 @@ struct ConfigMerger {
         func location(_ mark: Mark) -> SourceLocation {
             SourceLocation(file: source.path, line: mark.line, column: mark.column)
         }
-        var entry = entries[decl.id.value] ?? Entry(
+        // One config whatever the case of its id; requests use the id as first written.
+        let key = decl.id.value.lowercased()
+        var entry = entries[key] ?? Entry(
             config: DesiredConfig(id: decl.id.value, name: nil, prune: false, webhooks: [], location: location(decl.mark)),
             namePlace: nil, prunePlace: nil, keys: [:])
         if let name = decl.name {
@@ -161,6 +169,6 @@ struct ConfigMerger {
                 entry.config.webhooks.append(webhook)
             }
         }
-        entries[decl.id.value] = entry
+        entries[key] = entry
     }
 }

@@ -1,0 +1,89 @@
+import Foundation
+import KapsoKit
+import Synchronization
+
+/// Where the CLI writes: data to stdout, diagnostics to stderr.
+///
+/// Every line passes two rules on its way out: text is escaped (``HumanText``: no control or
+/// bidirectional character from a spec, the environment or the server reaches a terminal raw; only
+/// the CLI's own colour codes pass, and only when colour is on), and known secrets are masked
+/// (``Redactor``). A failed write to stdout (a full disk, a closed pipe) is recorded, later writes
+/// are skipped, and the command ends with exit 1 and a message (see `Kapsoctl.runMain`).
+enum Console {
+    private struct State: Sendable {
+        var redactor = Redactor([String]())
+        var colour = false
+        var outputFailure: String?
+        /// True once apply has started writing to the server: its exit code then says what was written.
+        var serverWritten = false
+    }
+
+    private static let state = Mutex(State())
+
+    /// Masks these values (and everything added before) in all later output.
+    static func protect(_ secrets: some Sequence<String>) {
+        state.withLock { $0.redactor = $0.redactor.adding(secrets) }
+    }
+
+    /// Lets the text renderer's colour codes through on stdout.
+    static func allowColour() {
+        state.withLock { $0.colour = true }
+    }
+
+    /// A line (or `text` + `terminator`) on stdout.
+    static func output(_ text: String, terminator: String = "\n") {
+        let (redactor, colour, failed) = state.withLock { ($0.redactor, $0.colour, $0.outputFailure != nil) }
+        guard !failed else { return }
+        let safe = colour ? HumanText.escapeKeepingColour(text + terminator) : HumanText.escape(text + terminator, keepNewlines: true)
+        if let failure = write(STDOUT_FILENO, redactor.redact(safe)) {
+            state.withLock { $0.outputFailure = $0.outputFailure ?? failure }
+        }
+    }
+
+    /// A line on stderr (failures to write there cannot be reported anywhere).
+    static func error(_ text: String) {
+        let redactor = state.withLock { $0.redactor }
+        _ = write(STDERR_FILENO, redactor.redact(HumanText.escape(text + "\n", keepNewlines: true)))
+    }
+
+    /// Masks known secrets in bytes bound for a file.
+    static func redacted(_ text: String) -> String {
+        state.withLock { $0.redactor }.redact(text)
+    }
+
+    static func markServerWritten() {
+        state.withLock { $0.serverWritten = true }
+    }
+
+    /// Why stdout could not be written (checked again by closing it), or nil.
+    static func finishOutput() -> (failure: String?, serverWritten: Bool) {
+        if state.withLock({ $0.outputFailure == nil }), close(STDOUT_FILENO) != 0, errno != EBADF {
+            let reason = String(cString: strerror(errno))
+            state.withLock { $0.outputFailure = reason }
+        }
+        return state.withLock { ($0.outputFailure, $0.serverWritten) }
+    }
+
+    /// Writes every byte, retrying short writes; returns the reason on failure.
+    private static func write(_ fd: Int32, _ text: String) -> String? {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += written
+        }
+        bytes.removeAll()
+        return nil
+    }
+}
+
+extension Redactor {
+    /// This redactor's secrets and `more`.
+    func adding(_ more: some Sequence<String>) -> Redactor {
+        Redactor(values + Array(more))
+    }
+}
