@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KapsoKit
 
 /// The `kapsoctl` root command.
 public struct Kapsoctl: AsyncParsableCommand {
@@ -52,4 +53,18 @@ struct SpecOptions: ParsableArguments {
 
     /// The paths to read: the given ones, or `webhooks.yaml`.
     var paths: [String] { files.isEmpty ? ["webhooks.yaml"] : files }
+
+    /// Loads the spec; prints every problem (and, when the default file is missing, how to name
+    /// another or start one) and fails.
+    func load(environment: [String: String]) throws -> DesiredState {
+        do {
+            return try SpecLoader.load(paths: paths, environment: environment)
+        } catch {
+            Console.error(error.rendered())
+            if files.isEmpty && !FileManager.default.fileExists(atPath: "webhooks.yaml") {
+                Console.error("hint: kapsoctl reads webhooks.yaml in the working directory unless -f names a spec file or directory; to start one from the server: kapsoctl export -o webhooks.yaml")
+            }
+            throw ExitCode.failure
+        }
+    }
 }

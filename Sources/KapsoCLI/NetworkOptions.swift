@@ -25,12 +25,24 @@ struct NetworkOptions: ParsableArguments {
         guard retryBudget >= 0, retryBudget <= 3600 else { throw ValidationError("--retry-budget must be between 0 and 3600 seconds") }
     }
 
-    /// A client for the configured API; errors name what is missing or wrong.
-    func makeClient(environment: [String: String]) throws -> KapsoClient {
-        guard let key = environment["KAPSO_API_KEY"], !key.isEmpty else {
-            Console.error("error: KAPSO_API_KEY is not set; network commands need the project's API key in it")
+    /// `KAPSO_API_KEY` without surrounding whitespace (a key stored with `echo` ends in a line
+    /// break); a key with a control character or space inside is refused, never sent altered.
+    static func apiKey(_ environment: [String: String]) throws -> String {
+        let key = (environment["KAPSO_API_KEY"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else {
+            Console.error("error: KAPSO_API_KEY is not set (or only whitespace); network commands need the project's API key in it")
             throw ExitCode.failure
         }
+        guard key.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+            Console.error("error: KAPSO_API_KEY contains a space, line break or control character inside the key; set it to the key alone")
+            throw ExitCode.failure
+        }
+        return key
+    }
+
+    /// A client for the configured API; errors name what is missing or wrong.
+    func makeClient(environment: [String: String]) throws -> KapsoClient {
+        let key = try Self.apiKey(environment)
         Console.protect([key])
         let base = apiURL ?? environment["KAPSO_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? KapsoClient.defaultBaseURL
         let url: URL
@@ -74,15 +86,7 @@ struct PlanRun {
 
     static func make(spec: SpecOptions, selection: PlanSelection, client: KapsoClient, parallelism: Int,
                      environment: [String: String]) async throws -> PlanRun {
-        var state: DesiredState
-    /// The spec files of the run, which an output file must not replace.
-    var inputFiles: [String]
-        do {
-            state = try SpecLoader.load(paths: spec.paths, environment: environment)
-        } catch {
-            Console.error(error.rendered())
-            throw ExitCode.failure
-        }
+        var state = try spec.load(environment: environment)
         Console.protect(state.secretValues)
         if !selection.configs.isEmpty {
             let wanted = Set(selection.configs.map { $0.lowercased() })

@@ -42,8 +42,8 @@ enum OutputFile {
             guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else {
                 throw Failure(description: "cannot read the symbolic link \(current)")
             }
-            current = destination.hasPrefix("/") ? destination
-                : (current as NSString).deletingLastPathComponent + "/" + destination
+            let directory = (current as NSString).deletingLastPathComponent
+            current = destination.hasPrefix("/") || directory.isEmpty ? destination : directory + "/" + destination
         }
         throw Failure(description: "cannot write \(path): too many levels of symbolic links")
     }

@@ -79,7 +79,8 @@ struct Sim: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let key = apiKey ?? ProcessInfo.processInfo.environment["KAPSO_API_KEY"], !key.isEmpty else {
+        let key = (apiKey ?? ProcessInfo.processInfo.environment["KAPSO_API_KEY"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else {
             Console.error("error: the simulator needs an API key: pass --api-key or set KAPSO_API_KEY")
             throw ExitCode.failure
         }

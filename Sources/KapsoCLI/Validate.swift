@@ -12,14 +12,9 @@ struct Validate: AsyncParsableCommand {
     @OptionGroup var spec: SpecOptions
 
     func run() async throws {
-        do {
-            let state = try SpecLoader.load(paths: spec.paths, environment: ProcessInfo.processInfo.environment)
-            let configs = state.configs.count
-            let webhooks = state.webhookCount
-            Console.output("\(spec.paths.joined(separator: ", ")): valid (\(configs) config\(configs == 1 ? "" : "s"), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
-        } catch {
-            Console.error(error.rendered())
-            throw ExitCode.failure
-        }
+        let state = try spec.load(environment: ProcessInfo.processInfo.environment)
+        let configs = state.configs.count
+        let webhooks = state.webhookCount
+        Console.output("\(spec.paths.joined(separator: ", ")): valid (\(configs) config\(configs == 1 ? "" : "s"), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
     }
 }

@@ -14,10 +14,12 @@ struct RunResult {
 /// environment is never changed), and awaits its exit without blocking a thread: the concurrency
 /// pool has one thread per core, and the in-process simulators of other tests need them. Output
 /// goes through temporary files, so a large output cannot fill a pipe.
+/// `standardOutput` replaces the captured stdout (e.g. `/dev/full`, or a pipe nobody reads).
 func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
-                 inTerminal input: String? = nil,
+                 inTerminal input: String? = nil, standardOutput: FileHandle? = nil,
                  interrupts: Int = 0, when trigger: (@Sendable () async -> Bool)? = nil) async throws -> RunResult {
     let run = try KapsoctlRun(arguments, environment: environment, directory: directory, terminalInput: input)
+    if let standardOutput { run.process.standardOutput = standardOutput }
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         run.process.terminationHandler = { _ in continuation.resume() }
         do {

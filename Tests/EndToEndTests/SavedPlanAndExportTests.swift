@@ -108,6 +108,28 @@ import Testing
         }
     }
 
+    /// Issue: export lowercased the config ids the server listed, and a server that does not fold
+    /// their case answered 404. Ids now go back exactly as listed, and the exported spec keeps them.
+    @Test func upperCaseConfigIDsAreUsedAsListed() async throws {
+        let upper = bulkConfig.uppercased()
+        let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: upper, name: "loud", webhooks: [seedHook(changedID, "https://hooks.example.com/x")])])
+        try await withScenario(seed: seed, spec: "version: 1\nconfigs: []\n") { simulator, dir, env in
+            let export = try await runKapsoctl(["export", "-o", "e.yaml"], environment: env, directory: dir)
+            #expect(export.status == 0, "\(export.stderr)")
+            let yaml = try String(contentsOf: dir.appendingPathComponent("e.yaml"), encoding: .utf8)
+            #expect(yaml.contains("  - whatsapp_config_id: \(upper)\n"))
+            let filtered = try await runKapsoctl(["export", "--config", bulkConfig], environment: env, directory: dir)
+            #expect(filtered.status == 0, "\(filtered.stderr)")
+            var planEnv = env
+            for line in yaml.split(separator: "\n") where line.hasPrefix("#   KAPSO_") {
+                planEnv[String(line.dropFirst(4).prefix { $0 != " " })] = secretCanary
+            }
+            let plan = try await runKapsoctl(["plan", "-f", "e.yaml", "--detailed-exitcode"], environment: planEnv, directory: dir)
+            #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+            #expect(await simulator.store.journal().allSatisfy { $0.status == 200 }, "a request got 404")
+        }
+    }
+
     @Test func duplicateURLsArePinnedAndLiteralDollarsEscaped() async throws {
         let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: supportConfig, webhooks: [
             seedHook(changedID, "https://hooks.example.com/same", headers: ["X-Price": "${not-a-var}"]),

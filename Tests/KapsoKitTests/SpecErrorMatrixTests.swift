@@ -176,7 +176,9 @@ let invalidCases: [InvalidCase] = [
     InvalidCase(name: "undefined alias", yaml: "version: 1\nconfigs: *c\n", line: 2, column: 10,
                 message: "alias '*c' refers to no anchor defined before it"),
     InvalidCase(name: "tab indentation", yaml: "version: 1\nconfigs:\n\t- a\n", line: 3, column: 1,
-                message: "YAML syntax error: found character that cannot start any token"),
+                message: "a tab in the indentation: YAML indents with spaces only; replace the tab at column 1 with spaces"),
+    InvalidCase(name: "tab after spaces", yaml: "version: 1\nconfigs:\n  - whatsapp_config_id: x\n  \t webhooks: []\n", line: 4, column: 3,
+                message: "a tab in the indentation: YAML indents with spaces only; replace the tab at column 3 with spaces"),
 ]
 
 @Suite struct SpecErrorMatrixTests {

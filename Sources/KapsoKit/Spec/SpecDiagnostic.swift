@@ -69,9 +69,10 @@ final class SourceText: @unchecked Sendable {
         return starts
     }()
 
+    /// A leading UTF-8 byte order mark (which some editors write) is dropped: it is not content.
     init(path: String, bytes: [UInt8]) {
         self.path = path
-        self.bytes = bytes
+        self.bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
     }
 
     /// The 1-based line `number`, redacted, or nil when out of range.
@@ -87,5 +88,18 @@ final class SourceText: @unchecked Sendable {
 
     func diagnostic(at mark: Mark, _ message: String) -> SpecDiagnostic {
         SpecDiagnostic(file: path, line: mark.line, column: mark.column, message: message, sourceLine: line(mark.line))
+    }
+
+    /// A YAML syntax error; when a tab in the line's indentation is the cause, it says so and how
+    /// to fix it (libyaml's own words, "found character that cannot start any token", do not).
+    func syntaxDiagnostic(at mark: Mark, _ message: String) -> SpecDiagnostic {
+        guard mark.line >= 1, mark.line <= lineStarts.count else { return diagnostic(at: mark, message) }
+        let start = lineStarts[mark.line - 1]
+        var indent = start
+        while indent < bytes.count, bytes[indent] == UInt8(ascii: " ") || bytes[indent] == UInt8(ascii: "\t") { indent += 1 }
+        guard let tab = bytes[start..<indent].firstIndex(of: UInt8(ascii: "\t")) else { return diagnostic(at: mark, message) }
+        let column = tab - start + 1
+        return diagnostic(at: Mark(line: mark.line, column: column),
+                          "a tab in the indentation: YAML indents with spaces only; replace the tab at column \(column) with spaces")
     }
 }

@@ -45,7 +45,7 @@ public enum SpecLoader {
                     .sorted { ($0.line, $0.column) < ($1.line, $1.column) }
                 if let content { contents.append((source, content)) }
             } catch {
-                diagnostics.append(source.diagnostic(at: error.mark, error.message))
+                diagnostics.append(source.syntaxDiagnostic(at: error.mark, error.message))
             }
         }
         var merger = ConfigMerger()
@@ -84,13 +84,15 @@ public enum SpecLoader {
         func failure(_ message: String) -> Result<SourceText, SpecDiagnostic> {
             .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: message))
         }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-            return failure("cannot read the file")
+        // stat follows symbolic links (ConfigMap mounts, shared files): the target must be regular.
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return failure("cannot read the file: \(String(cString: strerror(errno)))")
         }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+        guard info.st_mode & S_IFMT == S_IFREG else {
             return failure("not a regular file")
         }
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        let size = Int(info.st_size)
         guard size <= limits.maxBytes else {
             return failure("the file is \(size) bytes; the limit is \(limits.maxBytes) bytes")
         }

@@ -1,0 +1,170 @@
+import Foundation
+import KapsoKit
+import KapsoSimulator
+import TestSupport
+import Testing
+
+/// Spec files as users keep them, and output files and streams as they point them.
+@Suite struct SpecFileTests {
+    private let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks: []\n"
+
+    @Test func aSymlinkedSpecIsFollowed() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("..data"), withIntermediateDirectories: true)
+        try spec.write(to: dir.appendingPathComponent("..data/webhooks.yaml"), atomically: true, encoding: .utf8)
+        // As a Kubernetes ConfigMap mount lays it out: a link to a link to the file.
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("data").path, withDestinationPath: "..data")
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("webhooks.yaml").path, withDestinationPath: "data/webhooks.yaml")
+        let result = try await runKapsoctl(["validate"], directory: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "webhooks.yaml: valid (1 config, 0 webhooks)\n")
+        let dangling = dir.appendingPathComponent("gone.yaml")
+        try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: "nowhere.yaml")
+        let broken = try await runKapsoctl(["validate", "-f", "gone.yaml"], directory: dir)
+        #expect(broken.status == 1)
+        #expect(broken.stderr.hasPrefix("gone.yaml: error: "))
+    }
+
+    @Test func aByteOrderMarkIsAccepted() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try (Data([0xEF, 0xBB, 0xBF]) + Data(spec.utf8)).write(to: dir.appendingPathComponent("webhooks.yaml"))
+        let result = try await runKapsoctl(["validate"], directory: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        // Positions still count from the first real character.
+        try (Data([0xEF, 0xBB, 0xBF]) + Data("version: 2\nconfigs: []\n".utf8)).write(to: dir.appendingPathComponent("v2.yaml"))
+        let bad = try await runKapsoctl(["validate", "-f", "v2.yaml"], directory: dir)
+        #expect(bad.stderr.hasPrefix("v2.yaml:1:10: error: 'version' must be 1"), "\(bad.stderr)")
+    }
+
+    @Test func aTabInIndentationIsNamed() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "version: 1\nconfigs:\n\t- whatsapp_config_id: \(supportConfig)\n".write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+        let result = try await runKapsoctl(["validate"], directory: dir)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("webhooks.yaml:3:1: error: a tab in the indentation: YAML indents with spaces only; replace the tab at column 1 with spaces"),
+                "\(result.stderr)")
+    }
+
+    @Test func aMissingDefaultSpecSaysHowToGoOn() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for command in [["validate"], ["plan"]] {
+            let result = try await runKapsoctl(command, environment: ["KAPSO_API_KEY": apiKey, "KAPSO_API_URL": "http://127.0.0.1:9/api/v1"], directory: dir)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("webhooks.yaml: error: no such file or directory"))
+            #expect(result.stderr.contains("unless -f names a spec file or directory; to start one from the server: kapsoctl export -o webhooks.yaml"))
+        }
+        // A file named with -f gets no hint about the default.
+        let named = try await runKapsoctl(["validate", "-f", "other.yaml"], directory: dir)
+        #expect(!named.stderr.contains("hint:"))
+    }
+
+    @Test func anAPIKeyWithATrailingNewlineIsTrimmed() async throws {
+        try await withScenario(spec: spec) { simulator, dir, env in
+            var stored = env
+            stored["KAPSO_API_KEY"] = apiKey + "\n"
+            let result = try await runKapsoctl(["plan"], environment: stored, directory: dir)
+            #expect(result.status == 0, "\(result.stderr)")
+            var broken = env
+            broken["KAPSO_API_KEY"] = "first-line\nsecond-line"
+            let refused = try await runKapsoctl(["plan"], environment: broken, directory: dir)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("KAPSO_API_KEY contains a space, line break or control character inside the key"))
+            #expect(!refused.stderr.contains("second-line"))
+            var blank = env
+            blank["KAPSO_API_KEY"] = " \n"
+            let missing = try await runKapsoctl(["plan"], environment: blank, directory: dir)
+            #expect(missing.stderr.contains("KAPSO_API_KEY is not set (or only whitespace)"))
+            #expect(await simulator.store.journal().count == 1, "only the trimmed key's run reached the server")
+        }
+    }
+}
+
+@Suite struct OutputStreamTests {
+    @Test func aFullDiskOnStdoutIsAnError() async throws {
+        try await withScenario { _, dir, env in
+            for command in [["plan", "--format", "json"], ["plan"], ["export"], ["validate"]] {
+                let full = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+                let result = try await runKapsoctl(command, environment: env, directory: dir, standardOutput: full)
+                try full.close()
+                #expect(result.status == 1, "\(command): \(result.stderr)")
+                #expect(result.stderr.contains("error: cannot write to standard output: No space left on device"), "\(command): \(result.stderr)")
+            }
+        }
+    }
+
+    @Test func aClosedPipeOnStdoutIsAnError() async throws {
+        try await withScenario { _, dir, env in
+            let pipe = Pipe()
+            try pipe.fileHandleForReading.close()
+            let result = try await runKapsoctl(["plan", "--format", "json"], environment: env, directory: dir,
+                                               standardOutput: pipe.fileHandleForWriting)
+            #expect(result.exited, "killed by SIGPIPE instead of reporting it")
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("error: cannot write to standard output: Broken pipe"), "\(result.stderr)")
+        }
+    }
+
+    @Test func outFilesAreWrittenThroughLinksAndIntoDevicesAndFIFOs() async throws {
+        try await withScenario { _, dir, env in
+            // Through a symlink: the target is replaced, the link stays a link.
+            try "old".write(to: dir.appendingPathComponent("real.json"), atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link.json").path, withDestinationPath: "real.json")
+            let linked = try await runKapsoctl(["plan", "--out", "link.json"], environment: env, directory: dir)
+            #expect(linked.status == 0, "\(linked.stderr)")
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("link.json").path) == "real.json")
+            #expect(try String(contentsOf: dir.appendingPathComponent("real.json"), encoding: .utf8).contains("\"kind\": \"kapsoctl-plan\""))
+
+            // A device is written, never replaced: /dev/full stays a device, and the write fails.
+            let full = try await runKapsoctl(["plan", "--out", "/dev/full"], environment: env, directory: dir)
+            #expect(full.status == 1)
+            #expect(full.stderr.contains("error: cannot write /dev/full: No space left on device"), "\(full.stderr)")
+            var info = stat()
+            #expect(stat("/dev/full", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
+            let exportFull = try await runKapsoctl(["export", "-o", "/dev/full"], environment: env, directory: dir)
+            #expect(exportFull.status == 1)
+            #expect(exportFull.stderr.contains("error: cannot write /dev/full: No space left on device"))
+
+            // A FIFO is written into, and stays a FIFO.
+            let fifo = dir.appendingPathComponent("plan.fifo").path
+            #expect(mkfifo(fifo, 0o600) == 0)
+            let reader = Task.detached { () -> String in
+                let handle = FileHandle(forReadingAtPath: fifo)!
+                defer { try? handle.close() }
+                return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            }
+            let piped = try await runKapsoctl(["export", "-o", fifo], environment: env, directory: dir)
+            #expect(piped.status == 0, "\(piped.stderr)")
+            #expect(await reader.value.hasPrefix("# Exported by kapsoctl"))
+            #expect(stat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        }
+    }
+
+    @Test func outNeverReplacesAnInputSpec() async throws {
+        try await withScenario { _, dir, env in
+            let before = try Data(contentsOf: dir.appendingPathComponent("webhooks.yaml"))
+            try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("alias.json").path, withDestinationPath: "webhooks.yaml")
+            for out in ["webhooks.yaml", "./webhooks.yaml", "alias.json"] {
+                let result = try await runKapsoctl(["plan", "--out", out], environment: env, directory: dir)
+                #expect(result.status == 1)
+                #expect(result.stderr.contains("error: \(out) is the input spec file webhooks.yaml; choose another output file"), "\(result.stderr)")
+            }
+            #expect(try Data(contentsOf: dir.appendingPathComponent("webhooks.yaml")) == before)
+        }
+    }
+
+    @Test func aFailedWriteLeavesTheOldFileWhole() async throws {
+        try await withScenario { _, dir, env in
+            // A directory the process cannot write into (as root every write succeeds, so a file
+            // system that refuses is simulated by a path whose directory does not exist).
+            let result = try await runKapsoctl(["plan", "--out", "missing/plan.json"], environment: env, directory: dir)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("error: cannot create a file next to missing/plan.json: No such file or directory"), "\(result.stderr)")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("kapsoctl-") }
+            #expect(leftovers.isEmpty)
+        }
+    }
+}
