@@ -31,12 +31,15 @@ public struct SimulatorSeed: Sendable {
 
     public static let empty = SimulatorSeed()
 
-    /// Reads a seed file: JSON, or YAML when the name ends in `.yaml`/`.yml`.
+    /// Reads a seed file (a pipe such as `<(...)` too): JSON, or YAML when the name ends in `.yaml`/`.yml`.
     public static func load(path: String) throws(SeedError) -> SimulatorSeed {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let limit = 64 << 20
+        guard let handle = FileHandle(forReadingAtPath: path), let read = try? handle.read(upToCount: limit + 1) else {
             throw SeedError("\(path): cannot read the seed file")
         }
-        guard data.count <= 64 << 20 else { throw SeedError("\(path): the seed file is larger than 64 MiB") }
+        try? handle.close()
+        let data = read ?? Data()
+        guard data.count <= limit else { throw SeedError("\(path): the seed file is larger than 64 MiB") }
         let value: JSONValue
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             do {
