@@ -35,7 +35,7 @@ enum Console {
         let (redactor, colour, failed) = state.withLock { ($0.redactor, $0.colour, $0.outputFailure != nil) }
         guard !failed else { return }
         let safe = colour ? HumanText.escapeKeepingColour(text + terminator) : HumanText.escape(text + terminator, keepNewlines: true)
-        if let failure = write(STDOUT_FILENO, redactor.redact(safe)) {
+        if let failure = writeAll(STDOUT_FILENO, redactor.redact(safe)) {
             state.withLock { $0.outputFailure = $0.outputFailure ?? failure }
         }
     }
@@ -43,7 +43,7 @@ enum Console {
     /// A line on stderr (failures to write there cannot be reported anywhere).
     static func error(_ text: String) {
         let redactor = state.withLock { $0.redactor }
-        _ = write(STDERR_FILENO, redactor.redact(HumanText.escape(text + "\n", keepNewlines: true)))
+        _ = writeAll(STDERR_FILENO, redactor.redact(HumanText.escape(text + "\n", keepNewlines: true)))
     }
 
     /// Masks known secrets in bytes bound for a file.
@@ -62,22 +62,6 @@ enum Console {
             state.withLock { $0.outputFailure = reason }
         }
         return state.withLock { ($0.outputFailure, $0.serverWritten) }
-    }
-
-    /// Writes every byte, retrying short writes; returns the reason on failure.
-    private static func write(_ fd: Int32, _ text: String) -> String? {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return String(cString: strerror(errno))
-            }
-            offset += written
-        }
-        bytes.removeAll()
-        return nil
     }
 }
 

@@ -98,23 +98,25 @@ enum OutputFile {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ text: String) -> String? {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return reason()
-            }
-            offset += written
-        }
-        return nil
-    }
-
     private static func reason() -> String { String(cString: strerror(errno)) }
 
     private static func failure(_ what: String) -> Failure {
         Failure(description: "\(what): \(reason())")
     }
+}
+
+/// Writes every byte of `text` to `fd`, retrying short and interrupted writes; returns why it
+/// failed (`strerror`), or nil.
+func writeAll(_ fd: Int32, _ text: String) -> String? {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            return String(cString: strerror(errno))
+        }
+        offset += written
+    }
+    return nil
 }
