@@ -46,7 +46,7 @@ struct ApplyCommand: AsyncParsableCommand {
             return
         }
         let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
-                                         parallelism: network.parallelism, environment: environment)
+                                         parallelism: network.parallelism, environment: environment, settleDuplicates: true)
         let renderer = TextRenderer(color: Console.colorEnabled(environment: environment))
         Console.output(renderer.render(run.plan), terminator: "")
         try await Self.execute(run.plan.changes, observed: run.observed, client: client, parallelism: network.parallelism,

@@ -84,8 +84,10 @@ struct PlanRun {
     /// The spec files of the run, which an output file must not replace.
     var inputFiles: [String]
 
+    /// `settleDuplicates` (apply): a config where a declared URL is found twice is read again a few
+    /// times before that fails the run, as a concurrent apply may be removing its copy.
     static func make(spec: SpecOptions, selection: PlanSelection, client: KapsoClient, parallelism: Int,
-                     environment: [String: String]) async throws -> PlanRun {
+                     environment: [String: String], settleDuplicates: Bool = false) async throws -> PlanRun {
         var state = try spec.load(environment: environment)
         Console.protect(state.secretValues)
         if !selection.configs.isEmpty {
@@ -99,7 +101,8 @@ struct PlanRun {
             state.configs = state.configs.filter { wanted.contains($0.id.lowercased()) }
         }
         let observed: ObservedState
-        switch await StateReader.read(for: state.configs, client: client, parallelism: parallelism) {
+        switch await StateReader.read(for: state.configs, client: client, parallelism: parallelism,
+                                      settleReads: settleDuplicates ? 3 : 0) {
         case .success(let read): observed = read
         case .failure(let failure):
             Console.error(failure.description)

@@ -27,6 +27,9 @@ struct Sim: AsyncParsableCommand {
     @Option(name: .customLong("latency-ms"), help: "Delay before every API answer, in milliseconds.")
     var latencyMilliseconds = 0
 
+    @Option(name: .customLong("write-latency-ms"), help: "Further delay before every answer to a write (POST, PATCH, DELETE), in milliseconds.")
+    var writeLatencyMilliseconds = 0
+
     @Option(name: .customLong("rate-limit-first"), help: "Answer the first N API requests with 429.")
     var rateLimitFirst = 0
 
@@ -65,7 +68,8 @@ struct Sim: AsyncParsableCommand {
         where !(0...1).contains(value) {
             throw ValidationError("\(name) must be between 0 and 1")
         }
-        for (name, value) in [("--latency-ms", latencyMilliseconds), ("--rate-limit-first", rateLimitFirst),
+        for (name, value) in [("--latency-ms", latencyMilliseconds), ("--write-latency-ms", writeLatencyMilliseconds),
+                              ("--rate-limit-first", rateLimitFirst),
                               ("--server-error-first", serverErrorFirst),
                               ("--drop-before-write", dropBeforeWrite), ("--drop-after-write", dropAfterWrite),
                               ("--list-shift", listShift), ("--concurrent-create", concurrentCreate)]
@@ -86,6 +90,7 @@ struct Sim: AsyncParsableCommand {
         }
         var faults = FaultPlan()
         faults.latencyMilliseconds = latencyMilliseconds
+        faults.writeLatencyMilliseconds = writeLatencyMilliseconds
         faults.rateLimitFirst = rateLimitFirst
         faults.rateLimitFraction = rateLimitFraction
         faults.retryAfterSeconds = Int(retryAfter)

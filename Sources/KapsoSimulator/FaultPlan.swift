@@ -5,6 +5,9 @@ import Foundation
 public struct FaultPlan: Sendable, Equatable, Codable {
     /// Delay added before answering every API request (after it is processed and journalled).
     public var latencyMilliseconds = 0
+    /// Further delay before answering a write (POST, PATCH, DELETE): holds an answer back while
+    /// reads stay fast (tests interrupt a run while its write is in flight).
+    public var writeLatencyMilliseconds = 0
     /// The first N API requests get 429.
     public var rateLimitFirst = 0
     /// This fraction of API requests gets 429.
@@ -38,6 +41,7 @@ public struct FaultPlan: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case latencyMilliseconds = "latency_ms"
+        case writeLatencyMilliseconds = "write_latency_ms"
         case rateLimitFirst = "rate_limit_first"
         case rateLimitFraction = "rate_limit_fraction"
         case retryAfterSeconds = "retry_after"
@@ -55,6 +59,7 @@ public struct FaultPlan: Sendable, Equatable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         latencyMilliseconds = try c.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? 0
+        writeLatencyMilliseconds = try c.decodeIfPresent(Int.self, forKey: .writeLatencyMilliseconds) ?? 0
         rateLimitFirst = try c.decodeIfPresent(Int.self, forKey: .rateLimitFirst) ?? 0
         rateLimitFraction = try c.decodeIfPresent(Double.self, forKey: .rateLimitFraction) ?? 0
         // Absent: 1 s; null: no Retry-After header at all.

@@ -41,7 +41,9 @@ public final class KapsoSimulator: Sendable {
 
     /// Stops listening and closes every connection.
     public func stop() async {
-        await server.stop(timeout: 1)
+        await store.releaseWaiters()
+        // No grace period: a kept-alive client connection would hold it for the whole timeout.
+        await server.stop(timeout: 0)
         runTask.withLock { $0?.cancel() }
     }
 
@@ -87,7 +89,7 @@ private struct SimulatorHandler: HTTPHandler {
                                            apiKey: request.headers[HTTPHeader("X-API-Key")], body: body)
         // The request is stored and journalled at once; the answer waits: a test can see a
         // request arrive while its client is still waiting for the answer.
-        let latency = await store.latency()
+        let latency = await store.latency(for: request.method.rawValue)
         if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
         return Self.convert(response)
     }

@@ -53,6 +53,7 @@ public actor SimulatorStore {
     private let apiKey: String
     private var configs: [String: Config] = [:]
     private var entries: [JournalEntry] = []
+    private var journalWaiters: [(condition: @Sendable ([JournalEntry]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     private var faults = FaultPlan.none
     private var generator = SeededGenerator(seed: 1)
     private var apiRequests = 0
@@ -131,8 +132,24 @@ public actor SimulatorStore {
 
     // MARK: - Requests
 
-    /// The latency to add before answering, in milliseconds.
-    public func latency() -> Int { faults.latencyMilliseconds }
+    /// The latency to add before answering a request with `method`, in milliseconds.
+    public func latency(for method: String) -> Int {
+        faults.latencyMilliseconds + (["POST", "PATCH", "PUT", "DELETE"].contains(method) ? faults.writeLatencyMilliseconds : 0)
+    }
+
+    /// Returns once the journal satisfies `condition` (at once if it already does), or when the
+    /// store is released by ``releaseWaiters()``. Lets a test await a request instead of polling.
+    public func waitForJournal(until condition: @escaping @Sendable ([JournalEntry]) -> Bool) async {
+        if condition(entries) { return }
+        await withCheckedContinuation { journalWaiters.append((condition, $0)) }
+    }
+
+    /// Resumes every ``waitForJournal(until:)`` caller (the simulator is stopping).
+    public func releaseWaiters() {
+        let waiting = journalWaiters
+        journalWaiters.removeAll()
+        for waiter in waiting { waiter.continuation.resume() }
+    }
 
     /// Handles one API request (path below the origin, query items decoded) and journals it. The
     /// entry point of every HTTP front end: FlyingFox here, and the tests' own raw-socket server.
@@ -153,6 +170,11 @@ public actor SimulatorStore {
         entries.append(JournalEntry(method: request.method, path: request.path, query: request.rawQuery,
                                     body: String(decoding: request.body, as: UTF8.self),
                                     status: response.drop ? 0 : response.status, fault: fault))
+        if !journalWaiters.isEmpty {
+            let ready = journalWaiters.filter { $0.condition(entries) }
+            journalWaiters.removeAll { $0.condition(entries) }
+            for waiter in ready { waiter.continuation.resume() }
+        }
         return response
     }
 

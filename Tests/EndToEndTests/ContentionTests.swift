@@ -4,8 +4,8 @@ import KapsoSimulator
 import TestSupport
 import Testing
 
-/// Several applies of one spec at once (two CI jobs, two copies of one saved plan), and a server
-/// that changes under a run: every declared URL ends up on the server exactly once.
+/// A server that changes under a run — a concurrent apply's copy stored just before this run's
+/// POST, a webhook deleted between two page reads: every declared URL ends up on the server once.
 @Suite struct ContentionTests {
     static let configs = [supportConfig, bulkConfig]
 
@@ -23,7 +23,7 @@ import Testing
 
     /// Every URL of `spec` exactly once; and every surplus copy created in the race was deleted
     /// once, by the run that created it.
-    private func expectOneWebhookPerURL(_ simulator: KapsoSimulator, createdElsewhere: Int = 0,
+    static func expectOneWebhookPerURL(_ simulator: KapsoSimulator, createdElsewhere: Int = 0,
                                         sourceLocation: Testing.SourceLocation = #_sourceLocation) async {
         var urls: [String] = []
         for config in Self.configs {
@@ -38,58 +38,8 @@ import Testing
     }
 
     /// The copies a run created and then deleted, from its report.
-    private func deletedCopies(_ result: RunResult) -> Int {
+    static func deletedCopies(_ result: RunResult) -> Int {
         result.stdout.components(separatedBy: "deleted this run's copy").count - 1
-    }
-
-    @Test(arguments: [2, 3, 5])
-    func concurrentAppliesOfOneSpec(runs: Int) async throws {
-        var faults = FaultPlan()
-        faults.latencyMilliseconds = 20
-        try await withScenario(seed: Self.seed, spec: Self.spec, faults: faults) { simulator, dir, env in
-            let results = try await withThrowingTaskGroup(of: RunResult.self) { group in
-                for _ in 0..<runs {
-                    group.addTask { try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir) }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            // A run that starts after another has created some webhooks has less (or nothing) to do.
-            for result in results {
-                #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-                #expect(result.stdout.contains(" done, 0 failed, 0 not attempted.") || result.stdout.contains("No changes. Nothing to apply."),
-                        "\(result.stdout)")
-                expectNoCanary(result.stdout, result.stderr)
-            }
-            await expectOneWebhookPerURL(simulator)
-            // Each run's report accounts for what it did: the copies deleted add up to the surplus.
-            let journal = await simulator.store.journal()
-            #expect(results.map(deletedCopies).reduce(0, +) == journal.filter { $0.method == "DELETE" }.count)
-            let again = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
-            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
-        }
-    }
-
-    @Test func concurrentCopiesOfOneSavedPlan() async throws {
-        var faults = FaultPlan()
-        faults.latencyMilliseconds = 20
-        try await withScenario(seed: Self.seed, spec: Self.spec, faults: faults) { simulator, dir, env in
-            let saved = try await runKapsoctl(["plan", "--out", "plan.json"], environment: env, directory: dir)
-            #expect(saved.status == 0, "\(saved.stderr)")
-            let results = try await withThrowingTaskGroup(of: RunResult.self) { group in
-                for _ in 0..<3 {
-                    group.addTask { try await runKapsoctl(["apply", "plan.json"], environment: env, directory: dir) }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            // A copy that starts after another has written finds the plan stale and writes nothing;
-            // one that started with the others applies it: either way, no duplicate survives.
-            for result in results {
-                #expect(result.status == 0 || (result.status == 1 && result.stderr.contains("the saved plan is stale")),
-                        "\(result.stdout)\(result.stderr)")
-            }
-            #expect(results.contains { $0.status == 0 })
-            await expectOneWebhookPerURL(simulator)
-        }
     }
 
     /// Deterministic: the server stores an identical webhook (a second older) just before each of
@@ -101,10 +51,10 @@ import Testing
         try await withScenario(seed: Self.seed, spec: Self.spec, faults: faults) { simulator, dir, env in
             let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-            #expect(deletedCopies(result) == 20)
+            #expect(Self.deletedCopies(result) == 20)
             #expect(result.stdout.contains("a concurrent apply had created the same webhook first (id "))
             #expect(result.stdout.contains("Apply: 20 done, 0 failed, 0 not attempted."))
-            await expectOneWebhookPerURL(simulator, createdElsewhere: 20)
+            await Self.expectOneWebhookPerURL(simulator, createdElsewhere: 20)
             // What was deleted is exactly what this run reported creating: the older copies stay.
             for entry in await simulator.store.journal() where entry.method == "DELETE" {
                 let id = String(entry.path.split(separator: "/").last ?? "")
@@ -131,6 +81,61 @@ import Testing
             #expect(result.stdout.contains("No changes. Nothing to apply."), "\(result.stdout)")
             #expect(await simulator.writes().isEmpty)
             #expect(await simulator.store.journal().first?.fault == "list_shift")
+        }
+    }
+}
+
+/// Several applies of one spec at once, as processes: two CI jobs, a retried job, copies of one saved
+/// plan. Every run succeeds and the server ends with exactly one webhook per declared URL. A stress
+/// suite (about 4 s on 2 cores): `swift test --skip Stress` leaves it out of a quick loop.
+@Suite struct ConcurrentApplyStressTests {
+    @Test(arguments: [2, 3, 5])
+    func concurrentAppliesOfOneSpec(runs: Int) async throws {
+        var faults = FaultPlan()
+        faults.latencyMilliseconds = 20
+        try await withScenario(seed: ContentionTests.seed, spec: ContentionTests.spec, faults: faults) { simulator, dir, env in
+            let results = try await withThrowingTaskGroup(of: RunResult.self) { group in
+                for _ in 0..<runs {
+                    group.addTask { try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // A run that starts after another has created some webhooks has less (or nothing) to do.
+            for result in results {
+                #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+                #expect(result.stdout.contains(" done, 0 failed, 0 not attempted.") || result.stdout.contains("No changes. Nothing to apply."),
+                        "\(result.stdout)")
+                expectNoCanary(result.stdout, result.stderr)
+            }
+            await ContentionTests.expectOneWebhookPerURL(simulator)
+            // Each run's report accounts for what it did: the copies deleted add up to the surplus.
+            let journal = await simulator.store.journal()
+            #expect(results.map(ContentionTests.deletedCopies).reduce(0, +) == journal.filter { $0.method == "DELETE" }.count)
+            let again = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        }
+    }
+
+    @Test func concurrentCopiesOfOneSavedPlan() async throws {
+        var faults = FaultPlan()
+        faults.latencyMilliseconds = 20
+        try await withScenario(seed: ContentionTests.seed, spec: ContentionTests.spec, faults: faults) { simulator, dir, env in
+            let saved = try await runKapsoctl(["plan", "--out", "plan.json"], environment: env, directory: dir)
+            #expect(saved.status == 0, "\(saved.stderr)")
+            let results = try await withThrowingTaskGroup(of: RunResult.self) { group in
+                for _ in 0..<3 {
+                    group.addTask { try await runKapsoctl(["apply", "plan.json"], environment: env, directory: dir) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // A copy that starts after another has written finds the plan stale and writes nothing;
+            // one that started with the others applies it: either way, no duplicate survives.
+            for result in results {
+                #expect(result.status == 0 || (result.status == 1 && result.stderr.contains("the saved plan is stale")),
+                        "\(result.stdout)\(result.stderr)")
+            }
+            #expect(results.contains { $0.status == 0 })
+            await ContentionTests.expectOneWebhookPerURL(simulator)
         }
     }
 }

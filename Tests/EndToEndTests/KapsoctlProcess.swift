@@ -17,7 +17,7 @@ struct RunResult {
 /// `standardOutput` replaces the captured stdout (e.g. `/dev/full`, or a pipe nobody reads).
 func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
                  inTerminal input: String? = nil, standardOutput: FileHandle? = nil,
-                 interrupts: Int = 0, when trigger: (@Sendable () async -> Bool)? = nil) async throws -> RunResult {
+                 interrupts: Int = 0, when trigger: (@Sendable () async -> Void)? = nil) async throws -> RunResult {
     let run = try KapsoctlRun(arguments, environment: environment, directory: directory, terminalInput: input)
     if let standardOutput { run.process.standardOutput = standardOutput }
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -27,12 +27,11 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
         } catch {
             continuation.resume()
         }
-        // Ctrl-C (SIGINT) `interrupts` times, 0.1 s apart, once `trigger` holds.
+        // Ctrl-C (SIGINT) `interrupts` times once `trigger` returns, 0.1 s apart (two signals sent
+        // closer could merge into one pending signal).
         if let trigger, interrupts > 0 {
             Task {
-                while run.process.isRunning, !(await trigger()) {
-                    try? await Task.sleep(nanoseconds: 20_000_000)
-                }
+                await trigger()
                 for _ in 0..<interrupts {
                     run.interrupt()
                     try? await Task.sleep(nanoseconds: 100_000_000)

@@ -187,13 +187,13 @@ import Testing
 
     @Test func ctrlCStopsNewRequestsAndReports() async throws {
         var faults = FaultPlan()
-        faults.latencyMilliseconds = 1500
+        faults.writeLatencyMilliseconds = 1500
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n"
             + (0..<4).map { "      - {url: https://hooks.example.com/new\($0), secret_key: s, events: [whatsapp.message.sent]}\n" }.joined()
         try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
             // Ctrl-C once the first POST has arrived, while its answer is held back.
             let result = try await runKapsoctl(["apply", "--auto-approve", "--parallelism", "1"], environment: env,
-                                                    directory: dir, interrupts: 1) { await !simulator.writes().isEmpty }
+                                               directory: dir, interrupts: 1) { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } }
             #expect(result.exited)
             #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
             #expect(result.stderr.contains("Interrupted: no new request starts"))
@@ -208,7 +208,7 @@ import Testing
         faults.latencyMilliseconds = 3000
         try await withScenario(faults: faults) { simulator, dir, env in
             let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir,
-                                               interrupts: 1) { await !simulator.store.journal().isEmpty }
+                                               interrupts: 1) { await simulator.store.waitForJournal { !$0.isEmpty } }
             #expect(!result.exited)  // ended by SIGINT, as any program at Ctrl-C
             #expect(!result.stdout.contains("Plan:"))  // before the held-back answer arrived
             #expect(await simulator.writes().isEmpty)
@@ -217,11 +217,11 @@ import Testing
 
     @Test func secondCtrlCExitsAtOnce() async throws {
         var faults = FaultPlan()
-        faults.latencyMilliseconds = 4000
+        faults.writeLatencyMilliseconds = 4000
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/n, secret_key: s, events: [whatsapp.message.sent]}\n"
         try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
             let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir,
-                                                    interrupts: 2) { await !simulator.writes().isEmpty }
+                                               interrupts: 2) { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } }
             // Exited on the second Ctrl-C, before the held-back answer and without a report.
             #expect(result.status == 130)
             #expect(!result.stdout.contains("Apply:"))

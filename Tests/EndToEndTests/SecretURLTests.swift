@@ -78,7 +78,7 @@ import Testing
             seedHook(changedID, Self.changedURL), seedHook(unchangedID, Self.changedURL),
         ])])
         try await withScenario(seed: seed, spec: Self.spec) { _, dir, env in
-            let result = try await runKapsoctl(["apply", "--auto-approve"], environment: environment(env), directory: dir)
+            let result = try await runKapsoctl(["plan"], environment: environment(env), directory: dir)
             #expect(result.status == 1)
             #expect(result.stderr.contains("2 webhooks on the server have the url https://hook:${PW}@hooks.example.com/in/${PTOK}?token=${QTOK}&team=blue"),
                     "\(result.stderr)")
