@@ -51,6 +51,7 @@ let package = Package(
         // Helpers shared by the test targets (golden files).
         .target(
             name: "TestSupport",
+            dependencies: ["KapsoSimulator"],
             path: "Tests/TestSupport"
         ),
         .testTarget(

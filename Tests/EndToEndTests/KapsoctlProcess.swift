@@ -20,12 +20,14 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
                  interrupts: Int = 0, when trigger: (@Sendable () async -> Void)? = nil) async throws -> RunResult {
     let run = try KapsoctlRun(arguments, environment: environment, directory: directory, terminalInput: input)
     if let standardOutput { run.process.standardOutput = standardOutput }
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
         run.process.terminationHandler = { _ in continuation.resume() }
         do {
             try run.process.run()
         } catch {
-            continuation.resume()
+            // A missing or unlaunchable binary is a broken test setup, not a result to inspect.
+            continuation.resume(throwing: LaunchFailure(binary: run.process.executableURL?.path ?? "?", reason: "\(error)"))
+            return
         }
         // Ctrl-C (SIGINT) `interrupts` times once `trigger` returns, 0.1 s apart (two signals sent
         // closer could merge into one pending signal).
@@ -40,6 +42,13 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
         }
     }
     return try run.result()
+}
+
+/// The binary could not be started.
+struct LaunchFailure: Error, CustomStringConvertible {
+    var binary: String
+    var reason: String
+    var description: String { "cannot launch \(binary): \(reason)" }
 }
 
 /// One process of the binary, its output captured in files.

@@ -82,24 +82,12 @@ func scenarioEnvironment(_ url: URL) -> [String: String] {
 /// environment to run the binary against them.
 func withScenario(seed: SimulatorSeed = scenarioSeed(), spec: String = scenarioSpec(), faults: FaultPlan = .none,
                   _ body: (KapsoSimulator, URL, [String: String]) async throws -> Void) async throws {
-    try await withServerSlot { try await runScenario(seed: seed, spec: spec, faults: faults, body) }
-}
-
-private func runScenario(seed: SimulatorSeed, spec: String, faults: FaultPlan,
-                         _ body: (KapsoSimulator, URL, [String: String]) async throws -> Void) async throws {
-    let simulator = try KapsoSimulator(seed: seed, apiKey: apiKey, faults: faults)
-    let url = try await simulator.start()
-    let dir = try makeTemporaryDirectory()
-    try spec.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
-    do {
+    try await withRunningSimulator(seed: seed, apiKey: apiKey, faults: faults) { simulator, url in
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spec.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
         try await body(simulator, dir, scenarioEnvironment(url))
-    } catch {
-        await simulator.stop()
-        try? FileManager.default.removeItem(at: dir)
-        throw error
     }
-    await simulator.stop()
-    try? FileManager.default.removeItem(at: dir)
 }
 
 extension KapsoSimulator {

@@ -10,17 +10,8 @@ private let config = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
 /// Plans a create of `https://new.example.com/hook` against an empty config, then lets `between`
 /// change the server before the executor runs, and returns the report and the simulator's journal.
 private func applyAfterChange(_ between: (URL) async throws -> Void) async throws -> (ApplyReport, [JournalEntry]) {
-    try await withServerSlot {
-        let simulator = try KapsoSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: config)]), apiKey: key)
-        let url = try await simulator.start()
-        do {
-            let result = try await run(simulator, url, between)
-            await simulator.stop()
-            return result
-        } catch {
-            await simulator.stop()
-            throw error
-        }
+    try await withRunningSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: config)]), apiKey: key) {
+        try await run($0, $1, between)
     }
 }
 

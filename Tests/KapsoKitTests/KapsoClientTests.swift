@@ -21,11 +21,6 @@ private final class LogSink: Sendable {
 /// client for it with fast retries.
 private func withClient(count: Int = 0, withPinned: Bool = false, faults: FaultPlan = .none, timeout: TimeInterval = 10,
                         _ body: (KapsoClient, KapsoSimulator, LogSink) async throws -> Void) async throws {
-    try await withServerSlot { try await runClient(count: count, withPinned: withPinned, faults: faults, timeout: timeout, body) }
-}
-
-private func runClient(count: Int, withPinned: Bool, faults: FaultPlan, timeout: TimeInterval,
-                       _ body: (KapsoClient, KapsoSimulator, LogSink) async throws -> Void) async throws {
     var hooks: [KapsoKit.JSONValue] = (0..<count).map { i in
         .object(["url": .string("https://hooks.example.com/\(i)"), "secret_key": .string("secret-\(i)"),
                  "events": .array([.string("whatsapp.message.received")])])
@@ -35,20 +30,14 @@ private func runClient(count: Int, withPinned: Bool, faults: FaultPlan, timeout:
                               "events": .array([.string("whatsapp.message.sent")]), "headers": .null]))
     }
     let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: config, name: "support", webhooks: hooks)])
-    let simulator = try KapsoSimulator(seed: seed, apiKey: canaryKey, faults: faults)
-    let url = try await simulator.start()
-    let sink = LogSink()
-    // A transport per test: tests must not queue behind each other's connections.
-    let client = KapsoClient(baseURL: url, apiKey: canaryKey, transport: URLSessionTransport(), timeout: timeout,
-                             retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05, maxConnectionAttempts: 4),
-                             logger: sink.logger)
-    do {
+    try await withRunningSimulator(seed: seed, apiKey: canaryKey, faults: faults) { simulator, url in
+        let sink = LogSink()
+        // A transport per test: tests must not queue behind each other's connections.
+        let client = KapsoClient(baseURL: url, apiKey: canaryKey, transport: URLSessionTransport(), timeout: timeout,
+                                 retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05, maxConnectionAttempts: 4),
+                                 logger: sink.logger)
         try await body(client, simulator, sink)
-    } catch {
-        await simulator.stop()
-        throw error
     }
-    await simulator.stop()
 }
 
 private func apiError(_ body: () async throws -> Void) async -> APIError? {

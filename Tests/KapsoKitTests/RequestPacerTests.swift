@@ -30,14 +30,14 @@ import Testing
     /// Over HTTP: the simulator's real limit announces 600 a minute; a client that keeps that many
     /// in flight paces from the first answer, 0.1 s apart.
     @Test func clientPacesByTheSimulatorsHeaders() async throws {
-        try await withServerSlot { try await pacedByHeaders() }
-    }
-
-    private func pacedByHeaders() async throws {
         var faults = FaultPlan()
         faults.requestsPerMinute = 600
-        let simulator = try KapsoSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: configA)]), apiKey: "k", faults: faults)
-        let url = try await simulator.start()
+        try await withRunningSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: configA)]), apiKey: "k", faults: faults) { _, url in
+            try await pacedByHeaders(url)
+        }
+    }
+
+    private func pacedByHeaders(_ url: URL) async throws {
         let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(), parallelism: 600)
         _ = try await client.listWebhooks(configID: configA)
         let start = Date()
@@ -45,21 +45,20 @@ import Testing
         // The first of the four may start at once (the warm-up began over 0.1 s before); the other
         // three each wait 0.1 s after the previous start.
         #expect(Date().timeIntervalSince(start) >= 0.29)
-        await simulator.stop()
     }
 
     /// Over HTTP: while one request waits out a 429's Retry-After, a request started meanwhile
     /// waits too instead of running into the limit.
     @Test func concurrentRequestsWaitOutA429Together() async throws {
-        try await withServerSlot { try await sharedPause() }
-    }
-
-    private func sharedPause() async throws {
         var faults = FaultPlan()
         faults.rateLimitFirst = 1
         faults.retryAfterSeconds = 1
-        let simulator = try KapsoSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: configA)]), apiKey: "k", faults: faults)
-        let url = try await simulator.start()
+        try await withRunningSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: configA)]), apiKey: "k", faults: faults) {
+            try await sharedPause($0, $1)
+        }
+    }
+
+    private func sharedPause(_ simulator: KapsoSimulator, _ url: URL) async throws {
         let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(),
                                  retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05))
         let first = Task { try await client.listWebhooks(configID: configA) }

@@ -8,23 +8,10 @@ let simKey = "sim-test-key-CANARY-0001"
 let configID = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
 let otherConfigID = "7f3e2d1c-0b9a-4876-9543-21fedcba9876"
 
-/// Starts a simulator on a free loopback port, runs `body`, and stops it.
+/// A simulator with `seed` that expects ``simKey``, for `body`.
 func withSimulator(_ seed: SimulatorSeed = .empty, faults: FaultPlan = .none,
                    _ body: (KapsoSimulator, URL) async throws -> Void) async throws {
-    try await withServerSlot { try await runSimulator(seed, faults: faults, body) }
-}
-
-private func runSimulator(_ seed: SimulatorSeed, faults: FaultPlan,
-                          _ body: (KapsoSimulator, URL) async throws -> Void) async throws {
-    let simulator = try KapsoSimulator(seed: seed, apiKey: simKey, faults: faults)
-    let url = try await simulator.start()
-    do {
-        try await body(simulator, url)
-    } catch {
-        await simulator.stop()
-        throw error
-    }
-    await simulator.stop()
+    try await withRunningSimulator(seed: seed, apiKey: simKey, faults: faults, body)
 }
 
 /// A seed of one config with `count` webhooks `https://hooks.example.com/<i>` (oldest first).

@@ -6,7 +6,11 @@ import Foundation
 /// a duplicate on every apply. Path, query and fragment are compared exactly.
 public enum URLIdentity {
     public static func normalized(_ url: String) -> String {
-        if isAlreadyNormal(url) { return url }
+        isAlreadyNormal(url) ? url : parsedNormal(url)
+    }
+
+    /// The normal form by a full parse: the slow path, which the fast one must agree with.
+    static func parsedNormal(_ url: String) -> String {
         guard var components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else { return url }
         components.scheme = scheme
         if let host = components.host { components.host = host.lowercased() }
