@@ -49,74 +49,51 @@ struct ApplyCommand: AsyncParsableCommand {
                                          parallelism: network.parallelism, environment: environment, settleDuplicates: true)
         let renderer = TextRenderer(color: Console.colorEnabled(environment: environment))
         Console.output(renderer.render(run.plan), terminator: "")
-        try await Self.execute(run.plan.changes, observed: run.observed, client: client, parallelism: network.parallelism,
+        try await Self.execute(run.plan.writes, observed: run.observed, client: client, parallelism: network.parallelism,
                                maxDeletes: maxDeletes, autoApprove: autoApprove)
     }
 
     /// `apply PLAN.json`: check the saved plan against the server and the environment, then write.
     private func applySaved(_ path: String, client: KapsoClient, environment: [String: String]) async throws {
-        let saved: SavedPlan
-        do {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw PlanFailure(["\(path): cannot read the plan file"])
-            }
-            saved = try SavedPlan.load(data, path: path)
-        } catch let failure as PlanFailure {
-            Console.error(failure.description)
-            throw ExitCode.failure
-        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw SavedPlanError.unreadable(path: path) }
+        let saved = try SavedPlan.load(data, path: path)
         // A trailing slash does not make another server.
         func base(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
         guard base(saved.apiURL) == base(client.baseURL.absoluteString) else {
-            Console.error("error: the plan was made against \(saved.apiURL), not \(client.baseURL.absoluteString); nothing was written")
-            throw ExitCode.failure
+            throw SavedPlanError.otherServer(plan: saved.apiURL, now: client.baseURL.absoluteString)
         }
-        let observed: ObservedState
-        switch await StateReader.read(configIDs: saved.configIDs, client: client, parallelism: network.parallelism) {
-        case .success(let state): observed = state
-        case .failure(let failure):
-            Console.error(failure.description)
-            throw ExitCode.failure
-        }
-        let changes: [WebhookChange]
-        do {
-            changes = try saved.resolve(against: observed, environment: environment, client: client)
-        } catch {
-            Console.error(error.description)
-            throw ExitCode.failure
-        }
+        let observed = try await StateReader.read(configIDs: saved.configIDs, client: client, parallelism: network.parallelism).get()
+        let writes = try saved.resolve(against: observed, environment: environment, client: client)
         Console.output("Applying the plan saved in \(path) (made \(saved.createdAt)):")
         for write in saved.writes {
             let mark = switch write.action { case .create: "+"; case .delete: "-"; default: "~" }
             let fields = write.fields.isEmpty ? "" : " (\(write.fields.joined(separator: ", ")))"
             Console.output("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in config \(write.configID)\(fields)")
         }
-        try await Self.execute(changes, observed: observed, client: client, parallelism: network.parallelism,
+        try await Self.execute(writes, observed: observed, client: client, parallelism: network.parallelism,
                                maxDeletes: maxDeletes, autoApprove: true, confirm: false)
     }
 
     /// The shared second half of `apply` (from a fresh plan or a saved one): guard, confirm, write, report.
-    static func execute(_ changes: [WebhookChange], observed: ObservedState, client: KapsoClient, parallelism: Int,
+    static func execute(_ writes: [PlannedWrite], observed: ObservedState, client: KapsoClient, parallelism: Int,
                         maxDeletes: Int, autoApprove: Bool, confirm: Bool = true) async throws {
-        let writes = changes.filter(\.isWrite)
         guard !writes.isEmpty else {
             Console.output("No changes. Nothing to apply.")
             return
         }
         let deletes = writes.filter { $0.action == .delete }
         if deletes.count > maxDeletes {
-            Console.error("error: this run would delete \(deletes.count) webhooks, more than --max-deletes \(maxDeletes); nothing was written. Pass --max-deletes \(deletes.count) to allow it.")
-            for change in deletes { Console.error("  - \(change.url) [id \(change.webhookID ?? "")] in config \(change.configID)") }
-            throw ExitCode.failure
+            throw CommandError(lines: ["error: this run would delete \(deletes.count) webhooks, more than --max-deletes \(maxDeletes); nothing was written. Pass --max-deletes \(deletes.count) to allow it."]
+                + deletes.map { "  - \($0.displayURL) [id \($0.webhookID ?? "")] in config \($0.configID)" })
         }
         if confirm && !autoApprove {
             guard isatty(STDIN_FILENO) == 1 else {
-                Console.error("error: no terminal to confirm on; pass --auto-approve to apply without asking. Nothing was written.")
-                throw ExitCode.failure
+                throw CommandError("error: no terminal to confirm on; pass --auto-approve to apply without asking. Nothing was written.")
             }
             Console.output("Apply these changes? [y/N] ", terminator: "")
             let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
             guard answer == "y" || answer == "yes" else {
+                // A choice, not an error: said on stdout, next to the question.
                 Console.output("Not applied. Nothing was written.")
                 throw ExitCode.failure
             }
@@ -126,7 +103,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let interrupts = Interrupts()
         Console.markServerWritten()
         let executor = Executor(client: client, parallelism: parallelism, shouldStart: { !interrupts.requested })
-        let report = await executor.apply(changes, observed: observed)
+        let report = await executor.apply(writes, observed: observed)
         interrupts.stop()
         Console.output(report.rendered(), terminator: "")
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }

@@ -21,31 +21,18 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let client = try network.makeClient(environment: environment)
-        let known: [WhatsAppConfig]
-        do {
-            known = try await client.listConfigs()
-        } catch {
-            Console.error("error: cannot list the project's WhatsApp configs: \(error)")
-            throw ExitCode.failure
-        }
+        let known = try await client.listConfigs()
         var selected = known
         if !configs.isEmpty {
             let wanted = configs.map { $0.lowercased() }
             let missing = wanted.filter { id in !known.contains { $0.id.lowercased() == id } }
             guard missing.isEmpty else {
-                Console.error(missing.map { "error: config \($0) is not among the project's WhatsApp configs" }.joined(separator: "\n"))
-                throw ExitCode.failure
+                throw CommandError(lines: missing.map { "error: config \($0) is not among the project's WhatsApp configs" })
             }
             selected = known.filter { wanted.contains($0.id.lowercased()) }
         }
         // Ids go to the server exactly as it lists them (a server may not fold their case).
-        let observed: ObservedState
-        switch await StateReader.read(configIDs: selected.map(\.id), client: client, parallelism: network.parallelism) {
-        case .success(let state): observed = state
-        case .failure(let failure):
-            Console.error(failure.description)
-            throw ExitCode.failure
-        }
+        let observed = try await StateReader.read(configIDs: selected.map(\.id), client: client, parallelism: network.parallelism).get()
         let export = SpecExporter.export(selected.map { config in
             SpecExporter.Config(id: config.id, name: config.name, webhooks: observed.webhooks[config.id] ?? [])
         }, source: client.baseURL.absoluteString)
@@ -53,12 +40,7 @@ struct ExportCommand: AsyncParsableCommand {
             Console.error("warning: not exported, the spec cannot express the server's value: \(omission)")
         }
         if let output {
-            do {
-                try OutputFile.write(export.yaml, to: output)
-            } catch {
-                Console.error("error: \(error)")
-                throw ExitCode.failure
-            }
+            try OutputFile.write(export.yaml, to: output)
             let count = observed.webhooks.values.reduce(0) { $0 + $1.count }
             Console.error("Wrote \(output): \(selected.count) config\(selected.count == 1 ? "" : "s"), \(count) webhook\(count == 1 ? "" : "s").")
         } else {

@@ -8,13 +8,15 @@ public struct Kapsoctl: AsyncParsableCommand {
         commandName: "kapsoctl",
         abstract: "GitOps for Kapso's WhatsApp webhooks: validate, plan and apply a webhooks.yaml.",
         version: "0.1.0",
-        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, ExportCommand.self, Sim.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ExportCommand.self, SimCommand.self]
     )
 
     public init() {}
 
-    /// Parses the process arguments, runs the command and exits. Usage errors exit 1 (not
-    /// ArgumentParser's 64), since the contract gives every command the exit code 1 for any error.
+    /// Parses the process arguments, runs the command and exits: the one place where errors are
+    /// reported. A ``ReportedError`` (every area's own error type) prints its report and exits 1;
+    /// usage errors exit 1 too (not ArgumentParser's 64), since the contract gives every command
+    /// the exit code 1 for any error; `ExitCode` carries the other documented codes (2, 3).
     public static func runMain() async -> Never {
         // A closed stdout must be an error the command reports (EPIPE), not a silent death by SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
@@ -26,6 +28,9 @@ public struct Kapsoctl: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as any ReportedError {
+            Console.error(error.report)
+            code = 1
         } catch {
             let exit = exitCode(for: error)
             let message = fullMessage(for: error)
@@ -54,17 +59,12 @@ struct SpecOptions: ParsableArguments {
     /// The paths to read: the given ones, or `webhooks.yaml`.
     var paths: [String] { files.isEmpty ? ["webhooks.yaml"] : files }
 
-    /// Loads the spec; prints every problem (and, when the default file is missing, how to name
-    /// another or start one) and fails.
-    func load(environment: [String: String]) throws -> DesiredState {
+    /// Loads the spec, or fails with every problem of every file.
+    func load(environment: [String: String]) throws(SpecLoadError) -> DesiredState {
         do {
             return try SpecLoader.load(paths: paths, environment: environment)
         } catch {
-            Console.error(error.rendered())
-            if files.isEmpty && !FileManager.default.fileExists(atPath: "webhooks.yaml") {
-                Console.error("hint: kapsoctl reads webhooks.yaml in the working directory unless -f names a spec file or directory; to start one from the server: kapsoctl export -o webhooks.yaml")
-            }
-            throw ExitCode.failure
+            throw SpecLoadError(failure: error, defaultFileMissing: files.isEmpty && !FileManager.default.fileExists(atPath: "webhooks.yaml"))
         }
     }
 }

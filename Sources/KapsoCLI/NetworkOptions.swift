@@ -27,15 +27,13 @@ struct NetworkOptions: ParsableArguments {
 
     /// `KAPSO_API_KEY` without surrounding whitespace (a key stored with `echo` ends in a line
     /// break); a key with a control character or space inside is refused, never sent altered.
-    static func apiKey(_ environment: [String: String]) throws -> String {
+    static func apiKey(_ environment: [String: String]) throws(CommandError) -> String {
         let key = (environment["KAPSO_API_KEY"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty else {
-            Console.error("error: KAPSO_API_KEY is not set (or only whitespace); network commands need the project's API key in it")
-            throw ExitCode.failure
+            throw CommandError("error: KAPSO_API_KEY is not set (or only whitespace); network commands need the project's API key in it")
         }
         guard key.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
-            Console.error("error: KAPSO_API_KEY contains a space, line break or control character inside the key; set it to the key alone")
-            throw ExitCode.failure
+            throw CommandError("error: KAPSO_API_KEY contains a space, line break or control character inside the key; set it to the key alone")
         }
         return key
     }
@@ -45,13 +43,7 @@ struct NetworkOptions: ParsableArguments {
         let key = try Self.apiKey(environment)
         Console.protect([key])
         let base = apiURL ?? environment["KAPSO_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? KapsoClient.defaultBaseURL
-        let url: URL
-        do {
-            url = try KapsoClient.validateBaseURL(base)
-        } catch {
-            Console.error("error: \(error)")
-            throw ExitCode.failure
-        }
+        let url = try KapsoClient.validateBaseURL(base)
         var logger: RequestLogger?
         if verbose {
             logger = { entry in Console.error("kapsoctl: \(entry)") }
@@ -73,49 +65,6 @@ struct PlanSelection: ParsableArguments {
     var rotateSecrets = false
 
     var options: PlanOptions { PlanOptions(prune: prune, rotateSecrets: rotateSecrets) }
-}
-
-/// Spec loading, config selection, reading the server and planning: the shared first half of
-/// `plan` and `apply`. Prints diagnostics and throws `ExitCode.failure` on any error.
-struct PlanRun {
-    var plan: Plan
-    var observed: ObservedState
-    var state: DesiredState
-    /// The spec files of the run, which an output file must not replace.
-    var inputFiles: [String]
-
-    /// `settleDuplicates` (apply): a config where a declared URL is found twice is read again a few
-    /// times before that fails the run, as a concurrent apply may be removing its copy.
-    static func make(spec: SpecOptions, selection: PlanSelection, client: KapsoClient, parallelism: Int,
-                     environment: [String: String], settleDuplicates: Bool = false) async throws -> PlanRun {
-        var state = try spec.load(environment: environment)
-        Console.protect(state.secretValues)
-        if !selection.configs.isEmpty {
-            let wanted = Set(selection.configs.map { $0.lowercased() })
-            let declared = Set(state.configs.map { $0.id.lowercased() })
-            let unknown = wanted.subtracting(declared).sorted()
-            guard unknown.isEmpty else {
-                Console.error(unknown.map { "error: --config \($0) is not declared in \(spec.paths.joined(separator: ", "))" }.joined(separator: "\n"))
-                throw ExitCode.failure
-            }
-            state.configs = state.configs.filter { wanted.contains($0.id.lowercased()) }
-        }
-        let observed: ObservedState
-        switch await StateReader.read(for: state.configs, client: client, parallelism: parallelism,
-                                      settleReads: settleDuplicates ? 3 : 0) {
-        case .success(let read): observed = read
-        case .failure(let failure):
-            Console.error(failure.description)
-            throw ExitCode.failure
-        }
-        do {
-            let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)
-            return PlanRun(plan: plan, observed: observed, state: state, inputFiles: SpecLoader.files(paths: spec.paths))
-        } catch {
-            Console.error(error.description)
-            throw ExitCode.failure
-        }
-    }
 }
 
 extension Console {

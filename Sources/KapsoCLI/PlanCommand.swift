@@ -37,20 +37,8 @@ struct PlanCommand: AsyncParsableCommand {
         let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
                                          parallelism: network.parallelism, environment: environment)
         if let out {
-            let saved: SavedPlan
-            do {
-                saved = try SavedPlan.make(run.plan, observed: run.observed, client: client)
-            } catch {
-                Console.error(error.description)
-                throw ExitCode.failure
-            }
-            do {
-                try OutputFile.write(Console.redacted(String(decoding: saved.serialized(), as: UTF8.self)), to: out,
-                                     inputs: run.inputFiles)
-            } catch {
-                Console.error("error: \(error)")
-                throw ExitCode.failure
-            }
+            let saved = try SavedPlan.make(run.plan, observed: run.observed, client: client)
+            try OutputFile.write(Console.redacted(String(decoding: saved.serialized(), as: UTF8.self)), to: out, inputs: run.inputFiles)
         }
         switch format {
         case .text: Console.output(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")

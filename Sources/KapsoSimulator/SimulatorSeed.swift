@@ -45,7 +45,7 @@ public struct SimulatorSeed: Sendable {
             do {
                 value = try YAMLData.jsonValue(from: [UInt8](data))
             } catch {
-                throw SeedError("\(path):\(error.line):\(error.column): \(error.message)")
+                throw SeedError("\(path):\(error)")
             }
         } else {
             do {

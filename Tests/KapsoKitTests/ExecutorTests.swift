@@ -23,7 +23,7 @@ private func run(_ simulator: KapsoSimulator, _ url: URL, _ between: (URL) async
     let plan = try Planner.plan(desired, observed: observed)
     try await between(url)
     await simulator.store.clearJournal()
-    let report = await Executor(client: client, parallelism: 4).apply(plan.changes, observed: observed)
+    let report = await Executor(client: client, parallelism: 4).apply(plan.writes, observed: observed)
     return (report, await simulator.store.journal())
 }
 

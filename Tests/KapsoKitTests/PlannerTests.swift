@@ -199,7 +199,7 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
             configA: [server(otherID, url: "https://y.example.com"), server(hookID, url: "https://x.example.com")],
         ]))
         #expect(p.configs.map(\.id) == [configA, configB])
-        #expect(p.changes.map(\.url) == ["https://b.example.com", "https://a.example.com", "https://x.example.com",
+        #expect(p.changes.map(\.displayURL) == ["https://b.example.com", "https://a.example.com", "https://x.example.com",
                                          "https://y.example.com", "https://z.example.com"])
         #expect(p.summary == summary(create: 3, unmanaged: 2))
         #expect(p.summary.line == "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged, 2 unmanaged.")

@@ -98,7 +98,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
             Issue.record("accepted")
         } catch {
             #expect(error.messages.contains { $0.contains("the secret ${SECRET} of https://hooks.example.com/new no longer matches") })
-            #expect(!error.description.contains("rotated"))
+            #expect(!error.report.contains("rotated"))
         }
         do {
             _ = try loaded.resolve(against: observed, environment: ["SECRET": canary], client: client())
@@ -157,8 +157,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         #expect(text.contains("\"template\": \"https://hook:${PW}@hooks.example.com/${PATH_TOKEN}?token=${QTOK}\""))
         let loaded = try SavedPlan.load(Data(text.utf8), path: "p")
         let changes = try loaded.resolve(against: observed, environment: env, client: client())
-        #expect(changes.first?.url == "https://hook:CANARY-pw-1@hooks.example.com/CANARY-path-2?token=CANARY-query-3")
-        #expect(changes.first?.body?.url == changes.first?.url)
+        #expect(changes.first?.body?.url == "https://hook:CANARY-pw-1@hooks.example.com/CANARY-path-2?token=CANARY-query-3")
         #expect(changes.first?.displayURL == "https://hook:${PW}@hooks.example.com/${PATH_TOKEN}?token=${QTOK}")
         do {
             _ = try loaded.resolve(against: observed, environment: env.merging(["PATH_TOKEN": "changed"]) { $1 }, client: client())
@@ -231,7 +230,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
     @Test func quietConfigsAreCountedNotListed() throws {
         let (plan, _) = try fixture()
         let quiet = ConfigPlan(id: configB, name: "quiet", changes: [WebhookChange(
-            action: .unchanged, configID: configB, webhookID: "w", url: "https://q.example.com", fields: [], unverifiable: [])])
+            action: .unchanged, configID: configB, webhookID: "w", displayURL: "https://q.example.com", fields: [], unverifiable: [])])
         let mixed = TextRenderer().render(Plan(configs: plan.configs + [quiet, quiet]))
         #expect(!mixed.contains("quiet"))
         #expect(mixed.hasSuffix("No changes in 2 other configs.\n\nPlan: 1 to create, 1 to update, 0 to delete, 2 unchanged, 0 unmanaged.\n"))
@@ -253,8 +252,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 @Suite struct ApplyReportTests {
     private func report(_ outcomes: [ApplyReport.Outcome]) -> ApplyReport {
         ApplyReport(entries: outcomes.map { outcome in
-            ApplyReport.Entry(change: WebhookChange(action: .update, configID: configA, webhookID: "w", url: "https://a.example.com",
-                                                    fields: [], unverifiable: []), outcome: outcome)
+            ApplyReport.Entry(WriteSummary(action: .update, configID: configA, webhookID: "w", displayURL: "https://a.example.com"), outcome)
         })
     }
 

@@ -11,14 +11,15 @@ public struct ApplyReport: Sendable {
         case notAttempted
     }
 
+    /// One write and its outcome. Holds no request body (bodies hold secrets).
     public struct Entry: Sendable {
-        public var change: WebhookChange
+        public var write: WriteSummary
         public var outcome: Outcome
         /// The id of the webhook this run's POST created (known only from its answer).
         var createdID: String?
 
-        init(change: WebhookChange, outcome: Outcome, createdID: String? = nil) {
-            self.change = change
+        init(_ write: WriteSummary, _ outcome: Outcome, createdID: String? = nil) {
+            self.write = write
             self.outcome = outcome
             self.createdID = createdID
         }
@@ -47,9 +48,9 @@ public struct ApplyReport: Sendable {
     public func rendered() -> String {
         var lines: [String] = []
         for entry in entries {
-            let change = entry.change
-            let target = HumanText.escape("\(change.action.rawValue) \(change.displayURL)" + (change.webhookID.map { " [id \($0)]" } ?? "")
-                                          + " in config \(change.configID)")
+            let write = entry.write
+            let target = HumanText.escape("\(write.action.rawValue) \(write.displayURL)" + (write.webhookID.map { " [id \($0)]" } ?? "")
+                                          + " in config \(write.configID)")
             switch entry.outcome {
             case .done(let detail): lines.append("  done           \(target): \(HumanText.escape(detail))")
             case .failed(let reason): lines.append("  FAILED         \(target): \(HumanText.escape(reason))")

@@ -25,78 +25,78 @@ public struct Executor: Sendable {
         self.shouldStart = shouldStart
     }
 
-    /// Sends every write of `changes` and reports each outcome. `observed` is what the plan saw.
-    public func apply(_ changes: [WebhookChange], observed: ObservedState) async -> ApplyReport {
-        let writes = changes.filter(\.isWrite)
+    /// Sends every write and reports each outcome. `observed` is what the plan saw.
+    public func apply(_ writes: [PlannedWrite], observed: ObservedState) async -> ApplyReport {
         let fresh = FreshReads(client: client, creates: writes.filter { $0.action == .create }, observed: observed)
-        var entries = await boundedMap(writes, limit: parallelism) { change in
-            guard shouldStart() else { return ApplyReport.Entry(change: change, outcome: .notAttempted) }
-            return await perform(change, fresh: fresh, observed: observed)
+        var entries = await boundedMap(writes, limit: parallelism) { write in
+            guard shouldStart() else { return ApplyReport.Entry(write.summary, .notAttempted) }
+            return await perform(write, fresh: fresh, observed: observed)
         }
         if shouldStart() {
-            entries = await removeConcurrentCopies(entries)
+            entries = await removeConcurrentCopies(entries, urls: writes.map { $0.body?.url ?? "" })
         }
         return ApplyReport(entries: entries)
     }
 
-    private func perform(_ change: WebhookChange, fresh: FreshReads, observed: ObservedState) async -> ApplyReport.Entry {
-        do throws(APIError) {
-            switch change.action {
-            case .create:
-                return await create(change, fresh: fresh, observed: observed)
-            case .update:
-                _ = try await client.updateWebhook(configID: change.configID, id: change.webhookID ?? "",
-                                                   attributes: change.body ?? WebhookAttributes())
-                return ApplyReport.Entry(change: change, outcome: .done("updated " + (change.body?.setNames.joined(separator: ", ") ?? "")))
-            case .delete:
-                try await client.deleteWebhook(configID: change.configID, id: change.webhookID ?? "")
-                return ApplyReport.Entry(change: change, outcome: .done("deleted"))
-            case .unchanged, .unmanaged:
-                return ApplyReport.Entry(change: change, outcome: .done("nothing to do"))
+    private func perform(_ write: PlannedWrite, fresh: FreshReads, observed: ObservedState) async -> ApplyReport.Entry {
+        let summary = write.summary
+        switch write.request {
+        case .create(let attributes):
+            return await create(write, attributes, fresh: fresh, observed: observed)
+        case .update(let id, let attributes):
+            do {
+                _ = try await client.updateWebhook(configID: write.configID, id: id, attributes: attributes)
+                return ApplyReport.Entry(summary, .done("updated " + attributes.setNames.joined(separator: ", ")))
+            } catch {
+                return ApplyReport.Entry(summary, .failed(error.description))
             }
-        } catch {
-            if change.action == .delete, error.status == 404 {
-                return ApplyReport.Entry(change: change, outcome: .done("already gone (404)"))
+        case .delete(let id):
+            do {
+                try await client.deleteWebhook(configID: write.configID, id: id)
+                return ApplyReport.Entry(summary, .done("deleted"))
+            } catch {
+                return ApplyReport.Entry(summary, error.status == 404 ? .done("already gone (404)") : .failed(error.description))
             }
-            return ApplyReport.Entry(change: change, outcome: .failed(error.description))
         }
     }
 
-    private func create(_ change: WebhookChange, fresh: FreshReads, observed: ObservedState) async -> ApplyReport.Entry {
-        let attributes = change.body ?? WebhookAttributes()
+    private func create(_ write: PlannedWrite, _ attributes: WebhookAttributes, fresh: FreshReads,
+                        observed: ObservedState) async -> ApplyReport.Entry {
+        let summary = write.summary
+        let url = attributes.url ?? ""
         let existing: [ServerWebhook]
-        switch await fresh.webhooks(configID: change.configID, url: change.url) {
-        case .success(let hooks): existing = hooks.filter { URLIdentity.same($0.url, change.url) }
+        switch await fresh.webhooks(configID: write.configID, url: url) {
+        case .success(let hooks): existing = hooks.filter { URLIdentity.same($0.url, url) }
         case .failure(let error):
-            return ApplyReport.Entry(change: change, outcome: .failed("not created: checking whether it exists by now failed: \(error)"))
+            return ApplyReport.Entry(summary, .failed("not created: checking whether it exists by now failed: \(error)"))
         }
         if let found = existing.first {
             let others = existing.count > 1 ? " (and \(existing.count - 1) more)" : ""
             if existing.allSatisfy({ Planner.matches(attributes, $0) }) {
-                return ApplyReport.Entry(change: change, outcome: .done(
+                return ApplyReport.Entry(summary, .done(
                     "already exists with id \(found.id)\(others), created since the plan (by a concurrent apply?); not created again"))
             }
-            return ApplyReport.Entry(change: change, outcome: .failed(
+            return ApplyReport.Entry(summary, .failed(
                 "not created: a webhook with this URL was created since the plan (id \(found.id))\(others) and differs from the spec; run plan again"))
         }
-        guard shouldStart() else { return ApplyReport.Entry(change: change, outcome: .notAttempted) }
-        do throws(APIError) {
-            let created = try await client.createWebhook(configID: change.configID, attributes: attributes)
-            return ApplyReport.Entry(change: change, outcome: .done("created with id \(created.id)"), createdID: created.id)
+        guard shouldStart() else { return ApplyReport.Entry(summary, .notAttempted) }
+        do {
+            let created = try await client.createWebhook(configID: write.configID, attributes: attributes)
+            return ApplyReport.Entry(summary, .done("created with id \(created.id)"), createdID: created.id)
         } catch {
-            guard error.outcomeUnknown else { return ApplyReport.Entry(change: change, outcome: .failed(error.description)) }
-            return ApplyReport.Entry(change: change, outcome: await resolveLostCreate(change, error: error, observed: observed))
+            guard error.outcomeUnknown else { return ApplyReport.Entry(summary, .failed(error.description)) }
+            return ApplyReport.Entry(summary, await resolveLostCreate(write.configID, url: url, error: error, observed: observed))
         }
     }
 
     /// After a POST without a trustworthy answer: re-read the config. A webhook with the URL that
     /// was not there when planning means the POST (or a concurrent run's) took effect; it is not
     /// claimed as this run's own, so the duplicate check never deletes it.
-    private func resolveLostCreate(_ change: WebhookChange, error: APIError, observed: ObservedState) async -> ApplyReport.Outcome {
-        let before = Set((observed.webhooks[change.configID] ?? []).map(\.id))
+    private func resolveLostCreate(_ configID: String, url: String, error: APIError, observed: ObservedState) async -> ApplyReport.Outcome {
+        let before = Set((observed.webhooks[configID] ?? []).map(\.id))
         do throws(APIError) {
-            let now = try await client.listWebhooks(configID: change.configID)
-            if let created = now.first(where: { URLIdentity.same($0.url, change.url) && !before.contains($0.id) }) {
+            let now = try await client.listWebhooks(configID: configID)
+            if let created = now.first(where: { URLIdentity.same($0.url, url) && !before.contains($0.id) }) {
                 return .done("created with id \(created.id) (the answer was lost: \(error); confirmed by re-reading the config)")
             }
             return .failed("\(error); re-reading the config shows it was not created")
@@ -108,8 +108,8 @@ public struct Executor: Sendable {
     /// Step 2 of the concurrency defence: re-read each config this run created webhooks in, and
     /// delete this run's copy of any URL that now exists more than once, unless it is the one
     /// every run keeps.
-    private func removeConcurrentCopies(_ entries: [ApplyReport.Entry]) async -> [ApplyReport.Entry] {
-        let configs = Array(Set(entries.compactMap { $0.createdID == nil ? nil : $0.change.configID })).sorted()
+    private func removeConcurrentCopies(_ entries: [ApplyReport.Entry], urls: [String]) async -> [ApplyReport.Entry] {
+        let configs = Array(Set(entries.compactMap { $0.createdID == nil ? nil : $0.write.configID })).sorted()
         guard !configs.isEmpty else { return entries }
         let reads = await boundedMap(configs, limit: parallelism) { id in
             ConfigRead(id: id, result: await readConfig(id))
@@ -117,13 +117,13 @@ public struct Executor: Sendable {
         var updated = entries
         var deletions: [(index: Int, copy: String, kept: ServerWebhook)] = []
         for read in reads {
-            for (index, entry) in entries.enumerated() where entry.change.configID == read.id {
+            for (index, entry) in entries.enumerated() where entry.write.configID == read.id {
                 guard let created = entry.createdID else { continue }
                 switch read.result {
                 case .failure(let error):
                     updated[index].outcome = .done("created with id \(created); checking the config for copies made by a concurrent apply failed (\(error)): run plan to check")
                 case .success(let hooks):
-                    let same = hooks.filter { URLIdentity.same($0.url, entry.change.url) }
+                    let same = hooks.filter { URLIdentity.same($0.url, urls[index]) }
                     guard same.count > 1, same.contains(where: { $0.id == created }),
                           let kept = same.min(by: Self.keptFirst), kept.id != created else { continue }
                     deletions.append((index, created, kept))
@@ -132,9 +132,8 @@ public struct Executor: Sendable {
         }
         let outcomes = await boundedMap(deletions.map { ($0.index, $0.copy, $0.kept.id) }, limit: parallelism) { item in
             let (index, copy, kept) = item
-            let change = entries[index].change
             do throws(APIError) {
-                try await client.deleteWebhook(configID: change.configID, id: copy)
+                try await client.deleteWebhook(configID: entries[index].write.configID, id: copy)
                 return (index, ApplyReport.Outcome.done(
                     "created with id \(copy); a concurrent apply had created the same webhook first (id \(kept)), which is kept: deleted this run's copy"))
             } catch {

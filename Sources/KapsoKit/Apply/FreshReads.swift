@@ -9,7 +9,7 @@ actor FreshReads {
     private let wholeList: Set<String>
     private var lists: [String: Task<Result<[ServerWebhook], APIError>, Never>] = [:]
 
-    init(client: KapsoClient, creates: [WebhookChange], observed: ObservedState) {
+    init(client: KapsoClient, creates: [PlannedWrite], observed: ObservedState) {
         self.client = client
         var perConfig: [String: Int] = [:]
         for change in creates { perConfig[change.configID, default: 0] += 1 }

@@ -18,92 +18,125 @@ public struct SavedPlan: Sendable {
     public static let formatVersion = 2
     static let keyPurpose = "kapsoctl saved plan fingerprints"
 
-    /// One planned write.
-    public struct Write: Sendable {
+    /// One planned write as the file holds it.
+    public struct Write: Sendable, Codable {
         public var action: ChangeAction
         public var configID: String
         public var webhookID: String?
+        /// As outputs show it.
         public var url: String
         /// The attribute names the request sets.
         public var fields: [String]
         /// The body as stored: secrets are `{"$secret": {"template", "fingerprint"}}` objects.
         var body: JSONValue?
+
+        enum CodingKeys: String, CodingKey {
+            case action, url, fields, body
+            case configID = "config_id"
+            case webhookID = "webhook_id"
+        }
+
+        /// Encodes `webhook_id` and `body` as `null` when absent, as format 1 did.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(action, forKey: .action)
+            try c.encode(configID, forKey: .configID)
+            try c.encode(webhookID, forKey: .webhookID)
+            try c.encode(url, forKey: .url)
+            try c.encode(fields, forKey: .fields)
+            try c.encode(body ?? .null, forKey: .body)
+        }
     }
 
-    public var apiURL: String
-    public var createdAt: String
-    var salt: [UInt8]
-    /// HMAC of a fixed text under the fingerprint key: tells whether apply has the plan's API key.
-    var keyCheck: String
-    /// Per config id: webhook id → fingerprint of the object observed when planning.
-    var observed: [String: [String: String]]
-    public var writes: [Write]
+    /// The file's top level.
+    struct File: Codable {
+        struct Config: Codable {
+            var id: String
+            /// Webhook id → fingerprint of the object observed when planning.
+            var observed: [String: String]
+        }
 
+        var kind: String
+        var formatVersion: Int
+        var createdAt: String
+        var apiURL: String
+        var salt: String
+        var keyCheck: String
+        var configs: [Config]
+        var changes: [Write]
+
+        enum CodingKeys: String, CodingKey {
+            case kind, salt, configs, changes
+            case formatVersion = "format_version"
+            case createdAt = "created_at"
+            case apiURL = "api_url"
+            case keyCheck = "key_check"
+        }
+    }
+
+    /// Just enough to tell what a file is before decoding it whole.
+    private struct Header: Decodable {
+        var kind: String?
+        var formatVersion: JSONValue?
+
+        enum CodingKeys: String, CodingKey {
+            case kind
+            case formatVersion = "format_version"
+        }
+    }
+
+    var file: File
+    var salt: [UInt8]
+
+    public var apiURL: String { file.apiURL }
+    public var createdAt: String { file.createdAt }
+    public var writes: [Write] { file.changes }
     /// The configs the plan covers.
-    public var configIDs: [String] { observed.keys.sorted() }
+    public var configIDs: [String] { file.configs.map(\.id) }
 
     // MARK: - Writing
 
     /// Records `plan`; fails when a secret to be sent is written literally in the spec (it could
     /// not be resolved again without storing it).
-    public static func make(_ plan: Plan, observed: ObservedState, client: KapsoClient) throws(PlanFailure) -> SavedPlan {
+    public static func make(_ plan: Plan, observed: ObservedState, client: KapsoClient) throws(SavedPlanError) -> SavedPlan {
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let key = client.derivedKey(for: keyPurpose, salt: salt)
         var problems: [String] = []
         var writes: [Write] = []
-        for change in plan.changes where change.isWrite {
+        for change in plan.changes {
+            guard let write = change.write else { continue }
             var body: JSONValue?
-            if let attributes = change.body {
+            if let attributes = write.body {
                 switch protectedBody(attributes, change: change, key: key) {
                 case .success(let value): body = value
                 case .failure(let problem): problems.append(problem.message); continue
                 }
             }
-            writes.append(Write(action: change.action, configID: change.configID, webhookID: change.webhookID, url: change.displayURL,
-                                fields: change.body?.setNames ?? [], body: body))
+            writes.append(Write(action: write.action, configID: write.configID, webhookID: write.webhookID, url: write.displayURL,
+                                fields: write.body?.setNames ?? [], body: body))
         }
-        guard problems.isEmpty else { throw PlanFailure(problems) }
-        var fingerprints: [String: [String: String]] = [:]
-        for config in plan.configs {
-            let hooks = observed.webhooks[config.id] ?? []
-            fingerprints[config.id] = Dictionary(hooks.map { ($0.id, fingerprint($0, key: key)) }) { first, _ in first }
+        guard problems.isEmpty else { throw .literalSecrets(problems) }
+        let configs = plan.configs.map { config in
+            File.Config(id: config.id, observed: Dictionary((observed.webhooks[config.id] ?? []).map { ($0.id, fingerprint($0, key: key)) }) { first, _ in first })
         }
-        let formatter = ISO8601DateFormatter()
-        return SavedPlan(apiURL: client.baseURL.absoluteString, createdAt: formatter.string(from: Date()), salt: salt,
-                         keyCheck: keyCheck(key), observed: fingerprints, writes: writes)
+        let file = File(kind: kind, formatVersion: formatVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+                        apiURL: client.baseURL.absoluteString, salt: SHA256.hex(salt), keyCheck: keyCheck(key),
+                        configs: configs.sorted { $0.id < $1.id }, changes: writes)
+        return SavedPlan(file: file, salt: salt)
     }
 
-    /// The plan file's JSON.
+    /// The plan file's JSON: indented, keys sorted, a final newline.
     public func serialized() -> Data {
-        let document = JSONValue.object([
-            "kind": .string(Self.kind),
-            "format_version": .int(Self.formatVersion),
-            "created_at": .string(createdAt),
-            "api_url": .string(apiURL),
-            "salt": .string(SHA256.hex(salt)),
-            "key_check": .string(keyCheck),
-            "configs": .array(observed.keys.sorted().map { id in
-                .object(["id": .string(id), "observed": .object((observed[id] ?? [:]).mapValues(JSONValue.string))])
-            }),
-            "changes": .array(writes.map { write in
-                .object([
-                    "action": .string(write.action.rawValue),
-                    "config_id": .string(write.configID),
-                    "webhook_id": write.webhookID.map(JSONValue.string) ?? .null,
-                    "url": .string(write.url),
-                    "fields": .array(write.fields.map(JSONValue.string)),
-                    "body": write.body ?? .null,
-                ])
-            }),
-        ])
-        return document.pretty()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(file), let value = try? JSONValue.parse(data) else { return Data() }
+        return value.pretty()
     }
 
     private static func protectedBody(_ attributes: WebhookAttributes, change: WebhookChange,
                                       key: [UInt8]) -> Result<JSONValue, Problem> {
-        let encoder = JSONEncoder()
-        guard let data = try? encoder.encode(attributes), case .object(var object)? = try? JSONValue.parse(data) else {
-            return .failure(Problem("cannot encode the request for \(change.url)"))
+        guard let data = try? JSONEncoder().encode(attributes), case .object(var object)? = try? JSONValue.parse(data) else {
+            return .failure(Problem("cannot encode the request for \(change.displayURL)"))
         }
         let place = change.desired.map { "\($0.location): " } ?? ""
         func protect(_ value: String, template: String?, what: String) -> Result<JSONValue, Problem> {
@@ -114,13 +147,6 @@ public struct SavedPlan: Sendable {
                 "template": .string(template),
                 "fingerprint": .string(secretFingerprint(value, key: key)),
             ])]))
-        }
-        // A URL built from the environment is stored like a secret: its template and a fingerprint.
-        if let url = attributes.url, let template = change.desired?.secretTemplates.url {
-            switch protect(url, template: template, what: "url") {
-            case .success(let value): object["url"] = value
-            case .failure(let problem): return .failure(problem)
-            }
         }
         if let secret = attributes.secretKey {
             switch protect(secret, template: change.desired?.secretTemplates.secretKey, what: "secret_key") {
@@ -144,102 +170,92 @@ public struct SavedPlan: Sendable {
             }
             object["headers"] = .object(protected)
         }
+        // A URL built from the environment is stored like a secret: its template and a fingerprint.
+        if let url = attributes.url, let template = change.desired?.secretTemplates.url {
+            switch protect(url, template: template, what: "url") {
+            case .success(let value): object["url"] = value
+            case .failure(let problem): return .failure(problem)
+            }
+        }
         return .success(.object(object))
     }
 
     // MARK: - Reading
 
     /// Parses a plan file; errors name the file and what is wrong.
-    public static func load(_ data: Data, path: String) throws(PlanFailure) -> SavedPlan {
-        func fail(_ message: String) -> PlanFailure { PlanFailure(["\(path): \(message)"]) }
-        guard let document = try? JSONValue.parse(data), case .object(let top) = document else {
-            throw fail("not a kapsoctl plan file (not JSON)")
+    public static func load(_ data: Data, path: String) throws(SavedPlanError) -> SavedPlan {
+        let decoder = JSONDecoder()
+        guard let header = try? decoder.decode(Header.self, from: data) else {
+            throw .notAPlan(path: path, reason: "not JSON")
         }
-        guard top["kind"] == .string(kind) else { throw fail("not a kapsoctl plan file (no \"kind\": \"\(kind)\")") }
-        guard top["format_version"] == .int(formatVersion) else {
-            let found = top["format_version"].map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "missing"
-            throw fail("plan format \(found) is not supported; this kapsoctl reads format \(formatVersion)")
+        guard header.kind == kind else { throw .notAPlan(path: path, reason: "no \"kind\": \"\(kind)\"") }
+        guard header.formatVersion == .int(formatVersion) else {
+            let found = header.formatVersion.map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "missing"
+            throw .unsupportedFormat(path: path, found: found)
         }
-        guard case .string(let apiURL)? = top["api_url"], case .string(let saltHex)? = top["salt"],
-              let salt = bytes(hex: saltHex), case .string(let keyCheck)? = top["key_check"],
-              case .array(let configs)? = top["configs"], case .array(let changes)? = top["changes"] else {
-            throw fail("the plan file is incomplete or damaged")
+        guard let file = try? decoder.decode(File.self, from: data), let salt = bytes(hex: file.salt) else {
+            throw .damaged(path: path, what: "the plan file is incomplete or damaged")
         }
-        var observed: [String: [String: String]] = [:]
-        for config in configs {
-            guard case .string(let id)? = config["id"], case .object(let hooks)? = config["observed"] else {
-                throw fail("a config entry is damaged")
+        let configs = Set(file.configs.map(\.id))
+        for write in file.changes {
+            guard [.create, .update, .delete].contains(write.action), configs.contains(write.configID) else {
+                throw .damaged(path: path, what: "a change entry is damaged")
             }
-            var prints: [String: String] = [:]
-            for (hook, value) in hooks {
-                guard case .string(let print) = value else { throw fail("a fingerprint is damaged") }
-                prints[hook] = print
+            guard write.action == .create || write.webhookID != nil else { throw .damaged(path: path, what: "a change entry has no webhook_id") }
+            guard write.action == .delete || (write.body != nil && write.body != .null) else {
+                throw .damaged(path: path, what: "a change entry has no body")
             }
-            observed[id] = prints
         }
-        var writes: [Write] = []
-        for change in changes {
-            guard case .string(let actionText)? = change["action"], let action = ChangeAction(rawValue: actionText),
-                  [.create, .update, .delete].contains(action),
-                  case .string(let configID)? = change["config_id"], observed[configID] != nil,
-                  case .string(let url)? = change["url"], case .array(let fields)? = change["fields"] else {
-                throw fail("a change entry is damaged")
-            }
-            let webhookID: String? = if case .string(let id)? = change["webhook_id"] { id } else { nil }
-            guard action == .create || webhookID != nil else { throw fail("a change entry has no webhook_id") }
-            let body = change["body"].flatMap { $0 == .null ? nil : $0 }
-            guard action == .delete || body != nil else { throw fail("a change entry has no body") }
-            writes.append(Write(action: action, configID: configID, webhookID: webhookID, url: url,
-                                fields: fields.compactMap { if case .string(let s) = $0 { s } else { nil } }, body: body))
-        }
-        let createdAt: String = if case .string(let date)? = top["created_at"] { date } else { "" }
-        return SavedPlan(apiURL: apiURL, createdAt: createdAt, salt: salt, keyCheck: keyCheck, observed: observed, writes: writes)
+        return SavedPlan(file: file, salt: salt)
     }
 
     /// Checks the plan against the server as it is now and the environment, and returns the writes
     /// to carry out, with their secrets resolved. Throws, listing every reason, when the server
     /// changed since the plan or a secret no longer matches.
     public func resolve(against current: ObservedState, environment: [String: String],
-                        client: KapsoClient) throws(PlanFailure) -> [WebhookChange] {
+                        client: KapsoClient) throws(SavedPlanError) -> [PlannedWrite] {
         let key = client.derivedKey(for: Self.keyPurpose, salt: salt)
-        guard Self.keyCheck(key) == keyCheck else {
-            throw PlanFailure(["the plan was made with another API key than KAPSO_API_KEY holds now; nothing was written. Run 'kapsoctl plan --out' again with this key."])
-        }
+        guard Self.keyCheck(key) == file.keyCheck else { throw .otherAPIKey }
         var problems: [String] = []
-        for (configID, saved) in observed.sorted(by: { $0.key < $1.key }) {
-            let now = Dictionary((current.webhooks[configID] ?? []).map { ($0.id, $0) }) { first, _ in first }
+        for config in file.configs {
+            let saved = config.observed
+            let now = Dictionary((current.webhooks[config.id] ?? []).map { ($0.id, $0) }) { first, _ in first }
             for (id, print) in saved.sorted(by: { $0.key < $1.key }) {
                 guard let hook = now[id] else {
-                    problems.append("config \(configID): webhook \(id) was deleted on the server since the plan")
+                    problems.append("config \(config.id): webhook \(id) was deleted on the server since the plan")
                     continue
                 }
                 if Self.fingerprint(hook, key: key) != print {
-                    problems.append("config \(configID): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was changed on the server since the plan")
+                    problems.append("config \(config.id): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was changed on the server since the plan")
                 }
             }
             for (id, hook) in now.sorted(by: { $0.key < $1.key }) where saved[id] == nil {
-                problems.append("config \(configID): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was added on the server since the plan")
+                problems.append("config \(config.id): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was added on the server since the plan")
             }
         }
-        var changes: [WebhookChange] = []
-        for write in writes {
-            var attributes: WebhookAttributes?
+        var writes: [PlannedWrite] = []
+        for write in file.changes {
+            var attributes = WebhookAttributes()
             if let body = write.body {
                 switch resolveSecrets(body, environment: environment, url: write.url, key: key) {
                 case .failure(let problem): problems.append(problem.message)
                 case .success(let resolved):
-                    attributes = try? JSONDecoder().decode(WebhookAttributes.self, from: resolved.serialized())
-                    if attributes == nil { problems.append("the request body for \(write.url) is damaged") }
+                    guard let decoded = try? JSONDecoder().decode(WebhookAttributes.self, from: resolved.serialized()) else {
+                        problems.append("the request body for \(write.url) is damaged")
+                        continue
+                    }
+                    attributes = decoded
                 }
             }
-            changes.append(WebhookChange(action: write.action, configID: write.configID, webhookID: write.webhookID,
-                                         url: attributes?.url ?? write.url, displayURL: write.url,
-                                         fields: [], unverifiable: [], body: attributes, desired: nil))
+            let request: PlannedWrite.Request = switch write.action {
+            case .create: .create(attributes)
+            case .update: .update(webhookID: write.webhookID ?? "", attributes)
+            default: .delete(webhookID: write.webhookID ?? "")
+            }
+            writes.append(PlannedWrite(configID: write.configID, displayURL: write.url, request: request))
         }
-        guard problems.isEmpty else {
-            throw PlanFailure(problems + ["the saved plan is stale; nothing was written. Run 'kapsoctl plan --out' again."])
-        }
-        return changes
+        guard problems.isEmpty else { throw .stale(problems) }
+        return writes
     }
 
     private func resolveSecrets(_ value: JSONValue, environment: [String: String], url: String, key: [UInt8]) -> Result<JSONValue, Problem> {
@@ -308,4 +324,38 @@ public struct SavedPlan: Sendable {
         }
         return out
     }
+}
+
+/// Why a plan could not be saved, read or carried out. Nothing is written in any of these cases.
+public enum SavedPlanError: ReportedError, Sendable, Equatable {
+    case unreadable(path: String)
+    case notAPlan(path: String, reason: String)
+    case unsupportedFormat(path: String, found: String)
+    case damaged(path: String, what: String)
+    /// `plan --out` of a spec whose secrets (to be sent) are written literally.
+    case literalSecrets([String])
+    /// `KAPSO_API_KEY` is not the key the plan was made with.
+    case otherAPIKey
+    /// The API URL is not the plan's.
+    case otherServer(plan: String, now: String)
+    /// The server or a secret changed since the plan.
+    case stale([String])
+
+    /// Each reason in words.
+    public var messages: [String] {
+        switch self {
+        case .unreadable(let path): ["\(path): cannot read the plan file"]
+        case .notAPlan(let path, let reason): ["\(path): not a kapsoctl plan file (\(reason))"]
+        case .unsupportedFormat(let path, let found):
+            ["\(path): plan format \(found) is not supported; this kapsoctl reads format \(SavedPlan.formatVersion) (run 'kapsoctl plan --out' again)"]
+        case .damaged(let path, let what): ["\(path): \(what)"]
+        case .literalSecrets(let problems): problems
+        case .otherAPIKey:
+            ["the plan was made with another API key than KAPSO_API_KEY holds now; nothing was written. Run 'kapsoctl plan --out' again with this key."]
+        case .otherServer(let plan, let now): ["the plan was made against \(plan), not \(now); nothing was written"]
+        case .stale(let problems): problems + ["the saved plan is stale; nothing was written. Run 'kapsoctl plan --out' again."]
+        }
+    }
+
+    public var report: String { messages.map { "error: \($0)" }.joined(separator: "\n") }
 }

@@ -59,8 +59,6 @@ public struct WebhookChange: Sendable {
     public var configID: String
     /// The server id; nil on create.
     public var webhookID: String?
-    /// The real URL (it may hold secrets): for identity and requests, never for output.
-    public var url: String
     /// The URL as outputs show it (``URLDisplay``): a `${VAR}` shows its name, credentials are masked.
     public var displayURL: String
     /// The attributes that change (update), or that are set (create); empty otherwise.
@@ -68,27 +66,36 @@ public struct WebhookChange: Sendable {
     /// Managed attributes whose server value cannot be read (a secret the server does not reveal);
     /// not sent unless `--rotate-secrets`.
     public var unverifiable: [String]
-    /// The POST or PATCH body: exactly the attributes to send. Holds real secrets; never rendered.
-    public var body: WebhookAttributes?
+    /// The request that carries the change out (create, update, delete); nil when there is none.
+    public var write: PlannedWrite?
     /// The declaration, when there is one.
     public var desired: DesiredWebhook?
 
-    public init(action: ChangeAction, configID: String, webhookID: String?, url: String, displayURL: String? = nil,
+    /// `body` is the POST or PATCH body: exactly the attributes to send.
+    public init(action: ChangeAction, configID: String, webhookID: String?, displayURL: String,
                 fields: [FieldChange], unverifiable: [String], body: WebhookAttributes? = nil,
                 desired: DesiredWebhook? = nil) {
         self.action = action
         self.configID = configID
         self.webhookID = webhookID
-        self.url = url
-        self.displayURL = displayURL ?? URLDisplay.masked(url)
+        self.displayURL = displayURL
         self.fields = fields
         self.unverifiable = unverifiable
-        self.body = body
         self.desired = desired
+        let request: PlannedWrite.Request? = switch action {
+        case .create: body.map { .create($0) }
+        case .update: webhookID.flatMap { id in body.map { .update(webhookID: id, $0) } }
+        case .delete: webhookID.map { .delete(webhookID: $0) }
+        case .unchanged, .unmanaged: nil
+        }
+        write = request.map { PlannedWrite(configID: configID, displayURL: displayURL, request: $0) }
     }
 
     /// True for create, update and delete: the actions that send a request.
-    public var isWrite: Bool { [.create, .update, .delete].contains(action) }
+    public var isWrite: Bool { write != nil }
+
+    /// The request body of the write, if any. Holds real secrets: never rendered.
+    public var body: WebhookAttributes? { write?.body }
 }
 
 /// The plan for one config.
@@ -130,6 +137,9 @@ public struct Plan: Sendable {
     /// Every webhook change in output order.
     public var changes: [WebhookChange] { configs.flatMap(\.changes) }
 
+    /// The requests that carry the plan out, in output order.
+    public var writes: [PlannedWrite] { changes.compactMap(\.write) }
+
     public var summary: PlanSummary {
         var summary = PlanSummary()
         for change in changes {
@@ -158,23 +168,37 @@ public struct PlanOptions: Sendable {
     }
 }
 
-/// The server's webhooks of each planned config, as read.
-public struct ObservedState: Sendable {
-    /// By lowercased config id, in the server's order.
-    public var webhooks: [String: [ServerWebhook]]
-
-    public init(webhooks: [String: [ServerWebhook]]) {
-        self.webhooks = webhooks
-    }
-}
-
-/// Why no plan could be made: each message names the config, and the spec position when there is one.
-public struct PlanFailure: Error, Sendable, CustomStringConvertible {
-    public var messages: [String]
-
-    public init(_ messages: [String]) {
-        self.messages = messages
+/// Why no plan could be made.
+public struct PlanError: ReportedError, Sendable, Equatable {
+    /// One reason, at its declaration in the spec.
+    public enum Problem: Sendable, Equatable {
+        /// An `id:` pin names a webhook the server does not have.
+        case unknownPin(SourceLocation, configID: String, id: String)
+        /// Several server webhooks have the URL of a declaration without a pin.
+        case ambiguousURL(SourceLocation, configID: String, url: String, ids: [String])
+        /// A webhook to be created does not set an attribute the API requires on create.
+        case cannotCreate(SourceLocation, configID: String, url: String, missing: [String])
     }
 
-    public var description: String { messages.map { "error: \($0)" }.joined(separator: "\n") }
+    public var problems: [Problem]
+
+    public init(_ problems: [Problem]) {
+        self.problems = problems
+    }
+
+    /// Each problem in words (`url` is the URL as outputs show it).
+    public var messages: [String] {
+        problems.map { problem in
+            switch problem {
+            case .unknownPin(let place, let config, let id):
+                "\(place): config \(config): no webhook with id \(id) exists on the server; remove the 'id' pin to create a new webhook"
+            case .ambiguousURL(let place, let config, let url, let ids):
+                "\(place): config \(config): \(ids.count) webhooks on the server have the url \(url) (ids \(ids.joined(separator: ", "))); pin the one to manage with 'id:'"
+            case .cannotCreate(let place, let config, let url, let missing):
+                "\(place): config \(config): the webhook \(url) does not exist on the server and must be created, but it does not set \(missing.map { "'\($0)'" }.joined(separator: " and ")) (the API requires url, secret_key and events on create)"
+            }
+        }
+    }
+
+    public var report: String { messages.map { "error: \($0)" }.joined(separator: "\n") }
 }

@@ -1,17 +1,17 @@
 /// Computes a ``Plan`` from what the spec declares and what the server has. Pure: no I/O.
 public enum Planner {
     public static func plan(_ desired: [DesiredConfig], observed: ObservedState,
-                            options: PlanOptions = PlanOptions()) throws(PlanFailure) -> Plan {
-        var problems: [String] = []
+                            options: PlanOptions = PlanOptions()) throws(PlanError) -> Plan {
+        var problems: [PlanError.Problem] = []
         var configs: [ConfigPlan] = []
         for config in desired.sorted(by: { $0.id < $1.id }) {
             let server = observed.webhooks[config.id] ?? []
             switch planConfig(config, server: server, prune: config.prune || options.prune, options: options) {
             case .success(let plan): configs.append(plan)
-            case .failure(let failure): problems += failure.messages
+            case .failure(let failure): problems += failure.problems
             }
         }
-        guard problems.isEmpty else { throw PlanFailure(problems) }
+        guard problems.isEmpty else { throw PlanError(problems) }
         return Plan(configs: configs)
     }
 
@@ -27,7 +27,7 @@ public enum Planner {
         var matches: [Int: ServerWebhook] = [:]
         var claimed = Set<String>()
         var ambiguous = Set<Int>()
-        var problems: [String] = []
+        var problems: [PlanError.Problem] = []
     }
 
     private static func match(_ config: DesiredConfig, server: [ServerWebhook]) -> Matching {
@@ -40,15 +40,14 @@ public enum Planner {
                 m.matches[index] = match
                 m.claimed.insert(pin)
             } else {
-                m.problems.append("\(hook.location): config \(config.id): no webhook with id \(pin) exists on the server; remove the 'id' pin to create a new webhook")
+                m.problems.append(.unknownPin(hook.location, configID: config.id, id: pin))
             }
         }
         for (index, hook) in config.webhooks.enumerated() where hook.id == nil {
             let candidates = server.filter { URLIdentity.same($0.url, hook.url) && !m.claimed.contains($0.id.lowercased()) }
             if candidates.count > 1 {
                 m.ambiguous.insert(index)
-                let ids = candidates.map(\.id).sorted().joined(separator: ", ")
-                m.problems.append("\(hook.location): config \(config.id): \(candidates.count) webhooks on the server have the url \(hook.displayURL) (ids \(ids)); pin the one to manage with 'id:'")
+                m.problems.append(.ambiguousURL(hook.location, configID: config.id, url: hook.displayURL, ids: candidates.map(\.id).sorted()))
             } else if let match = candidates.first {
                 m.matches[index] = match
                 m.claimed.insert(match.id.lowercased())
@@ -58,7 +57,7 @@ public enum Planner {
     }
 
     private static func planConfig(_ config: DesiredConfig, server: [ServerWebhook], prune: Bool,
-                                   options: PlanOptions) -> Result<ConfigPlan, PlanFailure> {
+                                   options: PlanOptions) -> Result<ConfigPlan, PlanError> {
         let matching = match(config, server: server)
         var problems = matching.problems
         let (matches, claimed, ambiguous) = (matching.matches, matching.claimed, matching.ambiguous)
@@ -70,7 +69,7 @@ public enum Planner {
                 let missing = [("secret_key", hook.attributes.secretKey == nil), ("events", hook.attributes.events == nil)]
                     .filter(\.1).map(\.0)
                 if !missing.isEmpty {
-                    problems.append("\(hook.location): config \(config.id): the webhook \(hook.displayURL) does not exist on the server and must be created, but it does not set \(missing.map { "'\($0)'" }.joined(separator: " and ")) (the API requires url, secret_key and events on create)")
+                    problems.append(.cannotCreate(hook.location, configID: config.id, url: hook.displayURL, missing: missing))
                     continue
                 }
                 changes.append(create(hook, configID: config.id))
@@ -80,9 +79,9 @@ public enum Planner {
             .sorted { ($0.url ?? "", $0.id) < ($1.url ?? "", $1.id) }
         for hook in leftovers {
             changes.append(WebhookChange(action: prune ? .delete : .unmanaged, configID: config.id, webhookID: hook.id,
-                                         url: hook.url ?? "", fields: [], unverifiable: [], body: nil, desired: nil))
+                                         displayURL: URLDisplay.masked(hook.url ?? ""), fields: [], unverifiable: []))
         }
-        guard problems.isEmpty else { return .failure(PlanFailure(problems)) }
+        guard problems.isEmpty else { return .failure(PlanError(problems)) }
         return .success(ConfigPlan(id: config.id, name: config.name, changes: changes))
     }
 
@@ -103,7 +102,7 @@ public enum Planner {
         add("max_buffer_size", a.maxBufferSize.map(FieldValue.int))
         add("buffer_events", a.bufferEvents.map(FieldValue.list))
         add("inactivity_minutes", a.inactivityMinutes.map(FieldValue.int))
-        return WebhookChange(action: .create, configID: configID, webhookID: nil, url: hook.url, displayURL: hook.displayURL, fields: fields,
+        return WebhookChange(action: .create, configID: configID, webhookID: nil, displayURL: hook.displayURL, fields: fields,
                              unverifiable: [], body: a, desired: hook)
     }
 
@@ -180,7 +179,7 @@ public enum Planner {
         }
         let sameURL = URLIdentity.same(server.url, hook.url)
         return WebhookChange(action: fields.isEmpty ? .unchanged : .update, configID: configID, webhookID: server.id,
-                             url: server.url ?? hook.url, displayURL: sameURL ? hook.displayURL : URLDisplay.masked(server.url ?? hook.url),
+                             displayURL: sameURL ? hook.displayURL : URLDisplay.masked(server.url ?? hook.url),
                              fields: fields, unverifiable: unverifiable,
                              body: fields.isEmpty ? nil : body, desired: hook)
     }

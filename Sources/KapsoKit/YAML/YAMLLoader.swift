@@ -14,10 +14,12 @@ struct YAMLLimits: Sendable {
     static let standard = YAMLLimits()
 }
 
-/// A problem found while loading YAML, at a position in the file.
-struct YAMLProblem: Error, Sendable, Equatable {
-    var mark: Mark
-    var message: String
+/// A problem found while loading YAML, at a position in the file (which the caller names).
+public struct YAMLProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var mark: Mark
+    public var message: String
+
+    public var description: String { "\(mark.line):\(mark.column): \(message)" }
 }
 
 /// A loaded document: its root node and the problems that did not stop loading (duplicate keys, tags).

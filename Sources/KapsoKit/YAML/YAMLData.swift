@@ -2,17 +2,10 @@
 public enum YAMLData {
     /// Parses one YAML document into a ``JSONValue``. Plain `true`/`false` become booleans, plain
     /// decimal integers numbers, plain `null`/`~`/nothing null; every other scalar is a string.
-    /// Throws the first problem as `line:column: message`.
-    public static func jsonValue(from bytes: [UInt8]) throws(SpecDiagnostic) -> JSONValue {
-        let document: YAMLDocument
-        do {
-            document = try YAMLLoader.load(bytes)
-        } catch {
-            throw SpecDiagnostic(file: "", line: error.mark.line, column: error.mark.column, message: error.message)
-        }
-        if let problem = document.problems.first {
-            throw SpecDiagnostic(file: "", line: problem.mark.line, column: problem.mark.column, message: problem.message)
-        }
+    /// Throws the first problem, at its position.
+    public static func jsonValue(from bytes: [UInt8]) throws(YAMLProblem) -> JSONValue {
+        let document = try YAMLLoader.load(bytes)
+        if let problem = document.problems.first { throw problem }
         return convert(document.root)
     }
 

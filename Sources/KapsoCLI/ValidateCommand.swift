@@ -3,8 +3,9 @@ import Foundation
 import KapsoKit
 
 /// `kapsoctl validate`: parse and check spec files without touching the network.
-struct Validate: AsyncParsableCommand {
+struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check spec files; report every error with file:line:column. No network.",
         discussion: "Exit status: 0 when valid, 1 when any error was found."
     )

@@ -3,8 +3,9 @@ import Foundation
 import KapsoSimulator
 
 /// `kapsoctl sim`: the local Kapso-compatible simulator.
-struct Sim: AsyncParsableCommand {
+struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sim",
         abstract: "Run the local Kapso-compatible simulator (legacy webhook API) on loopback.",
         discussion: """
         Prints 'listening on http://HOST:PORT/api/v1' as its first line, then serves until stopped \
@@ -85,8 +86,7 @@ struct Sim: AsyncParsableCommand {
     func run() async throws {
         let key = (apiKey ?? ProcessInfo.processInfo.environment["KAPSO_API_KEY"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty else {
-            Console.error("error: the simulator needs an API key: pass --api-key or set KAPSO_API_KEY")
-            throw ExitCode.failure
+            throw CommandError("error: the simulator needs an API key: pass --api-key or set KAPSO_API_KEY")
         }
         var faults = FaultPlan()
         faults.latencyMilliseconds = latencyMilliseconds
@@ -102,15 +102,9 @@ struct Sim: AsyncParsableCommand {
         faults.listShiftFirst = listShift
         faults.concurrentCreateFirst = concurrentCreate
         faults.seed = faultSeed
-        let simulator: KapsoSimulator
-        do {
-            var initial = SimulatorSeed.empty
-            if let seed { initial = try SimulatorSeed.load(path: seed) }
-            simulator = try KapsoSimulator(seed: initial, apiKey: key, faults: faults, host: host, port: port)
-        } catch {
-            Console.error("error: \(error)")
-            throw ExitCode.failure
-        }
+        var initial = SimulatorSeed.empty
+        if let seed { initial = try SimulatorSeed.load(path: seed) }
+        let simulator = try KapsoSimulator(seed: initial, apiKey: key, faults: faults, host: host, port: port)
         let url = try await simulator.start()
         // Written unbuffered: scripts and tests wait for this line to learn the port.
         Console.output("listening on \(url.absoluteString)")

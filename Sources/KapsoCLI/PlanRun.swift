@@ -1,0 +1,33 @@
+import ArgumentParser
+import KapsoKit
+
+/// Spec loading, config selection, reading the server and planning: the shared first half of
+/// `plan` and `apply`. Throws each area's own error.
+struct PlanRun {
+    var plan: Plan
+    var observed: ObservedState
+    /// The spec files of the run, which an output file must not replace.
+    var inputFiles: [String]
+
+    /// `settleDuplicates` (apply): a config where a declared URL is found twice is read again a few
+    /// times before that fails the run, as a concurrent apply may be removing its copy.
+    static func make(spec: SpecOptions, selection: PlanSelection, client: KapsoClient, parallelism: Int,
+                     environment: [String: String], settleDuplicates: Bool = false) async throws -> PlanRun {
+        var state = try spec.load(environment: environment)
+        Console.protect(state.secretValues)
+        if !selection.configs.isEmpty {
+            let wanted = Set(selection.configs.map { $0.lowercased() })
+            let declared = Set(state.configs.map { $0.id.lowercased() })
+            let unknown = wanted.subtracting(declared).sorted()
+            guard unknown.isEmpty else {
+                throw CommandError(lines: unknown.map { "error: --config \($0) is not declared in \(spec.paths.joined(separator: ", "))" })
+            }
+            state.configs = state.configs.filter { wanted.contains($0.id.lowercased()) }
+        }
+        let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: parallelism,
+                                                  settleReads: settleDuplicates ? 3 : 0).get()
+        let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)
+        return PlanRun(plan: plan, observed: observed, inputFiles: SpecLoader.files(paths: spec.paths))
+    }
+}
+

@@ -1,0 +1,70 @@
+/// One request of an apply, with exactly the data it needs: produced by the planner (from a fresh
+/// plan) and by ``SavedPlan`` (from a reviewed one), carried out by ``Executor``.
+public struct PlannedWrite: Sendable {
+    public enum Request: Sendable {
+        /// POST with every managed attribute (the URL among them).
+        case create(WebhookAttributes)
+        /// PATCH with only the differing attributes.
+        case update(webhookID: String, WebhookAttributes)
+        /// DELETE.
+        case delete(webhookID: String)
+    }
+
+    public var configID: String
+    /// The URL as outputs show it (never the real one, which may hold secrets).
+    public var displayURL: String
+    public var request: Request
+
+    public init(configID: String, displayURL: String, request: Request) {
+        self.configID = configID
+        self.displayURL = displayURL
+        self.request = request
+    }
+
+    public var action: ChangeAction {
+        switch request {
+        case .create: .create
+        case .update: .update
+        case .delete: .delete
+        }
+    }
+
+    public var webhookID: String? {
+        switch request {
+        case .create: nil
+        case .update(let id, _), .delete(let id): id
+        }
+    }
+
+    /// The request body, when there is one. Holds real secrets: never rendered.
+    public var body: WebhookAttributes? {
+        switch request {
+        case .create(let body), .update(_, let body): body
+        case .delete: nil
+        }
+    }
+
+    /// What a report says about this write: no body, so no secret.
+    public var summary: WriteSummary {
+        WriteSummary(action: action, configID: configID, webhookID: webhookID, displayURL: displayURL,
+                     fields: body?.setNames ?? [])
+    }
+}
+
+/// A write as reports show it: which webhook, which attributes — never a value.
+public struct WriteSummary: Sendable, Equatable {
+    public var action: ChangeAction
+    public var configID: String
+    public var webhookID: String?
+    public var displayURL: String
+    /// The attributes the request sets.
+    public var fields: [String]
+
+    public init(action: ChangeAction, configID: String, webhookID: String?, displayURL: String, fields: [String] = []) {
+        self.action = action
+        self.configID = configID
+        self.webhookID = webhookID
+        self.displayURL = displayURL
+        self.fields = fields
+    }
+}
