@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "kapsoctl",
-    platforms: [.macOS(.v13)],
+    // Built and tested on Linux; on macOS, Synchronization.Mutex needs macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kapsoctl", targets: ["kapsoctl"]),
     ],

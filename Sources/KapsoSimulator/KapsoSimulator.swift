@@ -67,11 +67,6 @@ public final class KapsoSimulator: Sendable {
             return
         }
     }
-
-    /// Serves until the task running it is cancelled.
-    public func run() async throws {
-        try await server.run()
-    }
 }
 
 /// Turns FlyingFox requests into ``SimRequest``s for the store, and test-endpoint calls into

@@ -89,7 +89,6 @@ public struct DesiredConfig: Sendable, Equatable {
 
 /// Everything the spec files declare: the input of the planner.
 public struct DesiredState: Sendable, Equatable {
-    public var api: APIGeneration
     /// Sorted by config id, so every run walks them in the same order.
     public var configs: [DesiredConfig]
     /// Every value substituted from the environment: a secret wherever it appears, so outputs mask

@@ -54,7 +54,7 @@ public enum SpecLoader {
         }
         diagnostics += merger.diagnostics
         guard diagnostics.isEmpty else { throw SpecFailure(diagnostics) }
-        return DesiredState(api: .legacy, configs: merger.configs,
+        return DesiredState(configs: merger.configs,
                             secretValues: contents.reduce(into: Set<String>()) { $0.formUnion($1.1.secretValues) })
     }
 

@@ -58,18 +58,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
         if case .object(let object) = self { return object[key] }
         return nil
     }
-
-    /// A short name of the value's type for error messages.
-    public var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .int, .double: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
 }
 
 extension JSONValue {
