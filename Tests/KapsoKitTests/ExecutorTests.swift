@@ -30,8 +30,7 @@ private func run(_ simulator: KapsoSimulator, _ url: URL, _ between: (URL) async
 /// Creates a webhook on the server behind the plan's back, as a concurrent apply would.
 private func createBehindTheBack(_ url: URL, events: [String]) async throws {
     let client = KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport())
-    _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
-        url: "https://new.example.com/hook", secretKey: "s", events: events))
+    _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://new.example.com/hook", .secretKey: "s", .events: .list(events)]))
 }
 
 @Suite struct ExecutorTests {
@@ -62,7 +61,7 @@ private func createBehindTheBack(_ url: URL, events: [String]) async throws {
 
     @Test func everyRunKeepsTheSameCopy() {
         func hook(_ id: String, _ created: String?) -> ServerWebhook {
-            ServerWebhook(id: id, attributes: WebhookAttributes(url: "https://x.example.com"), createdAt: created)
+            ServerWebhook(id: id, attributes: WebhookAttributes([.url: "https://x.example.com"]), createdAt: created)
         }
         let older = hook("b", "2026-01-01T00:00:00.500Z")
         let newer = hook("a", "2026-01-01T00:00:01Z")

@@ -110,12 +110,11 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func createSendsExactlyTheGivenAttributesWrapped() async throws {
         try await withClient { client, simulator, _ in
-            let created = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
-                url: "https://new.example.com/h", secretKey: "sec", events: ["whatsapp.message.read"], headers: ["X-A": "1"]))
+            let created = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://new.example.com/h", .secretKey: "sec", .events: ["whatsapp.message.read"], .headers: ["X-A": "1"]]))
             #expect(created.url == "https://new.example.com/h")
-            #expect(created.active == true)
-            #expect(created.bufferWindowSeconds == 5)
-            #expect(created.bufferEvents == ["whatsapp.message.received"])
+            #expect(created[.active] == true)
+            #expect(created[.bufferWindowSeconds] == 5)
+            #expect(created[.bufferEvents] == ["whatsapp.message.received"])
             let post = await simulator.store.journal().last
             #expect(post?.method == "POST")
             #expect(post?.status == 201)
@@ -126,9 +125,9 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
     @Test func updateSendsOnlyTheDifferingAttributes() async throws {
         try await withClient(withPinned: true) { client, simulator, _ in
             let updated = try await client.updateWebhook(configID: config, id: pinned,
-                                                         attributes: WebhookAttributes(active: false, inactivityMinutes: 15))
-            #expect(updated.active == false)
-            #expect(updated.inactivityMinutes == 15)
+                                                         attributes: WebhookAttributes([.active: false, .inactivityMinutes: 15]))
+            #expect(updated[.active] == false)
+            #expect(updated[.inactivityMinutes] == 15)
             #expect(updated.url == "https://pinned.example.com")
             #expect(updated.headers == nil)
             let patch = await simulator.store.journal().last
@@ -166,8 +165,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
     @Test func validationErrorCarriesTheServerText() async throws {
         try await withClient { client, _, _ in
             let error = await apiError {
-                _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
-                    url: "https://x.example.com", secretKey: "CANARY-secret-77", events: ["whatsapp.message.read"], bufferWindowSeconds: 61))
+                _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "CANARY-secret-77", .events: ["whatsapp.message.read"], .bufferWindowSeconds: 61]))
             }
             #expect(error?.status == 422)
             #expect(error?.description.hasSuffix("422 Unprocessable Entity: buffer_window_seconds must be between 1 and 60") == true)
@@ -263,7 +261,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         var faults = FaultPlan()
         faults.dropBeforeWriteFirst = 100
         try await withClient(withPinned: true, faults: faults) { client, simulator, _ in
-            let error = await apiError { _ = try await client.updateWebhook(configID: config, id: pinned, attributes: WebhookAttributes(active: false)) }
+            let error = await apiError { _ = try await client.updateWebhook(configID: config, id: pinned, attributes: WebhookAttributes([.active: false])) }
             #expect(error?.attempts == 4)
             #expect(error?.retryBudget == nil)
             #expect(await simulator.store.journal().count == 4)
@@ -275,8 +273,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         faults.serverErrorFirst = 1
         try await withClient(faults: faults) { client, simulator, _ in
             let error = await apiError {
-                _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
-                    url: "https://x.example.com", secretKey: "s", events: ["whatsapp.message.read"]))
+                _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "s", .events: ["whatsapp.message.read"]]))
             }
             #expect(error?.status == 503)
             #expect(error?.outcomeUnknown == true)
@@ -289,8 +286,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         faults.rateLimitFirst = 1
         faults.retryAfterSeconds = 0
         try await withClient(faults: faults) { client, simulator, _ in
-            _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes(
-                url: "https://x.example.com", secretKey: "s", events: ["whatsapp.message.read"]))
+            _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "s", .events: ["whatsapp.message.read"]]))
             #expect(await simulator.store.journal().map(\.status) == [429, 201])
             #expect(await simulator.store.webhooks(configID: config)?.count == 1)
         }
@@ -302,7 +298,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         var faults = FaultPlan()
         faults.dropAfterWriteFirst = 0
         try await withClient(count: 1) { client, simulator, _ in
-            let attributes = WebhookAttributes(url: "https://x.example.com", secretKey: "s", events: ["whatsapp.message.read"])
+            let attributes = WebhookAttributes([.url: "https://x.example.com", .secretKey: "s", .events: ["whatsapp.message.read"]])
             _ = try await client.listWebhooks(configID: config)
             _ = try await client.createWebhook(configID: config, attributes: attributes)
             var drop = FaultPlan()
@@ -320,8 +316,8 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         var faults = FaultPlan()
         faults.dropAfterWriteFirst = 1
         try await withClient(withPinned: true, faults: faults) { client, simulator, _ in
-            let updated = try await client.updateWebhook(configID: config, id: pinned, attributes: WebhookAttributes(active: false))
-            #expect(updated.active == false)
+            let updated = try await client.updateWebhook(configID: config, id: pinned, attributes: WebhookAttributes([.active: false]))
+            #expect(updated[.active] == false)
             #expect(await simulator.store.journal().map(\.status) == [0, 200])
         }
     }
@@ -439,8 +435,8 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
          "buffer_enabled": false, "buffer_window_seconds": null, "project_id": "p"}
         """
         let hook = try JSONDecoder().decode(ServerWebhook.self, from: Data(json.utf8))
-        #expect(hook.attributes == WebhookAttributes(url: "https://a.example.com", events: ["whatsapp.message.sent"],
-                                                     headers: ["X-Count": "5", "X-On": "true", "X-Name": "n"], bufferEnabled: false))
+        #expect(hook.attributes == WebhookAttributes([.url: "https://a.example.com", .events: ["whatsapp.message.sent"],
+                                                     .headers: ["X-Count": "5", "X-On": "true", "X-Name": "n"], .bufferEnabled: false]))
         let nullHeaders = try JSONDecoder().decode(ServerWebhook.self, from: Data(#"{"id": "w2", "headers": null}"#.utf8))
         #expect(nullHeaders.headers == nil)
     }
@@ -448,7 +444,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
     @Test func attributesEncodeOnlyWhatIsSet() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let data = try encoder.encode(WebhookBody(whatsappWebhook: WebhookAttributes(active: true, bufferEvents: [])))
+        let data = try encoder.encode(WebhookBody(whatsappWebhook: WebhookAttributes([.active: true, .bufferEvents: []])))
         #expect(String(decoding: data, as: UTF8.self) == #"{"whatsapp_webhook":{"active":true,"buffer_events":[]}}"#)
     }
 

@@ -15,9 +15,14 @@ private func server(_ id: String = hookID, url: String = "https://hooks.example.
                     events: [String] = ["whatsapp.message.received"], active: Bool = true, headers: [String: String]? = [:],
                     bufferEnabled: Bool = false, window: Int? = 5, size: Int? = 50,
                     bufferEvents: [String]? = ["whatsapp.message.received"], inactivity: Int = 60) -> ServerWebhook {
-    ServerWebhook(id: id, attributes: WebhookAttributes(
-        url: url, secretKey: secret, events: events, active: active, headers: headers, bufferEnabled: bufferEnabled,
-        bufferWindowSeconds: window, maxBufferSize: size, bufferEvents: bufferEvents, inactivityMinutes: inactivity))
+    var attributes = WebhookAttributes([.url: .string(url), .events: .list(events), .active: .bool(active), .bufferEnabled: .bool(bufferEnabled),
+                                        .inactivityMinutes: .int(inactivity)])
+    attributes[.secretKey] = secret.map(FieldValue.string)
+    attributes[.headers] = headers.map(FieldValue.map)
+    attributes[.bufferWindowSeconds] = window.map(FieldValue.int)
+    attributes[.maxBufferSize] = size.map(FieldValue.int)
+    attributes[.bufferEvents] = bufferEvents.map(FieldValue.list)
+    return ServerWebhook(id: id, attributes: attributes)
 }
 
 private func plan(_ yaml: String, _ hooks: [ServerWebhook], options: PlanOptions = PlanOptions(),
@@ -42,7 +47,7 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         let change = try #require(p.changes.first)
         #expect(change.action == .create)
         #expect(change.webhookID == nil)
-        #expect(change.body == WebhookAttributes(url: "https://hooks.example.com/a", secretKey: "s", events: ["whatsapp.message.sent"], active: false))
+        #expect(change.body == WebhookAttributes([.url: "https://hooks.example.com/a", .secretKey: "s", .events: ["whatsapp.message.sent"], .active: false]))
         #expect(change.fields.map(\.name) == ["url", "secret_key", "events", "active"])
         #expect(change.fields.first { $0.name == "secret_key" }?.sensitive == true)
         #expect(p.summary == summary(create: 1))
@@ -87,8 +92,8 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         let change = try #require(try plan(yaml, [hook]).changes.first)
         #expect(change.action == .update)
         #expect(change.webhookID == hookID)
-        #expect(change.body == WebhookAttributes(events: ["whatsapp.message.received", "whatsapp.message.read"], active: false,
-                                                 headers: ["X-Team": "blue", "X-Env": "prod"]))
+        #expect(change.body == WebhookAttributes([.events: ["whatsapp.message.received", "whatsapp.message.read"], .active: false,
+                                                 .headers: ["X-Team": "blue", "X-Env": "prod"]]))
         #expect(change.fields.map(\.name) == ["events", "active", "headers"])
         #expect(change.fields[1] == FieldChange(name: "active", before: .bool(true), after: .bool(false)))
     }
@@ -110,7 +115,7 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         let yaml = oneWebhook("id: \(hookID.uppercased())", url: "https://hooks.example.com/moved")
         let change = try #require(try plan(yaml, [server()]).changes.first)
         #expect(change.action == .update)
-        #expect(change.body == WebhookAttributes(url: "https://hooks.example.com/moved"))
+        #expect(change.body == WebhookAttributes([.url: "https://hooks.example.com/moved"]))
         #expect(change.fields == [FieldChange(name: "url", before: .string("https://hooks.example.com/a"), after: .string("https://hooks.example.com/moved"))])
     }
 
@@ -145,14 +150,14 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
             #expect(p.changes[0].unverifiable == ["secret_key"])
             let rotated = try plan(oneWebhook("secret_key: s"), [server(secret: hidden)], options: PlanOptions(rotateSecrets: true))
             #expect(rotated.changes[0].action == .update)
-            #expect(rotated.changes[0].body == WebhookAttributes(secretKey: "s"))
+            #expect(rotated.changes[0].body == WebhookAttributes([.secretKey: "s"]))
         }
     }
 
     @Test func differingSecretIsASensitiveUpdate() throws {
         let change = try plan(oneWebhook("secret_key: new"), [server(secret: "old")]).changes[0]
         #expect(change.action == .update)
-        #expect(change.body == WebhookAttributes(secretKey: "new"))
+        #expect(change.body == WebhookAttributes([.secretKey: "new"]))
         #expect(change.fields.map(\.sensitive) == [true])
     }
 
@@ -168,13 +173,13 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         #expect(try plan(inherited, [server()]).changes[0].action == .unchanged)
         // Written on the webhook itself, they are managed even with buffering off.
         let explicit = oneWebhook("buffer_enabled: false\nbuffer_window_seconds: 10")
-        #expect(try plan(explicit, [server()]).changes[0].body == WebhookAttributes(bufferWindowSeconds: 10))
+        #expect(try plan(explicit, [server()]).changes[0].body == WebhookAttributes([.bufferWindowSeconds: 10]))
         // A server that nulls them while buffering is off (Platform style) is not asked to change.
         let nulled = server(window: nil, size: nil, bufferEvents: nil)
         #expect(try plan(explicit, [nulled]).changes[0].action == .unchanged)
         // With buffering on, inherited values are compared.
         let on = inherited.replacingOccurrences(of: "buffer_enabled: false", with: "buffer_enabled: true")
-        #expect(try plan(on, [server(bufferEnabled: true)]).changes[0].body == WebhookAttributes(bufferWindowSeconds: 10, maxBufferSize: 20))
+        #expect(try plan(on, [server(bufferEnabled: true)]).changes[0].body == WebhookAttributes([.bufferWindowSeconds: 10, .maxBufferSize: 20]))
     }
 
     @Test func sensitiveHeaderNamesAreMarked() throws {
@@ -225,7 +230,7 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         #expect(!URLIdentity.same("https://a.example.com/x", "https://a.example.com/x/"))
         // A server that stored the URL normalised still matches the declaration: no duplicate create.
         let yaml = oneWebhook("active: true", url: "HTTPS://Hooks.Example.com:443/a")
-        let hook = ServerWebhook(id: "w1", attributes: WebhookAttributes(url: "https://hooks.example.com/a", active: true))
+        let hook = ServerWebhook(id: "w1", attributes: WebhookAttributes([.url: "https://hooks.example.com/a", .active: true]))
         let plan = try Planner.plan(try loadSpec(yaml).get().configs, observed: ObservedState(webhooks: [configA: [hook]]))
         #expect(plan.changes.map(\.action) == [.unchanged])
     }

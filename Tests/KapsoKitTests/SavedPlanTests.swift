@@ -35,9 +35,8 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
             headers: {Authorization: "Bearer ${TOKEN}"}
     """
     let state = try loadSpec(yaml, environment: environment).get()
-    let observed = ObservedState(webhooks: [configA: [ServerWebhook(id: hookID, attributes: WebhookAttributes(
-        url: "https://hooks.example.com/old", secretKey: "previous", events: ["whatsapp.message.sent"], active: true,
-        headers: ["Authorization": "Bearer previous"]), updatedAt: "2026-01-01T00:00:00Z")]])
+    let observed = ObservedState(webhooks: [configA: [ServerWebhook(id: hookID, attributes: WebhookAttributes([.url: "https://hooks.example.com/old", .secretKey: "previous", .events: ["whatsapp.message.sent"], .active: true,
+        .headers: ["Authorization": "Bearer previous"]]), updatedAt: "2026-01-01T00:00:00Z")]])
     return (try Planner.plan(state.configs, observed: observed), observed)
 }
 
@@ -75,9 +74,9 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         let (plan, observed) = try fixture()
         let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client()).serialized(), path: "p")
         var changed = observed
-        changed.webhooks[configA]![0].active = false
+        changed.webhooks[configA]![0][.active] = false
         var added = observed
-        added.webhooks[configA]!.append(ServerWebhook(id: "1e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b", attributes: WebhookAttributes(url: "https://x.example.com")))
+        added.webhooks[configA]!.append(ServerWebhook(id: "1e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b", attributes: WebhookAttributes([.url: "https://x.example.com"])))
         let removed = ObservedState(webhooks: [configA: []])
         for (state, expected) in [(changed, "was changed on the server"), (added, "was added on the server"), (removed, "was deleted on the server")] {
             do {

@@ -18,15 +18,14 @@ import Testing
         #expect(support.name == "support line")
         #expect(support.prune == false)
         let first = support.webhooks[0]
-        #expect(first.attributes == WebhookAttributes(
-            url: "https://api.acme.com/hooks/whatsapp", secretKey: "s3cret-acme",
-            events: ["whatsapp.message.received", "whatsapp.message.sent", "whatsapp.message.delivered",
+        #expect(first.attributes == WebhookAttributes([.url: "https://api.acme.com/hooks/whatsapp", .secretKey: "s3cret-acme",
+            .events: ["whatsapp.message.received", "whatsapp.message.sent", "whatsapp.message.delivered",
                      "whatsapp.message.read", "whatsapp.message.failed"],
-            active: true, headers: ["X-Source": "kapso", "Authorization": "Bearer tok-123"], bufferEnabled: true,
-            bufferWindowSeconds: 5, maxBufferSize: 50, bufferEvents: ["whatsapp.message.received"]))
+            .active: true, .headers: ["X-Source": "kapso", "Authorization": "Bearer tok-123"], .bufferEnabled: true,
+            .bufferWindowSeconds: 5, .maxBufferSize: 50, .bufferEvents: ["whatsapp.message.received"]]))
         #expect(first.sensitiveHeaders == ["authorization"])
         #expect(first.secretTemplates == SecretTemplates(secretKey: "${ACME_WEBHOOK_SECRET}", headers: ["authorization": "Bearer ${ACME_HOOK_TOKEN}"]))
-        #expect(support.webhooks[1].attributes.inactivityMinutes == 30)
+        #expect(support.webhooks[1].attributes[.inactivityMinutes] == 30)
         #expect(support.webhooks[1].attributes.bufferEnabled == nil)
         #expect(state.configs[1].webhooks[0].attributes.secretKey == "s3cret-sales")
     }
@@ -47,7 +46,7 @@ import Testing
     @Test func attributesLeftOutAreNotManaged() throws {
         let s = try state(oneWebhook("events: [whatsapp.message.sent]"))
         let hook = s.configs[0].webhooks[0]
-        #expect(hook.attributes == WebhookAttributes(url: "https://hooks.example.com/a", events: ["whatsapp.message.sent"]))
+        #expect(hook.attributes == WebhookAttributes([.url: "https://hooks.example.com/a", .events: ["whatsapp.message.sent"]]))
         #expect(hook.identity == .url("https://hooks.example.com/a"))
         #expect(hook.location == SourceLocation(file: "spec.yaml", line: 5, column: 9))
     }
@@ -68,11 +67,10 @@ import Testing
         let hook = s.configs[0].webhooks[0]
         #expect(hook.id == "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b")
         #expect(hook.identity == .id("9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"))
-        #expect(hook.attributes == WebhookAttributes(
-            url: "https://hooks.example.com/a", secretKey: "literal",
-            events: ["whatsapp.message.received", "whatsapp.conversation.inactive"], active: false,
-            headers: ["X-Team": "7", "X-Count": "12"], bufferEnabled: true, bufferWindowSeconds: 60, maxBufferSize: 1,
-            bufferEvents: ["whatsapp.message.received"], inactivityMinutes: 1440))
+        #expect(hook.attributes == WebhookAttributes([.url: "https://hooks.example.com/a", .secretKey: "literal",
+            .events: ["whatsapp.message.received", "whatsapp.conversation.inactive"], .active: false,
+            .headers: ["X-Team": "7", "X-Count": "12"], .bufferEnabled: true, .bufferWindowSeconds: 60, .maxBufferSize: 1,
+            .bufferEvents: ["whatsapp.message.received"], .inactivityMinutes: 1440]))
         #expect(hook.sensitiveHeaders.isEmpty)
         #expect(hook.secretTemplates == SecretTemplates(secretKey: "literal"))
     }
@@ -109,9 +107,9 @@ import Testing
               - {url: https://a.example.com, active: false, events: [whatsapp.message.read]}
         """)
         let a = s.configs[0].webhooks[0].attributes
-        #expect(a.active == false)
+        #expect(a[.active] == false)
         #expect(a.events == ["whatsapp.message.read"])
-        #expect(a.inactivityMinutes == 5)
+        #expect(a[.inactivityMinutes] == 5)
     }
 
     @Test func interpolationAndEscapes() throws {

@@ -2,7 +2,8 @@ import Foundation
 
 /// A webhook as the server returns it: its id, its attributes and its timestamps. Reads leniently:
 /// unknown fields are ignored and every attribute may be missing or null (the Platform API nulls
-/// buffer fields when buffering is off). Attributes read as members: `hook.url`, `hook.active`.
+/// buffer fields when buffering is off); each attribute is read by its kind (``AttributeKind``).
+/// Attributes read as members (`hook.url`, `hook.bufferEnabled`) or by subscript (`hook[.active]`).
 @dynamicMemberLookup
 public struct ServerWebhook: Sendable, Equatable, Decodable {
     public var id: String
@@ -18,9 +19,13 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
         self.updatedAt = updatedAt
     }
 
-    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<WebhookAttributes, Value>) -> Value {
-        get { attributes[keyPath: keyPath] }
-        set { attributes[keyPath: keyPath] = newValue }
+    public subscript<Value>(dynamicMember keyPath: KeyPath<WebhookAttributes, Value>) -> Value {
+        attributes[keyPath: keyPath]
+    }
+
+    public subscript(attribute: Attribute) -> FieldValue? {
+        get { attributes[attribute] }
+        set { attributes[attribute] = newValue }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -34,34 +39,7 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
         id = try c.decode(String.self, forKey: .id)
         createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
         updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt)
-        let a = try decoder.container(keyedBy: WebhookAttributes.CodingKeys.self)
-        attributes = WebhookAttributes(
-            url: try a.decodeIfPresent(String.self, forKey: .url),
-            secretKey: try a.decodeIfPresent(String.self, forKey: .secretKey),
-            events: try a.decodeIfPresent([String].self, forKey: .events),
-            active: try a.decodeIfPresent(Bool.self, forKey: .active),
-            headers: try Self.headers(a),
-            bufferEnabled: try a.decodeIfPresent(Bool.self, forKey: .bufferEnabled),
-            bufferWindowSeconds: try a.decodeIfPresent(Int.self, forKey: .bufferWindowSeconds),
-            maxBufferSize: try a.decodeIfPresent(Int.self, forKey: .maxBufferSize),
-            bufferEvents: try a.decodeIfPresent([String].self, forKey: .bufferEvents),
-            inactivityMinutes: try a.decodeIfPresent(Int.self, forKey: .inactivityMinutes))
-    }
-
-    /// Header values are strings in every example; a number or boolean is read as its text.
-    private static func headers(_ a: KeyedDecodingContainer<WebhookAttributes.CodingKeys>) throws -> [String: String]? {
-        guard let raw = try a.decodeIfPresent([String: JSONValue].self, forKey: .headers) else { return nil }
-        var headers: [String: String] = [:]
-        for (name, value) in raw {
-            switch value {
-            case .string(let s): headers[name] = s
-            case .int(let i): headers[name] = String(i)
-            case .double(let d): headers[name] = String(d)
-            case .bool(let b): headers[name] = String(b)
-            case .null, .array, .object: continue
-            }
-        }
-        return headers
+        attributes = try WebhookAttributes(from: decoder)
     }
 }
 

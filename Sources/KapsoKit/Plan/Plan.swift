@@ -12,28 +12,6 @@ public enum ChangeAction: String, Sendable, Codable, CaseIterable {
     case unmanaged
 }
 
-/// A value of a webhook attribute as plans show it.
-public enum FieldValue: Sendable, Equatable {
-    case null
-    case string(String)
-    case bool(Bool)
-    case int(Int)
-    case list([String])
-    case map([String: String])
-
-    /// The value as JSON, for `--format json` and plan files.
-    public var json: JSONValue {
-        switch self {
-        case .null: .null
-        case .string(let s): .string(s)
-        case .bool(let b): .bool(b)
-        case .int(let i): .int(i)
-        case .list(let items): .array(items.map(JSONValue.string))
-        case .map(let map): .object(map.mapValues(JSONValue.string))
-        }
-    }
-}
-
 /// One attribute that differs (or, on create, is set).
 public struct FieldChange: Sendable, Equatable {
     public var name: String

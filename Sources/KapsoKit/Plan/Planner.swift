@@ -66,8 +66,7 @@ public enum Planner {
             if let match = matches[index] {
                 changes.append(compare(hook, with: match, configID: config.id, options: options))
             } else if hook.id == nil && !ambiguous.contains(index) {
-                let missing = [("secret_key", hook.attributes.secretKey == nil), ("events", hook.attributes.events == nil)]
-                    .filter(\.1).map(\.0)
+                let missing = Attribute.all.filter { $0.requiredOnCreate && hook.attributes[$0] == nil }.map(\.name)
                 if !missing.isEmpty {
                     problems.append(.cannotCreate(hook.location, configID: config.id, url: hook.displayURL, missing: missing))
                     continue
@@ -85,97 +84,59 @@ public enum Planner {
         return .success(ConfigPlan(id: config.id, name: config.name, changes: changes))
     }
 
+    /// A create: every managed attribute, in table order, is set (and sent).
     private static func create(_ hook: DesiredWebhook, configID: String) -> WebhookChange {
-        let a = hook.attributes
-        var fields: [FieldChange] = []
-        func add(_ name: String, _ value: FieldValue?, sensitive: Bool = false) {
-            if let value { fields.append(FieldChange(name: name, before: .null, after: value, sensitive: sensitive,
-                                                     sensitiveHeaders: name == "headers" ? sensitiveNames(hook, [:]) : [])) }
+        let fields = hook.attributes.entries.map { attribute, value in
+            FieldChange(name: attribute.name, before: .null, after: attribute.kind == .url ? .string(hook.displayURL) : value,
+                        sensitive: attribute.sensitive, sensitiveHeaders: attribute.kind == .headers ? sensitiveNames(hook, [:]) : [])
         }
-        add("url", .string(hook.displayURL))
-        add("secret_key", a.secretKey.map(FieldValue.string), sensitive: true)
-        add("events", a.events.map(FieldValue.list))
-        add("active", a.active.map(FieldValue.bool))
-        add("headers", a.headers.map(FieldValue.map))
-        add("buffer_enabled", a.bufferEnabled.map(FieldValue.bool))
-        add("buffer_window_seconds", a.bufferWindowSeconds.map(FieldValue.int))
-        add("max_buffer_size", a.maxBufferSize.map(FieldValue.int))
-        add("buffer_events", a.bufferEvents.map(FieldValue.list))
-        add("inactivity_minutes", a.inactivityMinutes.map(FieldValue.int))
         return WebhookChange(action: .create, configID: configID, webhookID: nil, displayURL: hook.displayURL, fields: fields,
-                             unverifiable: [], body: a, desired: hook)
+                             unverifiable: [], body: hook.attributes, desired: hook)
     }
 
-    /// The differing managed attributes of a matched webhook, and the PATCH body that fixes them.
+    /// The differing managed attributes of a matched webhook, and the PATCH body that fixes them:
+    /// each attribute compared by its kind, in table order.
     private static func compare(_ hook: DesiredWebhook, with server: ServerWebhook, configID: String,
                                 options: PlanOptions) -> WebhookChange {
         let want = hook.attributes
         var fields: [FieldChange] = []
         var body = WebhookAttributes()
         var unverifiable: [String] = []
-
-        if let url = want.url, !URLIdentity.same(url, server.url) {
-            fields.append(FieldChange(name: "url", before: server.url.map { .string(URLDisplay.masked($0)) } ?? .null,
-                                      after: .string(hook.displayURL)))
-            body.url = url
-        }
-        if let secret = want.secretKey {
-            if isHidden(server.secretKey) {
-                if options.rotateSecrets {
-                    fields.append(FieldChange(name: "secret_key", before: .null, after: .string(secret), sensitive: true))
-                    body.secretKey = secret
-                } else {
-                    unverifiable.append("secret_key")
-                }
-            } else if server.secretKey != secret {
-                fields.append(FieldChange(name: "secret_key", before: .string(server.secretKey ?? ""), after: .string(secret), sensitive: true))
-                body.secretKey = secret
-            }
-        }
-        if let events = want.events, Set(events) != Set(server.events ?? []) {
-            fields.append(FieldChange(name: "events", before: server.events.map(FieldValue.list) ?? .null, after: .list(events)))
-            body.events = events
-        }
-        if let active = want.active, active != server.active {
-            fields.append(FieldChange(name: "active", before: server.active.map(FieldValue.bool) ?? .null, after: .bool(active)))
-            body.active = active
-        }
-        if let headers = want.headers {
-            let current = server.headers ?? [:]
-            if lowercasedKeys(headers) != lowercasedKeys(current) {
-                fields.append(FieldChange(name: "headers", before: .map(current), after: .map(headers),
-                                          sensitiveHeaders: sensitiveNames(hook, current)))
-                body.headers = headers
-            }
-        }
-        if let enabled = want.bufferEnabled, enabled != server.bufferEnabled {
-            fields.append(FieldChange(name: "buffer_enabled", before: server.bufferEnabled.map(FieldValue.bool) ?? .null, after: .bool(enabled)))
-            body.bufferEnabled = enabled
-        }
         // With buffering off, the server's other buffer fields mean nothing (the Platform API even
         // nulls them): compare them only when the webhook itself sets them and the server reports them.
         let bufferingOff = !(want.bufferEnabled ?? server.bufferEnabled ?? false)
-        func bufferField(_ name: String, serverValue: Bool) -> Bool {
-            !(bufferingOff && (hook.inheritedAttributes.contains(name) || !serverValue))
-        }
-        if let window = want.bufferWindowSeconds, window != server.bufferWindowSeconds,
-           bufferField("buffer_window_seconds", serverValue: server.bufferWindowSeconds != nil) {
-            fields.append(FieldChange(name: "buffer_window_seconds", before: server.bufferWindowSeconds.map(FieldValue.int) ?? .null, after: .int(window)))
-            body.bufferWindowSeconds = window
-        }
-        if let size = want.maxBufferSize, size != server.maxBufferSize,
-           bufferField("max_buffer_size", serverValue: server.maxBufferSize != nil) {
-            fields.append(FieldChange(name: "max_buffer_size", before: server.maxBufferSize.map(FieldValue.int) ?? .null, after: .int(size)))
-            body.maxBufferSize = size
-        }
-        if let events = want.bufferEvents, Set(events) != Set(server.bufferEvents ?? []),
-           bufferField("buffer_events", serverValue: server.bufferEvents != nil) {
-            fields.append(FieldChange(name: "buffer_events", before: server.bufferEvents.map(FieldValue.list) ?? .null, after: .list(events)))
-            body.bufferEvents = events
-        }
-        if let minutes = want.inactivityMinutes, minutes != server.inactivityMinutes {
-            fields.append(FieldChange(name: "inactivity_minutes", before: server.inactivityMinutes.map(FieldValue.int) ?? .null, after: .int(minutes)))
-            body.inactivityMinutes = minutes
+        for (attribute, wanted) in want.entries {
+            let have = server[attribute]
+            switch attribute.kind {
+            case .secret:
+                if isHidden(have?.string) {
+                    guard options.rotateSecrets else {
+                        unverifiable.append(attribute.name)
+                        continue
+                    }
+                    fields.append(FieldChange(name: attribute.name, before: .null, after: wanted, sensitive: true))
+                } else if wanted != have {
+                    fields.append(FieldChange(name: attribute.name, before: have ?? .null, after: wanted, sensitive: true))
+                } else {
+                    continue
+                }
+            case .url:
+                guard !attribute.kind.same(wanted, have) else { continue }
+                fields.append(FieldChange(name: attribute.name, before: have?.string.map { .string(URLDisplay.masked($0)) } ?? .null,
+                                          after: .string(hook.displayURL)))
+            case .headers:
+                guard !attribute.kind.same(wanted, have) else { continue }
+                let current = have?.map ?? [:]
+                fields.append(FieldChange(name: attribute.name, before: .map(current), after: wanted,
+                                          sensitive: attribute.sensitive, sensitiveHeaders: sensitiveNames(hook, current)))
+            case .events, .boolean, .integer:
+                if attribute.onlyWhileBuffering && bufferingOff && (hook.inheritedAttributes.contains(attribute.name) || have == nil) {
+                    continue
+                }
+                guard !attribute.kind.same(wanted, have) else { continue }
+                fields.append(FieldChange(name: attribute.name, before: have ?? .null, after: wanted, sensitive: attribute.sensitive))
+            }
+            body[attribute] = wanted
         }
         let sameURL = URLIdentity.same(server.url, hook.url)
         return WebhookChange(action: fields.isEmpty ? .unchanged : .update, configID: configID, webhookID: server.id,
@@ -196,10 +157,6 @@ public enum Planner {
     static func isHidden(_ secret: String?) -> Bool {
         guard let secret, !secret.isEmpty else { return true }
         return secret.contains("***") || secret.contains("•••")
-    }
-
-    private static func lowercasedKeys(_ map: [String: String]) -> [String: String] {
-        Dictionary(map.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
     }
 
     /// Header names whose values must be masked: secret by declaration or by name.

@@ -169,48 +169,44 @@ public enum SpecExporter {
                 body.append(("      - url: \(exported.text)", hookPart))
                 // Two webhooks with one URL can only be told apart by id.
                 if shared { body.append(("        id: \(plain(hook.id))", hookPart)) }
-                if let part = field("secret_key") {
-                    let name = variable(place + ["SECRET"], purpose: "secret_key of \(where_)", value: hook.secretKey)
-                    body.append(("        secret_key: \"${\(name)}\"", part))
-                }
-                if let part = field("events"), let events = hook.events, !events.isEmpty {
-                    body.append(("        events: \(list(events))", part))
-                }
-                if let part = field("active"), let active = hook.active { body.append(("        active: \(active)", part)) }
-                if let part = field("headers") {
-                    let headers = hook.headers ?? [:]
-                    if headers.isEmpty {
-                        body.append(("        headers: {}", part))
-                    } else {
-                        body.append(("        headers:", part))
-                        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+                for attribute in Attribute.all where attribute.kind != .url {
+                    // With buffering off the other buffer settings do nothing (and the server's
+                    // default buffer_events may name an event the webhook does not subscribe to):
+                    // left unmanaged.
+                    guard let part = field(attribute.name), !(attribute.onlyWhileBuffering && hook.bufferEnabled != true) else { continue }
+                    let key = "        \(attribute.name):"
+                    let value = hook[attribute]
+                    switch attribute.kind {
+                    case .url:
+                        continue
+                    case .secret:
+                        let name = variable(place + ["SECRET"], purpose: "\(attribute.name) of \(where_)", value: value?.string)
+                        body.append(("\(key) \"${\(name)}\"", part))
+                    case .events(let buffered):
+                        guard let events = value?.list else { continue }
+                        // An empty subscription cannot be written; buffered events outside the
+                        // subscription break the spec's rule: both stay unmanaged.
+                        if buffered ? Set(events).isSubset(of: hook.events ?? []) : !events.isEmpty {
+                            body.append(("\(key) \(list(events))", part))
+                        }
+                    case .boolean, .integer:
+                        if let value { body.append(("\(key) \(FieldDisplay.text(value))", part)) }
+                    case .headers:
+                        let headers = value?.map ?? [:]
+                        if headers.isEmpty {
+                            body.append(("\(key) {}", part))
+                            continue
+                        }
+                        body.append((key, part))
+                        for (name, text) in headers.sorted(by: { $0.key < $1.key }) {
                             if Sensitivity.isSensitiveHeaderName(name) {
-                                let headerVar = variable(place + [name], purpose: "header \(name) of \(where_)", value: value)
+                                let headerVar = variable(place + [name], purpose: "header \(name) of \(where_)", value: text)
                                 body.append(("          \(quoted(name)): \"${\(headerVar)}\"", part))
                             } else {
-                                body.append(("          \(quoted(name)): \(quoted(value))", part))
+                                body.append(("          \(quoted(name)): \(quoted(text))", part))
                             }
                         }
                     }
-                }
-                if let part = field("buffer_enabled"), let enabled = hook.bufferEnabled {
-                    body.append(("        buffer_enabled: \(enabled)", part))
-                }
-                // With buffering off the other buffer settings do nothing (and the server's default
-                // buffer_events may name an event the webhook does not subscribe to): left unmanaged.
-                if hook.bufferEnabled == true {
-                    if let part = field("buffer_window_seconds"), let window = hook.bufferWindowSeconds {
-                        body.append(("        buffer_window_seconds: \(window)", part))
-                    }
-                    if let part = field("max_buffer_size"), let size = hook.maxBufferSize {
-                        body.append(("        max_buffer_size: \(size)", part))
-                    }
-                    if let part = field("buffer_events"), let buffered = hook.bufferEvents, Set(buffered).isSubset(of: hook.events ?? []) {
-                        body.append(("        buffer_events: \(list(buffered))", part))
-                    }
-                }
-                if let part = field("inactivity_minutes"), let minutes = hook.inactivityMinutes {
-                    body.append(("        inactivity_minutes: \(minutes)", part))
                 }
             }
         }

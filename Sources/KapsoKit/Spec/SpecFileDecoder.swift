@@ -1,78 +1,3 @@
-/// A header as declared, before defaults are merged.
-struct HeaderDecl {
-    var name: String
-    var value: String
-    /// The value as written, `${VAR}` references unexpanded.
-    var template: String
-    var sensitive: Bool
-    var mark: Mark
-}
-
-/// A webhook (or the defaults block) as declared in one file: every field optional, with positions.
-struct WebhookDecl {
-    var mark: Mark
-    var id: Located<String>?
-    var url: Located<String>?
-    /// `url` as written, when it uses `${VAR}`.
-    var urlTemplate: String?
-    var secretKey: Located<String>?
-    /// `secret_key` as written, `${VAR}` references unexpanded.
-    var secretTemplate: String?
-    var events: Located<[Located<String>]>?
-    var active: Located<Bool>?
-    var headers: Located<[HeaderDecl]>?
-    var bufferEnabled: Located<Bool>?
-    var bufferWindowSeconds: Located<Int>?
-    var maxBufferSize: Located<Int>?
-    var bufferEvents: Located<[Located<String>]>?
-    var inactivityMinutes: Located<Int>?
-    /// Attributes this webhook takes from `defaults` (set by `merged(over:)`).
-    var inherited: Set<String> = []
-
-    /// True when the attribute `name` is declared.
-    func has(_ name: String) -> Bool {
-        switch name {
-        case "url": url != nil
-        case "secret_key": secretKey != nil
-        case "events": events != nil
-        case "active": active != nil
-        case "headers": headers != nil
-        case "buffer_enabled": bufferEnabled != nil
-        case "buffer_window_seconds": bufferWindowSeconds != nil
-        case "max_buffer_size": maxBufferSize != nil
-        case "buffer_events": bufferEvents != nil
-        case "inactivity_minutes": inactivityMinutes != nil
-        default: false
-        }
-    }
-
-    /// `self` over `defaults`: own fields win; headers merge name by name (case-insensitively).
-    func merged(over defaults: WebhookDecl?) -> WebhookDecl {
-        guard let defaults else { return self }
-        var out = self
-        out.inherited = Set(WebhookAttributes.names.filter { !has($0) && defaults.has($0) })
-        out.secretKey = secretKey ?? defaults.secretKey
-        out.secretTemplate = secretKey == nil ? defaults.secretTemplate : secretTemplate
-        out.events = events ?? defaults.events
-        out.active = active ?? defaults.active
-        out.bufferEnabled = bufferEnabled ?? defaults.bufferEnabled
-        out.bufferWindowSeconds = bufferWindowSeconds ?? defaults.bufferWindowSeconds
-        out.maxBufferSize = maxBufferSize ?? defaults.maxBufferSize
-        out.bufferEvents = bufferEvents ?? defaults.bufferEvents
-        out.inactivityMinutes = inactivityMinutes ?? defaults.inactivityMinutes
-        if let base = defaults.headers {
-            guard let own = headers else {
-                out.headers = base
-                return out
-            }
-            let ownNames = Set(own.value.map { $0.name.lowercased() })
-            out.headers = Located(value: base.value.filter { !ownNames.contains($0.name.lowercased()) } + own.value,
-                                  mark: own.mark)
-        }
-        return out
-    }
-}
-
 /// A config entry as declared in one file.
 struct ConfigDecl {
     var id: Located<String>
@@ -109,8 +34,8 @@ struct SpecFileDecoder {
 
     static let topLevelKeys = ["version", "api", "defaults", "configs"]
     static let configKeys = ["whatsapp_config_id", "name", "prune", "webhooks"]
-    static let webhookKeys = ["id"] + WebhookAttributes.names
-    static let defaultsKeys = WebhookAttributes.names.filter { $0 != "url" }
+    static let webhookKeys = ["id"] + Attribute.names
+    static let defaultsKeys = Attribute.all.filter(\.allowedInDefaults).map(\.name)
     static let webhookUnsupported = Dictionary(uniqueKeysWithValues: ["kind", "payload_version", "phone_number_id", "project_id"].map {
         ($0, "'\($0)' is a Platform API attribute; it is not available with 'api: legacy'")
     })
@@ -234,37 +159,10 @@ struct SpecFileDecoder {
         var decl = WebhookDecl(mark: map.mark)
         for entry in fields {
             let key = entry.key.text
-            let value = entry.value
-            let what = "'\(key)'"
-            switch key {
-            case "id": decl.id = uuid(value, what)
-            case "url":
-                if let (url, fromEnvironment, template) = string(value, what) {
-                    if let problem = Self.urlProblem(url.value) {
-                        error(url.mark, problem)
-                    } else {
-                        decl.url = url
-                        decl.urlTemplate = fromEnvironment ? template : nil
-                    }
-                }
-            case "secret_key":
-                if let (secret, _, template) = string(value, what) {
-                    if secret.value.isEmpty {
-                        error(secret.mark, "'secret_key' must not be empty")
-                    } else {
-                        decl.secretKey = secret
-                        decl.secretTemplate = template
-                    }
-                }
-            case "events": decl.events = events(value, what, buffered: false)
-            case "buffer_events": decl.bufferEvents = events(value, what, buffered: true)
-            case "active": decl.active = bool(value, what)
-            case "buffer_enabled": decl.bufferEnabled = bool(value, what)
-            case "buffer_window_seconds": decl.bufferWindowSeconds = integer(value, what, in: 1...60)
-            case "max_buffer_size": decl.maxBufferSize = integer(value, what, in: 1...100)
-            case "inactivity_minutes": decl.inactivityMinutes = integer(value, what, in: 1...1440)
-            case "headers": decl.headers = headers(value)
-            default: break
+            if key == "id" {
+                decl.id = uuid(entry.value, "'id'")
+            } else if let attribute = Attribute.named(key), let declared = declared(attribute, entry.value) {
+                decl.values[attribute.name] = declared
             }
         }
         if !isDefaults && fields["url"] == nil {
@@ -275,35 +173,26 @@ struct SpecFileDecoder {
 
     /// Cross-field rules on a merged webhook, then the plain value the planner uses.
     mutating func finish(_ decl: WebhookDecl) -> DesiredWebhook? {
-        if let bufferEvents = decl.bufferEvents, let events = decl.events {
-            let subscribed = Set(events.value.map(\.value))
-            for event in bufferEvents.value where !subscribed.contains(event.value) {
+        // The one rule across attributes: a buffered event must be one the webhook subscribes to.
+        if let buffered = decl.values[Attribute.bufferEvents.name], let events = decl.values[Attribute.events.name] {
+            let subscribed = Set(events.items.map(\.value))
+            for event in buffered.items where !subscribed.contains(event.value) {
                 error(event.mark, "buffer_events lists '\(event.value)', which is not in this webhook's 'events'")
             }
         }
-        guard let url = decl.url else { return nil }
-        var sensitive = Set<String>()
-        var headers: [String: String]?
-        var templates: [String: String] = [:]
-        if let declared = decl.headers {
-            var map: [String: String] = [:]
-            for header in declared.value {
-                map[header.name] = header.value
-                if header.sensitive {
-                    sensitive.insert(header.name.lowercased())
-                    templates[header.name.lowercased()] = header.template
-                }
-            }
-            headers = map
+        guard let url = decl.values[Attribute.url.name] else { return nil }
+        var attributes = WebhookAttributes()
+        for attribute in Attribute.all {
+            if let declared = decl.values[attribute.name] { attributes[attribute] = declared.value }
         }
-        let attributes = WebhookAttributes(
-            url: url.value, secretKey: decl.secretKey?.value, events: decl.events?.value.map(\.value),
-            active: decl.active?.value, headers: headers, bufferEnabled: decl.bufferEnabled?.value,
-            bufferWindowSeconds: decl.bufferWindowSeconds?.value, maxBufferSize: decl.maxBufferSize?.value,
-            bufferEvents: decl.bufferEvents?.value.map(\.value), inactivityMinutes: decl.inactivityMinutes?.value)
+        let headers = decl.values[Attribute.headers.name]?.headers ?? []
+        let sensitive = headers.filter(\.sensitive)
         return DesiredWebhook(
-            id: decl.id?.value, attributes: attributes, sensitiveHeaders: sensitive,
-            secretTemplates: SecretTemplates(secretKey: decl.secretTemplate, headers: templates, url: decl.urlTemplate),
+            id: decl.id?.value, attributes: attributes, sensitiveHeaders: Set(sensitive.map { $0.name.lowercased() }),
+            secretTemplates: SecretTemplates(
+                secretKey: decl.values[Attribute.secretKey.name]?.template,
+                headers: Dictionary(sensitive.map { ($0.name.lowercased(), $0.template) }) { first, _ in first },
+                url: url.fromEnvironment ? url.template : nil),
             inheritedAttributes: decl.inherited,
             location: SourceLocation(file: source.path, line: decl.mark.line, column: decl.mark.column))
     }

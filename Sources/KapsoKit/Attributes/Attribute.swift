@@ -1,0 +1,69 @@
+/// One attribute of a Kapso webhook: a row of **the attribute table** (``Attribute/all``).
+///
+/// The row is the one place that knows an attribute: its API name, the kind of its values (which
+/// says how they are read from a spec, read from and checked on the wire, compared, shown and
+/// exported — see ``AttributeKind``), whether it is secret, whether the API requires it on create,
+/// whether `defaults` may set it, whether it only matters while buffering is on, and the value the
+/// API gives it when a create leaves it out. The spec decoder, the planner (create, compare, PATCH
+/// body), the renderers, saved plans, export and the simulator iterate over the table; a new
+/// attribute of an existing kind is one row.
+public struct Attribute: Sendable, Hashable, CustomStringConvertible {
+    /// The API's name, which the spec uses too.
+    public let name: String
+    public let kind: AttributeKind
+    /// Never shown: a change reads `(sensitive value changed)`.
+    public let sensitive: Bool
+    /// The API refuses a create without it.
+    public let requiredOnCreate: Bool
+    /// `defaults` may set it (not the URL: every webhook names its own).
+    public let allowedInDefaults: Bool
+    /// Means something only while buffering is on: while it is off the value is compared only
+    /// when the webhook itself sets it and the server reports one, and export leaves it out.
+    public let onlyWhileBuffering: Bool
+    /// The legacy API's value when a create leaves it out (the simulator applies it).
+    public let serverDefault: FieldValue?
+
+    init(_ name: String, _ kind: AttributeKind, sensitive: Bool = false, requiredOnCreate: Bool = false,
+         allowedInDefaults: Bool = true, onlyWhileBuffering: Bool = false, serverDefault: FieldValue? = nil) {
+        self.name = name
+        self.kind = kind
+        self.sensitive = sensitive
+        self.requiredOnCreate = requiredOnCreate
+        self.allowedInDefaults = allowedInDefaults
+        self.onlyWhileBuffering = onlyWhileBuffering
+        self.serverDefault = serverDefault
+    }
+
+    public var description: String { name }
+
+    public static func == (a: Attribute, b: Attribute) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+}
+
+extension Attribute {
+    public static let url = Attribute("url", .url, requiredOnCreate: true, allowedInDefaults: false)
+    public static let secretKey = Attribute("secret_key", .secret, sensitive: true, requiredOnCreate: true)
+    public static let events = Attribute("events", .events(buffered: false), requiredOnCreate: true)
+    public static let active = Attribute("active", .boolean, serverDefault: true)
+    public static let headers = Attribute("headers", .headers, serverDefault: [:])
+    public static let bufferEnabled = Attribute("buffer_enabled", .boolean, serverDefault: false)
+    public static let bufferWindowSeconds = Attribute("buffer_window_seconds", .integer(1...60), onlyWhileBuffering: true, serverDefault: 5)
+    public static let maxBufferSize = Attribute("max_buffer_size", .integer(1...100), onlyWhileBuffering: true, serverDefault: 50)
+    public static let bufferEvents = Attribute("buffer_events", .events(buffered: true), onlyWhileBuffering: true,
+                                               serverDefault: .list([EventNames.bufferable]))
+    public static let inactivityMinutes = Attribute("inactivity_minutes", .integer(1...1440), serverDefault: 60)
+
+    /// The table: every attribute, in documentation order, which is also the order of every output.
+    public static let all: [Attribute] = [
+        .url, .secretKey, .events, .active, .headers, .bufferEnabled, .bufferWindowSeconds, .maxBufferSize, .bufferEvents,
+        .inactivityMinutes,
+    ]
+
+    private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    /// The attribute with this API name.
+    public static func named(_ name: String) -> Attribute? { byName[name] }
+
+    /// Every attribute name, in table order.
+    public static let names: [String] = all.map(\.name)
+}

@@ -1,0 +1,53 @@
+/// Attributes of a webhook, by ``Attribute``: a spec's managed attributes, a server's values, or a
+/// POST/PATCH body.
+///
+/// In a spec, an attribute that is absent is **not managed**: never compared, never sent. As a
+/// request body it carries exactly the attributes that are set. It encodes as a JSON object keyed
+/// by the attributes' names, and decodes leniently (unknown keys ignored, each value read by its
+/// attribute's kind).
+public struct WebhookAttributes: Sendable, Equatable, Codable {
+    private var values: [String: FieldValue] = [:]
+
+    public init() {}
+
+    /// `WebhookAttributes([.url: "https://…", .events: ["whatsapp.message.sent"], .active: false])`
+    public init(_ values: [Attribute: FieldValue]) {
+        for (attribute, value) in values { self.values[attribute.name] = value }
+    }
+
+    public subscript(attribute: Attribute) -> FieldValue? {
+        get { values[attribute.name] }
+        set { values[attribute.name] = newValue }
+    }
+
+    /// The attributes that are set, in table order.
+    public var entries: [(attribute: Attribute, value: FieldValue)] {
+        Attribute.all.compactMap { attribute in values[attribute.name].map { (attribute, $0) } }
+    }
+
+    /// The names of the attributes that are set, in table order.
+    public var setNames: [String] { entries.map(\.attribute.name) }
+
+    public var isEmpty: Bool { values.isEmpty }
+
+    // Typed views of the attributes that carry special rules (identity, secrets, buffering).
+    public var url: String? { self[.url]?.string }
+    public var secretKey: String? { self[.secretKey]?.string }
+    public var events: [String]? { self[.events]?.list }
+    public var headers: [String: String]? { self[.headers]?.map }
+    public var bufferEnabled: Bool? { self[.bufferEnabled]?.bool }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(JSONValue.object(values.mapValues(\.json)))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        guard case .object(let object) = try JSONValue(from: decoder) else { return }
+        for attribute in Attribute.all {
+            if let json = object[attribute.name], let value = attribute.kind.read(json) {
+                values[attribute.name] = value
+            }
+        }
+    }
+}

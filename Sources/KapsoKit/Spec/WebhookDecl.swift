@@ -1,0 +1,56 @@
+/// A header as declared, before defaults are merged.
+struct HeaderDecl {
+    var name: String
+    var value: String
+    /// The value as written, `${VAR}` references unexpanded.
+    var template: String
+    var sensitive: Bool
+    var mark: Mark
+}
+
+/// One attribute's value as declared, with what the rules and the outputs need of its source.
+struct DeclaredValue {
+    var value: FieldValue
+    var mark: Mark
+    /// The scalar as written, `${VAR}` references unexpanded (string kinds).
+    var template: String?
+    /// True when `${VAR}` was substituted into it.
+    var fromEnvironment = false
+    /// The items with their positions (event lists), for rules that point at one item.
+    var items: [Located<String>] = []
+    /// The headers with their templates and sensitivity (headers).
+    var headers: [HeaderDecl] = []
+}
+
+/// A webhook (or the defaults block) as declared in one file: every attribute optional, with positions.
+struct WebhookDecl {
+    var mark: Mark
+    var id: Located<String>?
+    /// By attribute name.
+    var values: [String: DeclaredValue] = [:]
+    /// Attributes this webhook takes from `defaults` (set by `merged(over:)`).
+    var inherited: Set<String> = []
+
+    /// `self` over `defaults`: own attributes win; headers merge name by name (case-insensitively,
+    /// the webhook's spelling wins).
+    func merged(over defaults: WebhookDecl?) -> WebhookDecl {
+        guard let defaults else { return self }
+        var out = self
+        for attribute in Attribute.all {
+            guard let base = defaults.values[attribute.name] else { continue }
+            guard let own = values[attribute.name] else {
+                out.values[attribute.name] = base
+                out.inherited.insert(attribute.name)
+                continue
+            }
+            if attribute.kind == .headers {
+                let ownNames = Set(own.headers.map { $0.name.lowercased() })
+                var merged = own
+                merged.headers = base.headers.filter { !ownNames.contains($0.name.lowercased()) } + own.headers
+                merged.value = .map(Dictionary(merged.headers.map { ($0.name, $0.value) }) { _, last in last })
+                out.values[attribute.name] = merged
+            }
+        }
+        return out
+    }
+}
