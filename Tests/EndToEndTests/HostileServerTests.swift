@@ -89,4 +89,34 @@ import Testing
             #expect(validate.status == 0, "\(validate.stderr)\n\(yaml)")
         }
     }
+
+    /// The spec is the other source: a config name, an unknown key and a header value carrying
+    /// escape sequences reach no output raw — text plan, apply report, errors.
+    @Test func specStringsAreEscapedToo() async throws {
+        let spec = """
+        version: 1
+        configs:
+          - whatsapp_config_id: \(supportConfig)
+            name: "evil\\e[2J name\\a"
+            webhooks:
+              - url: https://hooks.example.com/changed
+                active: false
+                headers: {X-Note: "\\e]0;title\\a"}
+        """
+        try await withScenario(spec: spec) { _, dir, env in
+            let plan = try await runKapsoctl(["plan"], environment: env, directory: dir)
+            let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            for result in [plan, apply] {
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(!hasRawControl(result.stdout) && !hasRawControl(result.stderr))
+            }
+            #expect(plan.stdout.contains("Config \(supportConfig) (evil\\u001B[2J name\\u0007)"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("+ X-Note: \"\\u001B]0;title\\u0007\""), "\(plan.stdout)")
+            try "version: 1\nconfigs: []\n\"bad\\e[2Jkey\": 1\n".write(to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+            let invalid = try await runKapsoctl(["validate", "-f", "bad.yaml"], environment: env, directory: dir)
+            #expect(invalid.status == 1)
+            #expect(!hasRawControl(invalid.stderr))
+            #expect(invalid.stderr.contains("unknown key 'bad\\u001B[2Jkey'"), "\(invalid.stderr)")
+        }
+    }
 }
