@@ -77,12 +77,12 @@ func clientRun(requests: Int, parallelism: Int, latencyMs: Int) async throws -> 
     try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
         while next < min(parallelism, requests) {
-            group.addTask { _ = try await client.getWebhook(configID: config, id: id) }
+            group.addTask { _ = try await client.getWebhook(in: .config(config), id: id) }
             next += 1
         }
         while try await group.next() != nil {
             if next < requests {
-                group.addTask { _ = try await client.getWebhook(configID: config, id: id) }
+                group.addTask { _ = try await client.getWebhook(in: .config(config), id: id) }
                 next += 1
             }
         }
@@ -117,9 +117,9 @@ func readProject(configs: Int, parallelism: Int, latencyMs: Int) async throws ->
     let simulator = try KapsoSimulator(seed: seed, apiKey: "bench", faults: faults)
     let url = try await simulator.start()
     let client = KapsoClient(baseURL: url, apiKey: "bench", transport: URLSessionTransport(maxConnectionsPerHost: parallelism))
-    let ids = seed.configs.map(\.id)
+    let ids = seed.configs.map { WebhookScope.config($0.id) }
     let start = DispatchTime.now().uptimeNanoseconds
-    guard case .success(let observed) = await StateReader.read(configIDs: ids, client: client, parallelism: parallelism) else {
+    guard case .success(let observed) = await StateReader.read(scopes: ids, client: client, parallelism: parallelism) else {
         fatalError("read failed")
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -40,35 +40,35 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let client = try network.makeClient(environment: environment)
         if let planFile {
-            try await applySaved(planFile, client: client, environment: environment)
+            try await applySaved(planFile, environment: environment)
             return
         }
-        let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
-                                         parallelism: network.parallelism, environment: environment, settleDuplicates: true)
+        let run = try await PlanRun.make(spec: spec, selection: selection, network: network, environment: environment,
+                                         settleDuplicates: true)
         let renderer = TextRenderer(color: Console.colorEnabled(environment: environment))
         Console.output(renderer.render(run.plan), terminator: "")
-        try await Self.execute(run.plan.writes, observed: run.observed, client: client, parallelism: network.parallelism,
+        try await Self.execute(run.plan.writes, observed: run.observed, client: run.client, parallelism: network.parallelism,
                                maxDeletes: maxDeletes, autoApprove: autoApprove)
     }
 
     /// `apply PLAN.json`: check the saved plan against the server and the environment, then write.
-    private func applySaved(_ path: String, client: KapsoClient, environment: [String: String]) async throws {
+    private func applySaved(_ path: String, environment: [String: String]) async throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw SavedPlanError.unreadable(path: path) }
         let saved = try SavedPlan.load(data, path: path)
+        let client = try network.makeClient(environment: environment, api: saved.api)
         // A trailing slash does not make another server.
         func base(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
         guard base(saved.apiURL) == base(client.baseURL.absoluteString) else {
             throw SavedPlanError.otherServer(plan: saved.apiURL, now: client.baseURL.absoluteString)
         }
-        let observed = try await StateReader.read(configIDs: saved.configIDs, client: client, parallelism: network.parallelism).get()
+        let observed = try await StateReader.read(scopes: saved.scopes, client: client, parallelism: network.parallelism).get()
         let writes = try saved.resolve(against: observed, environment: environment, client: client)
         Console.output("Applying the plan saved in \(path) (made \(saved.createdAt)):")
         for write in saved.writes {
-            let mark = switch write.action { case .create: "+"; case .delete: "-"; default: "~" }
+            let mark = switch write.action { case .create: "+"; case .delete: "-"; case .replace: "-/+"; default: "~" }
             let fields = write.fields.isEmpty ? "" : " (\(write.fields.joined(separator: ", ")))"
-            Console.output("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in config \(write.configID)\(fields)")
+            Console.output("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in \(write.scope)\(fields)")
         }
         try await Self.execute(writes, observed: observed, client: client, parallelism: network.parallelism,
                                maxDeletes: maxDeletes, autoApprove: true, confirm: false)
@@ -81,10 +81,11 @@ struct ApplyCommand: AsyncParsableCommand {
             Console.output("No changes. Nothing to apply.")
             return
         }
-        let deletes = writes.filter { $0.action == .delete }
+        // A replace deletes too, and counts.
+        let deletes = writes.filter { $0.action == .delete || $0.action == .replace }
         if deletes.count > maxDeletes {
             throw CommandError(lines: ["error: this run would delete \(deletes.count) webhooks, more than --max-deletes \(maxDeletes); nothing was written. Pass --max-deletes \(deletes.count) to allow it."]
-                + deletes.map { "  - \($0.displayURL) [id \($0.webhookID ?? "")] in config \($0.configID)" })
+                + deletes.map { "  - \($0.displayURL) [id \($0.webhookID ?? "")] in \($0.scope)\($0.action == .replace ? " (replaced)" : "")" })
         }
         if confirm && !autoApprove {
             guard isatty(STDIN_FILENO) == 1 else {

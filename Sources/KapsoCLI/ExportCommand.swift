@@ -2,15 +2,23 @@ import ArgumentParser
 import Foundation
 import KapsoKit
 
+extension APIGeneration: ExpressibleByArgument {}
+
 /// `kapsoctl export`: the server's current state as a spec file.
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the server's webhooks as a spec (secrets as ${VAR} placeholders).",
-        discussion: "Exports every config of the project unless --config names some. Exit status: 0 written, 1 on any error."
+        discussion: """
+        Exports every config of the project (legacy API), or every phone number and the project's own \
+        webhooks (--api platform), unless --config names some. Exit status: 0 written, 1 on any error.
+        """
     )
 
-    @Option(name: .customLong("config"), help: ArgumentHelp("Export only this config id. Repeatable.", valueName: "id"))
+    @Option(help: "The API generation to export: legacy (WhatsApp configs) or platform (phone numbers and the project).")
+    var api: APIGeneration = .legacy
+
+    @Option(name: .customLong("config"), help: ArgumentHelp("Export only this config id (legacy), or phone number id or 'project' (platform). Repeatable.", valueName: "id"))
     var configs: [String] = []
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
@@ -20,29 +28,38 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let client = try network.makeClient(environment: environment)
-        let known = try await client.listConfigs()
+        let client = try network.makeClient(environment: environment, api: api)
+        // Ids go to the server exactly as it lists them (a server may not fold their case).
+        let known: [(scope: WebhookScope, name: String?)] = switch api {
+        case .legacy: try await client.listConfigs().map { (.config($0.id), $0.name) }
+        case .platform: try await client.listPhoneNumbers().map { (.phoneNumber($0.phoneNumberID), $0.name) } + [(.project, nil)]
+        }
         var selected = known
         if !configs.isEmpty {
+            func key(_ scope: WebhookScope) -> String { scope.id?.lowercased() ?? "project" }
             let wanted = configs.map { $0.lowercased() }
-            let missing = wanted.filter { id in !known.contains { $0.id.lowercased() == id } }
+            let missing = wanted.filter { id in !known.contains { key($0.scope) == id } }
             guard missing.isEmpty else {
-                throw CommandError(lines: missing.map { "error: config \($0) is not among the project's WhatsApp configs" })
+                throw CommandError(lines: missing.map {
+                    api == .legacy ? "error: config \($0) is not among the project's WhatsApp configs"
+                        : "error: phone number \($0) is not among the project's phone numbers"
+                })
             }
-            selected = known.filter { wanted.contains($0.id.lowercased()) }
+            selected = known.filter { wanted.contains(key($0.scope)) }
         }
-        // Ids go to the server exactly as it lists them (a server may not fold their case).
-        let observed = try await StateReader.read(configIDs: selected.map(\.id), client: client, parallelism: network.parallelism).get()
-        let export = SpecExporter.export(selected.map { config in
-            SpecExporter.Config(id: config.id, name: config.name, webhooks: observed.webhooks[config.id] ?? [])
-        }, source: client.baseURL.absoluteString)
+        let observed = try await StateReader.read(scopes: selected.map(\.scope), client: client, parallelism: network.parallelism).get()
+        let exported = selected.map { SpecExporter.Config(scope: $0.scope, name: $0.name, webhooks: observed.webhooks[$0.scope] ?? []) }
+            // The project block is written when it has webhooks (or was asked for).
+            .filter { $0.scope != .project || !$0.webhooks.isEmpty || !configs.isEmpty }
+        let export = SpecExporter.export(exported, source: client.baseURL.absoluteString)
         for omission in export.omissions {
             Console.error("warning: not exported, the spec cannot express the server's value: \(omission)")
         }
         if let output {
             try OutputFile.write(export.yaml, to: output)
-            let count = observed.webhooks.values.reduce(0) { $0 + $1.count }
-            Console.error("Wrote \(output): \(selected.count) config\(selected.count == 1 ? "" : "s"), \(count) webhook\(count == 1 ? "" : "s").")
+            let count = exported.reduce(0) { $0 + $1.webhooks.count }
+            let noun = api == .legacy ? "config" : "scope"
+            Console.error("Wrote \(output): \(exported.count) \(noun)\(exported.count == 1 ? "" : "s"), \(count) webhook\(count == 1 ? "" : "s").")
         } else {
             Console.output(export.yaml, terminator: "")
         }

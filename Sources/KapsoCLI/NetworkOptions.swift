@@ -4,7 +4,7 @@ import KapsoKit
 
 /// Options of every command that talks to the Kapso API.
 struct NetworkOptions: ParsableArguments {
-    @Option(name: .customLong("api-url"), help: ArgumentHelp("The API base URL (default: $KAPSO_API_URL, else \(KapsoClient.defaultBaseURL)).", valueName: "url"))
+    @Option(name: .customLong("api-url"), help: ArgumentHelp("The API base URL (default: $KAPSO_API_URL, else the spec's generation's: \(KapsoClient.defaultBaseURL) or \(KapsoClient.defaultPlatformURL)).", valueName: "url"))
     var apiURL: String?
 
     @Option(help: "Requests in flight at once (1-64).")
@@ -38,11 +38,11 @@ struct NetworkOptions: ParsableArguments {
         return key
     }
 
-    /// A client for the configured API; errors name what is missing or wrong.
-    func makeClient(environment: [String: String]) throws -> KapsoClient {
+    /// A client for the configured API — by default `api`'s base URL; errors name what is missing or wrong.
+    func makeClient(environment: [String: String], api: APIGeneration) throws -> KapsoClient {
         let key = try Self.apiKey(environment)
         Console.protect([key])
-        let base = apiURL ?? environment["KAPSO_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? KapsoClient.defaultBaseURL
+        let base = apiURL ?? environment["KAPSO_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? KapsoClient.defaultBaseURL(for: api)
         let url = try KapsoClient.validateBaseURL(base)
         var logger: RequestLogger?
         if verbose {

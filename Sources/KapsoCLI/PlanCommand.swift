@@ -33,11 +33,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let client = try network.makeClient(environment: environment)
-        let run = try await PlanRun.make(spec: spec, selection: selection, client: client,
-                                         parallelism: network.parallelism, environment: environment)
+        let run = try await PlanRun.make(spec: spec, selection: selection, network: network, environment: environment)
         if let out {
-            let saved = try SavedPlan.make(run.plan, observed: run.observed, client: client)
+            let saved = try SavedPlan.make(run.plan, observed: run.observed, client: run.client)
             try OutputFile.write(Console.redacted(String(decoding: saved.serialized(), as: UTF8.self)), to: out, inputs: run.inputFiles)
         }
         switch format {

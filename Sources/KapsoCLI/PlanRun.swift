@@ -6,28 +6,33 @@ import KapsoKit
 struct PlanRun {
     var plan: Plan
     var observed: ObservedState
+    /// The client for the spec's API generation (its default URL follows `api:`).
+    var client: KapsoClient
     /// The spec files of the run, which an output file must not replace.
     var inputFiles: [String]
 
     /// `settleDuplicates` (apply): a config where a declared URL is found twice is read again a few
     /// times before that fails the run, as a concurrent apply may be removing its copy.
-    static func make(spec: SpecOptions, selection: PlanSelection, client: KapsoClient, parallelism: Int,
+    static func make(spec: SpecOptions, selection: PlanSelection, network: NetworkOptions,
                      environment: [String: String], settleDuplicates: Bool = false) async throws -> PlanRun {
         var state = try spec.load(environment: environment)
         Console.protect(state.secretValues)
+        let client = try network.makeClient(environment: environment, api: state.api)
         if !selection.configs.isEmpty {
+            // A config id in any case, a phone number's id, or `project`.
+            func key(_ scope: WebhookScope) -> String { scope.id?.lowercased() ?? "project" }
             let wanted = Set(selection.configs.map { $0.lowercased() })
-            let declared = Set(state.configs.map { $0.id.lowercased() })
+            let declared = Set(state.configs.map { key($0.scope) })
             let unknown = wanted.subtracting(declared).sorted()
             guard unknown.isEmpty else {
                 throw CommandError(lines: unknown.map { "error: --config \($0) is not declared in \(spec.paths.joined(separator: ", "))" })
             }
-            state.configs = state.configs.filter { wanted.contains($0.id.lowercased()) }
+            state.configs = state.configs.filter { wanted.contains(key($0.scope)) }
         }
-        let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: parallelism,
+        let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism,
                                                   settleReads: settleDuplicates ? 3 : 0).get()
         let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)
-        return PlanRun(plan: plan, observed: observed, inputFiles: SpecLoader.files(paths: spec.paths))
+        return PlanRun(plan: plan, observed: observed, client: client, inputFiles: SpecLoader.files(paths: spec.paths))
     }
 }
 

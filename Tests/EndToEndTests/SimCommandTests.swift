@@ -68,10 +68,10 @@ struct SimStartFailure: Error {
         #expect(sim.baseURL.absoluteString.hasPrefix("http://127.0.0.1:"))
         #expect(sim.baseURL.path == "/api/v1")
         let client = KapsoClient(baseURL: sim.baseURL, apiKey: "e2e-key", transport: transport)
-        let hooks = try await client.listWebhooks(configID: config)
+        let hooks = try await client.listWebhooks(in: .config(config))
         #expect(hooks.map(\.url) == ["https://a.example.com/2", "https://a.example.com/1"])
         let stranger = KapsoClient(baseURL: sim.baseURL, apiKey: "other", transport: transport, retry: .none)
-        await #expect(throws: APIError.self) { _ = try await stranger.listWebhooks(configID: config) }
+        await #expect(throws: APIError.self) { _ = try await stranger.listWebhooks(in: .config(config)) }
     }
 
     @Test func keyComesFromTheEnvironmentAndFaultFlagsApply() async throws {

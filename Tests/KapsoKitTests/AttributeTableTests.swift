@@ -18,13 +18,22 @@ import Testing
         case .boolean: ("true", true, false)
         case .integer(let range): ("\(range.lowerBound)", .int(range.lowerBound), .int(range.upperBound))
         case .headers: ("{X-Team: blue}", ["X-Team": "blue"], ["X-Team": "red"])
+        case .choice(let words): (words[0], .string(words[0]), .string(words[1]))
         }
+    }
+
+    /// The generation whose webhooks have the attribute (`kind` and `payload_version`: Platform),
+    /// and a scope of it.
+    static func home(_ attribute: Attribute) -> (api: APIGeneration, scope: WebhookScope) {
+        Attribute.table(for: .legacy).contains(attribute) ? (.legacy, .config(configA)) : (.platform, .phoneNumber("1234567890"))
     }
 
     @Test(arguments: Attribute.all)
     func everyAttributeIsDecodedFromASpec(_ attribute: Attribute) throws {
         let (yaml, value, _) = Self.example(attribute.kind)
-        var lines = "version: 1\nconfigs:\n  - whatsapp_config_id: \(configA)\n    webhooks:\n      - url: https://hooks.example.com/a\n"
+        var lines = Self.home(attribute).api == .legacy
+            ? "version: 1\nconfigs:\n  - whatsapp_config_id: \(configA)\n    webhooks:\n      - url: https://hooks.example.com/a\n"
+            : "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"1234567890\"\n    webhooks:\n      - url: https://hooks.example.com/a\n"
         // Buffered events must be among the webhook's events, and only buffer while buffering.
         if attribute == .bufferEvents { lines += "        events: [whatsapp.message.received]\n" }
         if attribute != .url { lines += "        \(attribute.name): \(yaml)\n" }
@@ -55,9 +64,10 @@ import Testing
         desired[attribute] = value
         let hook = DesiredWebhook(id: nil, attributes: desired, sensitiveHeaders: [], secretTemplates: SecretTemplates(),
                                   inheritedAttributes: [], location: SourceLocation(file: "spec.yaml", line: 1, column: 1))
-        let config = DesiredConfig(id: configA, name: nil, prune: false, webhooks: [hook], location: hook.location)
+        let scope = Self.home(attribute).scope
+        let config = DesiredConfig(scope: scope, name: nil, prune: false, webhooks: [hook], location: hook.location)
         // Created with every managed attribute, each shown once.
-        let created = try Planner.plan([config], observed: ObservedState(webhooks: [configA: []]))
+        let created = try Planner.plan([config], observed: ObservedState(webhooks: [scope: []]))
         #expect(created.changes[0].body == desired)
         #expect(created.changes[0].fields.map(\.name).contains(attribute.name))
         #expect(created.changes[0].fields.first { $0.name == attribute.name }?.sensitive == attribute.sensitive)
@@ -65,12 +75,13 @@ import Testing
         // URL is another webhook, so it is checked through a pin elsewhere).
         guard attribute != .url else { return }
         var server = desired
-        let same = try Planner.plan([config], observed: ObservedState(webhooks: [configA: [ServerWebhook(id: "w", attributes: server)]]))
+        let same = try Planner.plan([config], observed: ObservedState(webhooks: [scope: [ServerWebhook(id: "w", attributes: server)]]))
         #expect(same.changes[0].action == .unchanged)
         server[attribute] = other
-        let changed = try Planner.plan([config], observed: ObservedState(webhooks: [configA: [ServerWebhook(id: "w", attributes: server)]]))
-        #expect(changed.changes[0].action == .update)
-        #expect(changed.changes[0].body == WebhookAttributes([attribute: value]))
+        let changed = try Planner.plan([config], observed: ObservedState(webhooks: [scope: [ServerWebhook(id: "w", attributes: server)]]))
+        // An immutable attribute is replaced with the whole declaration; any other is patched alone.
+        #expect(changed.changes[0].action == (attribute.immutable ? .replace : .update))
+        #expect(changed.changes[0].body == (attribute.immutable ? desired : WebhookAttributes([attribute: value])))
     }
 
     @Test(arguments: Attribute.all)
@@ -78,7 +89,8 @@ import Testing
         let (_, value, _) = Self.example(attribute.kind)
         var attributes = WebhookAttributes([.url: "https://hooks.example.com/a", .events: ["whatsapp.message.received"], .bufferEnabled: true])
         attributes[attribute] = value
-        let export = SpecExporter.export([SpecExporter.Config(id: configA, name: "t", webhooks: [ServerWebhook(id: "w", attributes: attributes)])],
+        let export = SpecExporter.export([SpecExporter.Config(scope: Self.home(attribute).scope, name: "t",
+                                                              webhooks: [ServerWebhook(id: "w", attributes: attributes)])],
                                          source: "test")
         #expect(export.omissions.isEmpty)
         #expect(export.yaml.contains("        \(attribute.name):") || export.yaml.contains("      - \(attribute.name):"))

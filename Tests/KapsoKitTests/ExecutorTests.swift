@@ -19,7 +19,7 @@ private func run(_ simulator: KapsoSimulator, _ url: URL, _ between: (URL) async
     let client = KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport())
     let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(config)\n    webhooks:\n      - {url: https://new.example.com/hook, secret_key: s, events: [whatsapp.message.sent]}\n"
     let desired = try loadSpec(spec).get().configs
-    let observed = ObservedState(webhooks: [config: try await client.listWebhooks(configID: config)])
+    let observed = ObservedState(webhooks: [.config(config): try await client.listWebhooks(in: .config(config))])
     let plan = try Planner.plan(desired, observed: observed)
     try await between(url)
     await simulator.store.clearJournal()
@@ -30,7 +30,7 @@ private func run(_ simulator: KapsoSimulator, _ url: URL, _ between: (URL) async
 /// Creates a webhook on the server behind the plan's back, as a concurrent apply would.
 private func createBehindTheBack(_ url: URL, events: [String]) async throws {
     let client = KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport())
-    _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://new.example.com/hook", .secretKey: "s", .events: .list(events)]))
+    _ = try await client.createWebhook(in: .config(config), attributes: WebhookAttributes([.url: "https://new.example.com/hook", .secretKey: "s", .events: .list(events)]))
 }
 
 @Suite struct ExecutorTests {

@@ -55,7 +55,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 @Suite struct KapsoClientTests {
     @Test func listsEveryPageAtTheLargestSize() async throws {
         try await withClient(count: 250) { client, simulator, _ in
-            let hooks = try await client.listWebhooks(configID: config)
+            let hooks = try await client.listWebhooks(in: .config(config))
             #expect(hooks.count == 250)
             #expect(hooks.first?.url == "https://hooks.example.com/249")
             #expect(Set(hooks.map(\.id)).count == 250)
@@ -71,7 +71,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         var faults = FaultPlan()
         faults.listShiftFirst = 1
         try await withClient(count: 250, faults: faults) { client, simulator, _ in
-            let hooks = try await client.listWebhooks(configID: config)
+            let hooks = try await client.listWebhooks(in: .config(config))
             #expect(hooks.count == 249)
             #expect(Set(hooks.compactMap(\.url)) == Set((0..<249).map { "https://hooks.example.com/\($0)" }))
             let journal = await simulator.store.journal()
@@ -85,7 +85,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         var faults = FaultPlan()
         faults.listShiftFirst = 100
         try await withClient(count: 250, faults: faults) { client, simulator, _ in
-            let error = await apiError { _ = try await client.listWebhooks(configID: config) }
+            let error = await apiError { _ = try await client.listWebhooks(in: .config(config)) }
             #expect(error?.description == "GET /whatsapp_configs/\(config)/whatsapp_webhooks: unexpected response (the list kept changing while it was read (the count went from 246 to 245), 5 reads in a row)")
             #expect(await simulator.store.journal().count == 10)
         }
@@ -93,7 +93,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func targetedReadFiltersByURLAndHidesTheFilter() async throws {
         try await withClient(count: 12) { client, simulator, sink in
-            let hooks = try await client.listWebhooks(configID: config, urlContaining: "https://hooks.example.com/1")
+            let hooks = try await client.listWebhooks(in: .config(config), urlContaining: "https://hooks.example.com/1")
             #expect(Set(hooks.compactMap(\.url)) == ["https://hooks.example.com/1", "https://hooks.example.com/10", "https://hooks.example.com/11"])
             #expect(await simulator.store.journal().map(\.query) == ["q[url_cont]=https%3A%2F%2Fhooks.example.com%2F1&page=1&per_page=100"])
             #expect(sink.entries.map(\.path) == ["/whatsapp_configs/\(config)/whatsapp_webhooks?q[url_cont]=…&page=1&per_page=100"])
@@ -102,7 +102,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func emptyConfigTakesOneRequest() async throws {
         try await withClient(count: 0) { client, simulator, _ in
-            let hooks = try await client.listWebhooks(configID: config)
+            let hooks = try await client.listWebhooks(in: .config(config))
             #expect(hooks.isEmpty)
             #expect(await simulator.store.journal().count == 1)
         }
@@ -110,7 +110,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func createSendsExactlyTheGivenAttributesWrapped() async throws {
         try await withClient { client, simulator, _ in
-            let created = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://new.example.com/h", .secretKey: "sec", .events: ["whatsapp.message.read"], .headers: ["X-A": "1"]]))
+            let created = try await client.createWebhook(in: .config(config), attributes: WebhookAttributes([.url: "https://new.example.com/h", .secretKey: "sec", .events: ["whatsapp.message.read"], .headers: ["X-A": "1"]]))
             #expect(created.url == "https://new.example.com/h")
             #expect(created[.active] == true)
             #expect(created[.bufferWindowSeconds] == 5)
@@ -124,7 +124,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func updateSendsOnlyTheDifferingAttributes() async throws {
         try await withClient(withPinned: true) { client, simulator, _ in
-            let updated = try await client.updateWebhook(configID: config, id: pinned,
+            let updated = try await client.updateWebhook(in: .config(config), id: pinned,
                                                          attributes: WebhookAttributes([.active: false, .inactivityMinutes: 15]))
             #expect(updated[.active] == false)
             #expect(updated[.inactivityMinutes] == 15)
@@ -139,8 +139,8 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func deleteThenGetIs404WithTheServersMessage() async throws {
         try await withClient(withPinned: true) { client, _, _ in
-            try await client.deleteWebhook(configID: config, id: pinned)
-            let error = await apiError { _ = try await client.getWebhook(configID: config, id: pinned) }
+            try await client.deleteWebhook(in: .config(config), id: pinned)
+            let error = await apiError { _ = try await client.getWebhook(in: .config(config), id: pinned) }
             #expect(error?.status == 404)
             #expect(error?.serverMessage == "Webhook not found")
             #expect(error?.description == "GET /whatsapp_configs/\(config)/whatsapp_webhooks/\(pinned): 404 Not Found: Webhook not found")
@@ -156,7 +156,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func unknownConfigIs404() async throws {
         try await withClient { client, _, _ in
-            let error = await apiError { _ = try await client.listWebhooks(configID: "00000000-0000-4000-8000-000000000000") }
+            let error = await apiError { _ = try await client.listWebhooks(in: .config("00000000-0000-4000-8000-000000000000")) }
             #expect(error?.status == 404)
             #expect(error?.serverMessage == "WhatsApp config not found")
         }
@@ -165,7 +165,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
     @Test func validationErrorCarriesTheServerText() async throws {
         try await withClient { client, _, _ in
             let error = await apiError {
-                _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "CANARY-secret-77", .events: ["whatsapp.message.read"], .bufferWindowSeconds: 61]))
+                _ = try await client.createWebhook(in: .config(config), attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "CANARY-secret-77", .events: ["whatsapp.message.read"], .bufferWindowSeconds: 61]))
             }
             #expect(error?.status == 422)
             #expect(error?.description.hasSuffix("422 Unprocessable Entity: buffer_window_seconds must be between 1 and 60") == true)
@@ -177,10 +177,10 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         try await withClient { client, simulator, sink in
             let url = client.baseURL
             let wrong = KapsoClient(baseURL: url, apiKey: "wrong-CANARY-key", transport: URLSessionTransport(), logger: sink.logger)
-            let error = await apiError { _ = try await wrong.listWebhooks(configID: config) }
+            let error = await apiError { _ = try await wrong.listWebhooks(in: .config(config)) }
             #expect(error?.status == 401)
             #expect(error?.serverMessage == "Unauthorized")
-            _ = try await client.listWebhooks(configID: config)
+            _ = try await client.listWebhooks(in: .config(config))
             let everything = "\(String(describing: error))" + sink.entries.map(\.description).joined()
             #expect(!everything.contains("CANARY"))
             #expect(await simulator.store.journal().count == 2)
@@ -189,7 +189,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func logsMethodPathStatusAndTime() async throws {
         try await withClient(count: 1) { client, _, sink in
-            _ = try await client.listWebhooks(configID: config)
+            _ = try await client.listWebhooks(in: .config(config))
             let entry = try #require(sink.entries.first)
             #expect(entry.method == "GET")
             #expect(entry.path == "/whatsapp_configs/\(config)/whatsapp_webhooks?page=1&per_page=100")
@@ -204,7 +204,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         faults.rateLimitFirst = 2
         faults.retryAfterSeconds = 0
         try await withClient(count: 3, faults: faults) { client, simulator, sink in
-            let hooks = try await client.listWebhooks(configID: config)
+            let hooks = try await client.listWebhooks(in: .config(config))
             #expect(hooks.count == 3)
             #expect(await simulator.store.journal().map(\.status) == [429, 429, 200])
             #expect(sink.entries.map(\.attempt) == [1, 2, 3])
@@ -217,7 +217,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         faults.retryAfterSeconds = 1
         try await withClient(count: 1, faults: faults) { client, _, _ in
             let start = Date()
-            _ = try await client.listWebhooks(configID: config)
+            _ = try await client.listWebhooks(in: .config(config))
             #expect(Date().timeIntervalSince(start) >= 1)
         }
     }
@@ -231,7 +231,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         // The refusals announce a large limit, so the pacer does not space the retries out.
         faults.requestsPerMinute = 100_000
         try await withClient(count: 1, faults: faults) { client, simulator, sink in
-            let hooks = try await client.listWebhooks(configID: config)
+            let hooks = try await client.listWebhooks(in: .config(config))
             #expect(hooks.count == 1)
             #expect(await simulator.store.journal().map(\.status) == Array(repeating: 429, count: 12) + [200])
             // The backoff shows in the log: every refused attempt says when the next one starts.
@@ -247,7 +247,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         try await withClient(count: 1, faults: faults) { client, simulator, _ in
             var short = client
             short.retry = RetryPolicy(budget: 1.5, baseDelay: 0.02, maxDelay: 0.05)
-            let error = await apiError { _ = try await short.listWebhooks(configID: config) }
+            let error = await apiError { _ = try await short.listWebhooks(in: .config(config)) }
             #expect(error?.status == 503)
             #expect(error?.retryBudget == 1.5)
             // The budget, not an attempt count, ended the retries (how many fit depends on the
@@ -263,7 +263,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         var faults = FaultPlan()
         faults.dropBeforeWriteFirst = 100
         try await withClient(withPinned: true, faults: faults) { client, simulator, _ in
-            let error = await apiError { _ = try await client.updateWebhook(configID: config, id: pinned, attributes: WebhookAttributes([.active: false])) }
+            let error = await apiError { _ = try await client.updateWebhook(in: .config(config), id: pinned, attributes: WebhookAttributes([.active: false])) }
             #expect(error?.attempts == 4)
             #expect(error?.retryBudget == nil)
             #expect(await simulator.store.journal().count == 4)
@@ -275,7 +275,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         faults.serverErrorFirst = 1
         try await withClient(faults: faults) { client, simulator, _ in
             let error = await apiError {
-                _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "s", .events: ["whatsapp.message.read"]]))
+                _ = try await client.createWebhook(in: .config(config), attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "s", .events: ["whatsapp.message.read"]]))
             }
             #expect(error?.status == 503)
             #expect(error?.outcomeUnknown == true)
@@ -288,7 +288,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         faults.rateLimitFirst = 1
         faults.retryAfterSeconds = 0
         try await withClient(faults: faults) { client, simulator, _ in
-            _ = try await client.createWebhook(configID: config, attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "s", .events: ["whatsapp.message.read"]]))
+            _ = try await client.createWebhook(in: .config(config), attributes: WebhookAttributes([.url: "https://x.example.com", .secretKey: "s", .events: ["whatsapp.message.read"]]))
             #expect(await simulator.store.journal().map(\.status) == [429, 201])
             #expect(await simulator.store.webhooks(configID: config)?.count == 1)
         }
@@ -301,12 +301,12 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         faults.dropAfterWriteFirst = 0
         try await withClient(count: 1) { client, simulator, _ in
             let attributes = WebhookAttributes([.url: "https://x.example.com", .secretKey: "s", .events: ["whatsapp.message.read"]])
-            _ = try await client.listWebhooks(configID: config)
-            _ = try await client.createWebhook(configID: config, attributes: attributes)
+            _ = try await client.listWebhooks(in: .config(config))
+            _ = try await client.createWebhook(in: .config(config), attributes: attributes)
             var drop = FaultPlan()
             drop.dropAfterWriteFirst = 1
             await simulator.store.setFaults(drop)
-            let error = await apiError { _ = try await client.createWebhook(configID: config, attributes: attributes) }
+            let error = await apiError { _ = try await client.createWebhook(in: .config(config), attributes: attributes) }
             #expect(error?.outcomeUnknown == true)
             if case .connection? = error?.reason {} else { Issue.record("expected a connection failure, got \(String(describing: error))") }
             #expect(await simulator.store.journal().filter { $0.method == "POST" }.count == 2)
@@ -318,7 +318,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         var faults = FaultPlan()
         faults.dropAfterWriteFirst = 1
         try await withClient(withPinned: true, faults: faults) { client, simulator, _ in
-            let updated = try await client.updateWebhook(configID: config, id: pinned, attributes: WebhookAttributes([.active: false]))
+            let updated = try await client.updateWebhook(in: .config(config), id: pinned, attributes: WebhookAttributes([.active: false]))
             #expect(updated[.active] == false)
             #expect(await simulator.store.journal().map(\.status) == [0, 200])
         }
@@ -331,7 +331,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
             var fast = client
             fast.retry = .none
             let start = Date()
-            let error = await apiError { _ = try await fast.listWebhooks(configID: config) }
+            let error = await apiError { _ = try await fast.listWebhooks(in: .config(config)) }
             #expect(error?.reason == .timedOut)
             #expect(Date().timeIntervalSince(start) < 2.5)
         }
@@ -342,7 +342,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         try await withClient(withPinned: true) { client, simulator, _ in
             try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<200 {
-                    group.addTask { try await client.getWebhook(configID: config, id: pinned).id }
+                    group.addTask { try await client.getWebhook(in: .config(config), id: pinned).id }
                 }
                 var count = 0
                 for try await id in group {

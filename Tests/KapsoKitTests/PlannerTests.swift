@@ -27,13 +27,13 @@ private func server(_ id: String = hookID, url: String = "https://hooks.example.
 
 private func plan(_ yaml: String, _ hooks: [ServerWebhook], options: PlanOptions = PlanOptions(),
                   environment: [String: String] = [:]) throws -> Plan {
-    try Planner.plan(try desired(yaml, environment: environment), observed: ObservedState(webhooks: [configA: hooks]), options: options)
+    try Planner.plan(try desired(yaml, environment: environment), observed: ObservedState(webhooks: [.config(configA): hooks]), options: options)
 }
 
 private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String] {
     let configs = try desired(yaml)
     do {
-        _ = try Planner.plan(configs, observed: ObservedState(webhooks: [configA: hooks]))
+        _ = try Planner.plan(configs, observed: ObservedState(webhooks: [.config(configA): hooks]))
         Issue.record("planned")
         return []
     } catch {
@@ -201,9 +201,9 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
               - {url: https://a.example.com, secret_key: s, events: [whatsapp.message.sent]}
         """
         let p = try Planner.plan(try desired(yaml), observed: ObservedState(webhooks: [
-            configA: [server(otherID, url: "https://y.example.com"), server(hookID, url: "https://x.example.com")],
+            .config(configA): [server(otherID, url: "https://y.example.com"), server(hookID, url: "https://x.example.com")],
         ]))
-        #expect(p.configs.map(\.id) == [configA, configB])
+        #expect(p.configs.map(\.scope.id) == [configA, configB])
         #expect(p.changes.map(\.displayURL) == ["https://b.example.com", "https://a.example.com", "https://x.example.com",
                                          "https://y.example.com", "https://z.example.com"])
         #expect(p.summary == summary(create: 3, unmanaged: 2))
@@ -231,7 +231,7 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         // A server that stored the URL normalised still matches the declaration: no duplicate create.
         let yaml = oneWebhook("active: true", url: "HTTPS://Hooks.Example.com:443/a")
         let hook = ServerWebhook(id: "w1", attributes: WebhookAttributes([.url: "https://hooks.example.com/a", .active: true]))
-        let plan = try Planner.plan(try loadSpec(yaml).get().configs, observed: ObservedState(webhooks: [configA: [hook]]))
+        let plan = try Planner.plan(try loadSpec(yaml).get().configs, observed: ObservedState(webhooks: [.config(configA): [hook]]))
         #expect(plan.changes.map(\.action) == [.unchanged])
     }
 

@@ -39,9 +39,9 @@ import Testing
 
     private func pacedByHeaders(_ url: URL) async throws {
         let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(), parallelism: 600)
-        _ = try await client.listWebhooks(configID: configA)
+        _ = try await client.listWebhooks(in: .config(configA))
         let start = Date()
-        for _ in 0..<4 { _ = try await client.listWebhooks(configID: configA) }
+        for _ in 0..<4 { _ = try await client.listWebhooks(in: .config(configA)) }
         // The first of the four may start at once (the warm-up began over 0.1 s before); the other
         // three each wait 0.1 s after the previous start.
         #expect(Date().timeIntervalSince(start) >= 0.29)
@@ -61,7 +61,7 @@ import Testing
     private func sharedPause(_ simulator: KapsoSimulator, _ url: URL) async throws {
         let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(),
                                  retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05))
-        let first = Task { try await client.listWebhooks(configID: configA) }
+        let first = Task { try await client.listWebhooks(in: .config(configA)) }
         // Once the client has seen the 429 of its first request ...
         let deadline = Date().addingTimeInterval(10)
         while await client.pacer.heldUntil < Date(), Date() < deadline { try await Task.sleep(nanoseconds: 5_000_000) }

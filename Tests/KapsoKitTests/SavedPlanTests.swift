@@ -35,7 +35,7 @@ private func fixture(environment: [String: String] = ["SECRET": canary, "TOKEN":
             headers: {Authorization: "Bearer ${TOKEN}"}
     """
     let state = try loadSpec(yaml, environment: environment).get()
-    let observed = ObservedState(webhooks: [configA: [ServerWebhook(id: hookID, attributes: WebhookAttributes([.url: "https://hooks.example.com/old", .secretKey: "previous", .events: ["whatsapp.message.sent"], .active: true,
+    let observed = ObservedState(webhooks: [.config(configA): [ServerWebhook(id: hookID, attributes: WebhookAttributes([.url: "https://hooks.example.com/old", .secretKey: "previous", .events: ["whatsapp.message.sent"], .active: true,
         .headers: ["Authorization": "Bearer previous"]]), updatedAt: "2026-01-01T00:00:00Z")]])
     return (try Planner.plan(state.configs, observed: observed), observed)
 }
@@ -64,7 +64,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         #expect(text.contains("\"template\": \"Bearer ${TOKEN}\""))
         let loaded = try SavedPlan.load(data, path: "plan.json")
         #expect(loaded.apiURL == "https://app.kapso.ai/api/v1")
-        #expect(loaded.configIDs == [configA])
+        #expect(loaded.scopes == [.config(configA)])
         let changes = try loaded.resolve(against: observed, environment: environment, client: client())
         #expect(changes.map(\.action) == [.create, .update])
         #expect(changes.map(\.body) == plan.changes.map(\.body))
@@ -74,10 +74,10 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         let (plan, observed) = try fixture()
         let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client()).serialized(), path: "p")
         var changed = observed
-        changed.webhooks[configA]![0][.active] = false
+        changed.webhooks[.config(configA)]![0][.active] = false
         var added = observed
-        added.webhooks[configA]!.append(ServerWebhook(id: "1e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b", attributes: WebhookAttributes([.url: "https://x.example.com"])))
-        let removed = ObservedState(webhooks: [configA: []])
+        added.webhooks[.config(configA)]!.append(ServerWebhook(id: "1e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b", attributes: WebhookAttributes([.url: "https://x.example.com"])))
+        let removed = ObservedState(webhooks: [.config(configA): []])
         for (state, expected) in [(changed, "was changed on the server"), (added, "was added on the server"), (removed, "was deleted on the server")] {
             do {
                 _ = try loaded.resolve(against: state, environment: environment, client: client())
@@ -149,7 +149,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         """
         let env = ["PW": "CANARY-pw-1", "PATH_TOKEN": "CANARY-path-2", "QTOK": "CANARY-query-3", "SECRET": canary]
         let state = try loadSpec(yaml, environment: env).get()
-        let observed = ObservedState(webhooks: [configA: []])
+        let observed = ObservedState(webhooks: [.config(configA): []])
         let plan = try Planner.plan(state.configs, observed: observed)
         let text = String(decoding: try SavedPlan.make(plan, observed: observed, client: client()).serialized(), as: UTF8.self)
         for value in env.values { #expect(!text.contains(value), "\(value) in the plan file") }
@@ -168,9 +168,9 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 
     @Test func literalSecretsCannotBeSaved() throws {
         let state = try loadSpec(oneWebhook("secret_key: literal-secret\nevents: [whatsapp.message.sent]")).get()
-        let plan = try Planner.plan(state.configs, observed: ObservedState(webhooks: [configA: []]))
+        let plan = try Planner.plan(state.configs, observed: ObservedState(webhooks: [.config(configA): []]))
         do {
-            _ = try SavedPlan.make(plan, observed: ObservedState(webhooks: [configA: []]), client: client())
+            _ = try SavedPlan.make(plan, observed: ObservedState(webhooks: [.config(configA): []]), client: client())
             Issue.record("saved a literal secret")
         } catch {
             #expect(error.messages == ["spec.yaml:5:9: secret_key of https://hooks.example.com/a is written literally in the spec; a saved plan records only secrets that come from ${VAR}"])
@@ -228,8 +228,8 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 
     @Test func quietConfigsAreCountedNotListed() throws {
         let (plan, _) = try fixture()
-        let quiet = ConfigPlan(id: configB, name: "quiet", changes: [WebhookChange(
-            action: .unchanged, configID: configB, webhookID: "w", displayURL: "https://q.example.com", fields: [], unverifiable: [])])
+        let quiet = ConfigPlan(scope: .config(configB), name: "quiet", changes: [WebhookChange(
+            action: .unchanged, scope: .config(configB), webhookID: "w", displayURL: "https://q.example.com", fields: [], unverifiable: [])])
         let mixed = TextRenderer().render(Plan(configs: plan.configs + [quiet, quiet]))
         #expect(!mixed.contains("quiet"))
         #expect(mixed.hasSuffix("No changes in 2 other configs.\n\nPlan: 1 to create, 1 to update, 0 to delete, 2 unchanged, 0 unmanaged.\n"))
@@ -251,7 +251,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 @Suite struct ApplyReportTests {
     private func report(_ outcomes: [ApplyReport.Outcome]) -> ApplyReport {
         ApplyReport(entries: outcomes.map { outcome in
-            ApplyReport.Entry(WriteSummary(action: .update, configID: configA, webhookID: "w", displayURL: "https://a.example.com"), outcome)
+            ApplyReport.Entry(WriteSummary(action: .update, scope: .config(configA), webhookID: "w", displayURL: "https://a.example.com"), outcome)
         })
     }
 

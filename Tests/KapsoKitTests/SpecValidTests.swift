@@ -12,7 +12,7 @@ import Testing
     @Test func rootExampleLoadsWithDefaultsMerged() throws {
         let state = try SpecLoader.load(paths: [repositoryRoot.appendingPathComponent("webhooks.yaml").path],
                                         environment: acmeEnvironment)
-        #expect(state.configs.map(\.id) == ["4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d", "7f3e2d1c-0b9a-4876-9543-21fedcba9876"])
+        #expect(state.configs.map(\.scope.id) == ["4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d", "7f3e2d1c-0b9a-4876-9543-21fedcba9876"])
         #expect(state.webhookCount == 3)
         let support = state.configs[0]
         #expect(support.name == "support line")
@@ -166,7 +166,7 @@ import Testing
             webhooks: []
         """)
         // Config ids keep their case: requests send them as written.
-        #expect(s.configs.map(\.id) == [configA, configB.uppercased()])
+        #expect(s.configs.map(\.scope.id) == [configA, configB.uppercased()])
         #expect(s.configs[0].name == "123")
         #expect(s.configs[1].webhooks.count == 4)
     }

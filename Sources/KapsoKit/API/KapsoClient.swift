@@ -1,6 +1,8 @@
 import Foundation
 
-/// The legacy Kapso webhook API (`/whatsapp_configs/{id}/whatsapp_webhooks`).
+/// The Kapso webhook API, both generations: the legacy API's config routes
+/// (`/whatsapp_configs/{id}/whatsapp_webhooks`) and the Platform API's phone-number and project
+/// routes (``WebhookRoutes``), chosen by a webhook's ``WebhookScope``.
 ///
 /// Wraps request bodies in `whatsapp_webhook` and unwraps `data`; follows every page of a list;
 /// retries by ``RetryPolicy``; reports failures as ``APIError`` with method, path and the server's
@@ -8,6 +10,13 @@ import Foundation
 public struct KapsoClient: Sendable {
     /// The default base URL of the legacy API.
     public static let defaultBaseURL = "https://app.kapso.ai/api/v1"
+    /// The default base URL of the Platform API.
+    public static let defaultPlatformURL = "https://api.kapso.ai/platform/v1"
+
+    /// The default base URL of a generation's API.
+    public static func defaultBaseURL(for api: APIGeneration) -> String {
+        api == .legacy ? defaultBaseURL : defaultPlatformURL
+    }
     /// The largest page the API serves.
     public static let maxPageSize = 100
 
@@ -56,139 +65,7 @@ public struct KapsoClient: Sendable {
         SHA256.hmac(key: Array(apiKey.utf8), message: Array(purpose.utf8) + [0] + salt)
     }
 
-    // MARK: - Webhooks
-
-    /// Every webhook of a config, in the server's order (most recent first), following every page.
-    public func listWebhooks(configID: String) async throws(APIError) -> [ServerWebhook] {
-        try await listAll(path: "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks")
-    }
-
-    /// The webhooks of a config whose URL contains `text` (`q[url_cont]`, every page): a targeted
-    /// fresh read. The filter is not shown in logs or errors (a URL may hold a secret).
-    public func listWebhooks(configID: String, urlContaining text: String) async throws(APIError) -> [ServerWebhook] {
-        let value = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? ""
-        return try await listAll(path: "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks",
-                                 filter: "q%5Burl_cont%5D=\(value)&")
-    }
-
-    /// One webhook.
-    public func getWebhook(configID: String, id: String) async throws(APIError) -> ServerWebhook {
-        let response = try await perform("GET", webhookPath(configID, id))
-        return try decode(DataEnvelope<ServerWebhook>.self, response, "GET", webhookPath(configID, id)).data
-    }
-
-    /// Creates a webhook with exactly the attributes given (POST, 201).
-    /// A POST is never repeated after a connection failure or 5xx: the error says the outcome is unknown.
-    public func createWebhook(configID: String, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook {
-        let path = "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks"
-        let response = try await perform("POST", path, body: WebhookBody(whatsappWebhook: attributes),
-                                         secrets: Self.secrets(of: attributes))
-        return try decode(DataEnvelope<ServerWebhook>.self, response, "POST", path).data
-    }
-
-    /// Changes exactly the attributes given (PATCH, 200).
-    public func updateWebhook(configID: String, id: String, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook {
-        let path = webhookPath(configID, id)
-        let response = try await perform("PATCH", path, body: WebhookBody(whatsappWebhook: attributes),
-                                         secrets: Self.secrets(of: attributes))
-        return try decode(DataEnvelope<ServerWebhook>.self, response, "PATCH", path).data
-    }
-
-    /// Deletes a webhook (DELETE, 204).
-    public func deleteWebhook(configID: String, id: String) async throws(APIError) {
-        _ = try await perform("DELETE", webhookPath(configID, id))
-    }
-
-    // MARK: - Configs
-
-    /// Every WhatsApp config of the project.
-    public func listConfigs() async throws(APIError) -> [WhatsAppConfig] {
-        try await listAll(path: "/whatsapp_configs")
-    }
-
-    // MARK: - Mechanics
-
-    private func webhookPath(_ configID: String, _ id: String) -> String {
-        "/whatsapp_configs/\(Self.segment(configID))/whatsapp_webhooks/\(Self.segment(id))"
-    }
-
-    private static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? text
-    }
-
-    /// Values that must not appear in an error even if the server echoes them.
-    private static func secrets(of attributes: WebhookAttributes) -> [String] {
-        [attributes.secretKey].compactMap { $0 } + (attributes.headers.map { Array($0.values) } ?? [])
-    }
-
-    /// How often a list that changed while being read is read again before giving up.
-    static let listReads = 5
-
-    /// Reads every page of a list at the largest page size. Pages are offsets, so a webhook created
-    /// or deleted by someone else between two page reads shifts the rest: one webhook would be seen
-    /// twice or never — and a webhook never seen would be planned as a create, a duplicate. A read
-    /// whose pages do not add up (`total_count` changed, a page shorter than promised, an id seen
-    /// twice, fewer items than counted) is read again from the first page.
-    private func listAll<Item: Decodable & Sendable>(path: String, filter: String = "") async throws(APIError) -> [Item] where Item: Identifiable, Item.ID == String {
-        var problem = ""
-        for _ in 1...Self.listReads {
-            switch try await readPages(path: path, filter: filter) as PagedRead<Item> {
-            case .consistent(let items): return items
-            case .shifted(let reason): problem = reason
-            }
-        }
-        throw APIError(method: "GET", path: path + (filter.isEmpty ? "" : "?q[url_cont]=…"),
-                       reason: .invalidResponse("the list kept changing while it was read (\(problem)), \(Self.listReads) reads in a row"))
-    }
-
-    private enum PagedRead<Item: Sendable>: Sendable {
-        case consistent([Item])
-        case shifted(String)
-    }
-
-    private func readPages<Item: Decodable & Sendable>(path: String, filter: String) async throws(APIError) -> PagedRead<Item> where Item: Identifiable, Item.ID == String {
-        var items: [Item] = []
-        var seen = Set<String>()
-        var first: PageMeta?
-        var page = 1
-        while true {
-            let query = "page=\(page)&per_page=\(Self.maxPageSize)"
-            let shown = "\(path)?\(filter.isEmpty ? "" : "q[url_cont]=…&")\(query)"
-            let response = try await perform("GET", "\(path)?\(filter)\(query)", shownPath: shown)
-            let envelope = try decode(PageEnvelope<Item>.self, response, "GET", shown)
-            for item in envelope.data {
-                guard seen.insert(item.id).inserted else { return .shifted("webhook \(item.id) was listed twice") }
-                items.append(item)
-            }
-            guard let meta = envelope.meta else {
-                // No pagination data: a short or empty page is the last.
-                if envelope.data.count < Self.maxPageSize || page >= 10_000 { return .consistent(items) }
-                page += 1
-                continue
-            }
-            if let first {
-                if meta.totalCount != first.totalCount {
-                    return .shifted("the count went from \(first.totalCount) to \(meta.totalCount)")
-                }
-            } else {
-                first = meta
-            }
-            // A page bound keeps a misbehaving server from holding the client in a loop.
-            let last = page >= meta.totalPages || envelope.data.isEmpty || page >= 10_000
-            if last {
-                guard items.count == meta.totalCount || page >= 10_000 else {
-                    return .shifted("\(items.count) listed of \(meta.totalCount) counted")
-                }
-                return .consistent(items)
-            }
-            if envelope.data.count < meta.perPage {
-                return .shifted("page \(page) held \(envelope.data.count) of \(meta.perPage)")
-            }
-            page += 1
-        }
-    }
-
-    private func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponseData, _ method: String, _ path: String) throws(APIError) -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponseData, _ method: String, _ path: String) throws(APIError) -> T {
         do {
             return try JSONDecoder().decode(T.self, from: response.body)
         } catch {
@@ -198,7 +75,7 @@ public struct KapsoClient: Sendable {
 
     /// Sends one request, retrying by the policy, and returns a 2xx response.
     /// `shownPath` is what logs and errors show instead of `path`, when that holds something secret.
-    private func perform(_ method: String, _ requestPath: String, shownPath: String? = nil, body: (any Encodable)? = nil,
+    func perform(_ method: String, _ requestPath: String, shownPath: String? = nil, body: (any Encodable)? = nil,
                          secrets: [String] = []) async throws(APIError) -> HTTPResponseData {
         let path = shownPath ?? requestPath
         var request = HTTPRequestData(method: method, url: URL(string: baseURL.absoluteString.trimmingSuffix("/") + requestPath)!,

@@ -11,12 +11,17 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
     public var attributes: WebhookAttributes
     public var createdAt: String?
     public var updatedAt: String?
+    /// Platform API: the number the webhook is bound to; nil for a project webhook (and in the
+    /// legacy API, which has no such field).
+    public var phoneNumberID: String?
 
-    public init(id: String, attributes: WebhookAttributes, createdAt: String? = nil, updatedAt: String? = nil) {
+    public init(id: String, attributes: WebhookAttributes, createdAt: String? = nil, updatedAt: String? = nil,
+                phoneNumberID: String? = nil) {
         self.id = id
         self.attributes = attributes
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.phoneNumberID = phoneNumberID
     }
 
     public subscript<Value>(dynamicMember keyPath: KeyPath<WebhookAttributes, Value>) -> Value {
@@ -32,6 +37,7 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
         case id
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case phoneNumberID = "phone_number_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +45,7 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
         id = try c.decode(String.self, forKey: .id)
         createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
         updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt)
+        phoneNumberID = try c.decodeIfPresent(JSONValue.self, forKey: .phoneNumberID).flatMap(\.digits)
         attributes = try WebhookAttributes(from: decoder)
     }
 }
@@ -58,6 +65,54 @@ public struct WhatsAppConfig: Sendable, Equatable, Decodable {
     enum CodingKeys: String, CodingKey {
         case id, name
         case displayPhoneNumber = "display_phone_number"
+    }
+}
+
+/// A phone number as the Platform API lists it (`GET /whatsapp/phone_numbers`; only what kapsoctl uses).
+public struct PhoneNumber: Sendable, Equatable, Decodable, Identifiable {
+    /// Meta's id of the number: how specs and webhooks name it.
+    public var phoneNumberID: String
+    /// Kapso's own id of the number (the legacy API's config id, it seems).
+    public var internalID: String?
+    public var name: String?
+    public var displayPhoneNumber: String?
+
+    public var id: String { phoneNumberID }
+
+    public init(phoneNumberID: String, internalID: String? = nil, name: String? = nil, displayPhoneNumber: String? = nil) {
+        self.phoneNumberID = phoneNumberID
+        self.internalID = internalID
+        self.name = name
+        self.displayPhoneNumber = displayPhoneNumber
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case phoneNumberID = "phone_number_id"
+        case internalID = "internal_id"
+        case displayPhoneNumber = "display_phone_number"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let id = try c.decode(JSONValue.self, forKey: .phoneNumberID).digits else {
+            throw DecodingError.dataCorruptedError(forKey: .phoneNumberID, in: c, debugDescription: "phone_number_id is not digits")
+        }
+        phoneNumberID = id
+        internalID = try c.decodeIfPresent(String.self, forKey: .internalID)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        displayPhoneNumber = try c.decodeIfPresent(String.self, forKey: .displayPhoneNumber)
+    }
+}
+
+extension JSONValue {
+    /// A number's id written as a string or as a JSON number.
+    var digits: String? {
+        switch self {
+        case .string(let s): s
+        case .int(let i): String(i)
+        default: nil
+        }
     }
 }
 

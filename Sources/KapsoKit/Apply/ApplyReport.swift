@@ -50,7 +50,7 @@ public struct ApplyReport: Sendable {
         for entry in entries {
             let write = entry.write
             let target = HumanText.escape("\(write.action.rawValue) \(write.displayURL)" + (write.webhookID.map { " [id \($0)]" } ?? "")
-                                          + " in config \(write.configID)")
+                                          + " in \(write.scope)")
             switch entry.outcome {
             case .done(let detail): lines.append("  done           \(target): \(HumanText.escape(detail))")
             case .failed(let reason): lines.append("  FAILED         \(target): \(HumanText.escape(reason))")

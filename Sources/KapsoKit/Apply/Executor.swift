@@ -25,12 +25,23 @@ public struct Executor: Sendable {
         self.shouldStart = shouldStart
     }
 
-    /// Sends every write and reports each outcome. `observed` is what the plan saw.
+    /// Sends every write and reports each outcome (in the writes' order). `observed` is what the
+    /// plan saw.
+    ///
+    /// Writes run in three phases, each concurrently: deletes, then replaces (each deletes, then
+    /// creates), then creates and updates. So a new webhook never coexists with one it takes the
+    /// place of — the Platform API allows one `meta` webhook per number.
     public func apply(_ writes: [PlannedWrite], observed: ObservedState) async -> ApplyReport {
         let fresh = FreshReads(client: client, creates: writes.filter { $0.action == .create }, observed: observed)
-        var entries = await boundedMap(writes, limit: parallelism) { write in
-            guard shouldStart() else { return ApplyReport.Entry(write.summary, .notAttempted) }
-            return await perform(write, fresh: fresh, observed: observed)
+        var entries = writes.map { ApplyReport.Entry($0.summary, .notAttempted) }
+        for phase: Set<ChangeAction> in [[.delete], [.replace], [.create, .update]] {
+            let indices = writes.indices.filter { phase.contains(writes[$0].action) }
+            let done = await boundedMap(indices, limit: parallelism) { index in
+                let write = writes[index]
+                guard shouldStart() else { return ApplyReport.Entry(write.summary, .notAttempted) }
+                return await perform(write, fresh: fresh, observed: observed)
+            }
+            for (index, entry) in zip(indices, done) { entries[index] = entry }
         }
         if shouldStart() {
             entries = await removeConcurrentCopies(entries, urls: writes.map { $0.body?.url ?? "" })
@@ -43,16 +54,32 @@ public struct Executor: Sendable {
         switch write.request {
         case .create(let attributes):
             return await create(write, attributes, fresh: fresh, observed: observed)
+        case .replace(let id, let from, let attributes):
+            do {
+                try await client.deleteWebhook(in: from, id: id)
+            } catch where error.status != 404 {
+                return ApplyReport.Entry(summary, .failed("not replaced: deleting \(id) failed: \(error)"))
+            } catch {}
+            guard shouldStart() else { return ApplyReport.Entry(summary, .failed("deleted \(id); interrupted before the new webhook was created")) }
+            // The URL was the deleted webhook's a moment ago: no fresh check before this POST.
+            let entry = await post(write, attributes, observed: observed)
+            if case .done(let detail) = entry.outcome {
+                return ApplyReport.Entry(summary, .done("deleted \(id), then \(detail)"), createdID: entry.createdID)
+            }
+            if case .failed(let reason) = entry.outcome {
+                return ApplyReport.Entry(summary, .failed("deleted \(id), but creating its replacement failed: \(reason)"))
+            }
+            return entry
         case .update(let id, let attributes):
             do {
-                _ = try await client.updateWebhook(configID: write.configID, id: id, attributes: attributes)
+                _ = try await client.updateWebhook(in: write.scope, id: id, attributes: attributes)
                 return ApplyReport.Entry(summary, .done("updated " + attributes.setNames.joined(separator: ", ")))
             } catch {
                 return ApplyReport.Entry(summary, .failed(error.description))
             }
         case .delete(let id):
             do {
-                try await client.deleteWebhook(configID: write.configID, id: id)
+                try await client.deleteWebhook(in: write.scope, id: id)
                 return ApplyReport.Entry(summary, .done("deleted"))
             } catch {
                 return ApplyReport.Entry(summary, error.status == 404 ? .done("already gone (404)") : .failed(error.description))
@@ -65,7 +92,7 @@ public struct Executor: Sendable {
         let summary = write.summary
         let url = attributes.url ?? ""
         let existing: [ServerWebhook]
-        switch await fresh.webhooks(configID: write.configID, url: url) {
+        switch await fresh.webhooks(in: write.scope, url: url) {
         case .success(let hooks): existing = hooks.filter { URLIdentity.same($0.url, url) }
         case .failure(let error):
             return ApplyReport.Entry(summary, .failed("not created: checking whether it exists by now failed: \(error)"))
@@ -80,22 +107,28 @@ public struct Executor: Sendable {
                 "not created: a webhook with this URL was created since the plan (id \(found.id))\(others) and differs from the spec; run plan again"))
         }
         guard shouldStart() else { return ApplyReport.Entry(summary, .notAttempted) }
+        return await post(write, attributes, observed: observed)
+    }
+
+    /// The POST of a create (or of a replace's new webhook), and what came of it.
+    private func post(_ write: PlannedWrite, _ attributes: WebhookAttributes, observed: ObservedState) async -> ApplyReport.Entry {
+        let summary = write.summary
         do {
-            let created = try await client.createWebhook(configID: write.configID, attributes: attributes)
+            let created = try await client.createWebhook(in: write.scope, attributes: attributes)
             return ApplyReport.Entry(summary, .done("created with id \(created.id)"), createdID: created.id)
         } catch {
             guard error.outcomeUnknown else { return ApplyReport.Entry(summary, .failed(error.description)) }
-            return ApplyReport.Entry(summary, await resolveLostCreate(write.configID, url: url, error: error, observed: observed))
+            return ApplyReport.Entry(summary, await resolveLostCreate(write.scope, url: attributes.url ?? "", error: error, observed: observed))
         }
     }
 
     /// After a POST without a trustworthy answer: re-read the config. A webhook with the URL that
     /// was not there when planning means the POST (or a concurrent run's) took effect; it is not
     /// claimed as this run's own, so the duplicate check never deletes it.
-    private func resolveLostCreate(_ configID: String, url: String, error: APIError, observed: ObservedState) async -> ApplyReport.Outcome {
-        let before = Set((observed.webhooks[configID] ?? []).map(\.id))
+    private func resolveLostCreate(_ scope: WebhookScope, url: String, error: APIError, observed: ObservedState) async -> ApplyReport.Outcome {
+        let before = Set((observed.webhooks[scope] ?? []).map(\.id))
         do throws(APIError) {
-            let now = try await client.listWebhooks(configID: configID)
+            let now = try await client.listWebhooks(in: scope)
             if let created = now.first(where: { URLIdentity.same($0.url, url) && !before.contains($0.id) }) {
                 return .done("created with id \(created.id) (the answer was lost: \(error); confirmed by re-reading the config)")
             }
@@ -109,15 +142,15 @@ public struct Executor: Sendable {
     /// delete this run's copy of any URL that now exists more than once, unless it is the one
     /// every run keeps.
     private func removeConcurrentCopies(_ entries: [ApplyReport.Entry], urls: [String]) async -> [ApplyReport.Entry] {
-        let configs = Array(Set(entries.compactMap { $0.createdID == nil ? nil : $0.write.configID })).sorted()
-        guard !configs.isEmpty else { return entries }
-        let reads = await boundedMap(configs, limit: parallelism) { id in
-            ConfigRead(id: id, result: await readConfig(id))
+        let scopes = Array(Set(entries.compactMap { $0.createdID == nil ? nil : $0.write.scope })).sorted()
+        guard !scopes.isEmpty else { return entries }
+        let reads = await boundedMap(scopes, limit: parallelism) { scope in
+            ScopeRead(scope: scope, result: await readScope(scope))
         }
         var updated = entries
         var deletions: [(index: Int, copy: String, kept: ServerWebhook)] = []
         for read in reads {
-            for (index, entry) in entries.enumerated() where entry.write.configID == read.id {
+            for (index, entry) in entries.enumerated() where entry.write.scope == read.scope {
                 guard let created = entry.createdID else { continue }
                 switch read.result {
                 case .failure(let error):
@@ -133,7 +166,7 @@ public struct Executor: Sendable {
         let outcomes = await boundedMap(deletions.map { ($0.index, $0.copy, $0.kept.id) }, limit: parallelism) { item in
             let (index, copy, kept) = item
             do throws(APIError) {
-                try await client.deleteWebhook(configID: entries[index].write.configID, id: copy)
+                try await client.deleteWebhook(in: entries[index].write.scope, id: copy)
                 return (index, ApplyReport.Outcome.done(
                     "created with id \(copy); a concurrent apply had created the same webhook first (id \(kept)), which is kept: deleted this run's copy"))
             } catch {
@@ -157,14 +190,14 @@ public struct Executor: Sendable {
         return a.id.lowercased() < b.id.lowercased()
     }
 
-    private struct ConfigRead: Sendable {
-        var id: String
+    private struct ScopeRead: Sendable {
+        var scope: WebhookScope
         var result: Result<[ServerWebhook], APIError>
     }
 
-    private func readConfig(_ id: String) async -> Result<[ServerWebhook], APIError> {
+    private func readScope(_ scope: WebhookScope) async -> Result<[ServerWebhook], APIError> {
         do {
-            return .success(try await client.listWebhooks(configID: id))
+            return .success(try await client.listWebhooks(in: scope))
         } catch {
             return .failure(error)
         }

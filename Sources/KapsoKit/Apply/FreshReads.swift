@@ -6,38 +6,38 @@
 /// list, shared by all its creates.
 actor FreshReads {
     private let client: KapsoClient
-    private let wholeList: Set<String>
-    private var lists: [String: Task<Result<[ServerWebhook], APIError>, Never>] = [:]
+    private let wholeList: Set<WebhookScope>
+    private var lists: [WebhookScope: Task<Result<[ServerWebhook], APIError>, Never>] = [:]
 
     init(client: KapsoClient, creates: [PlannedWrite], observed: ObservedState) {
         self.client = client
-        var perConfig: [String: Int] = [:]
-        for change in creates { perConfig[change.configID, default: 0] += 1 }
-        wholeList = Set(perConfig.filter { configID, count in
-            let pages = max(1, ((observed.webhooks[configID]?.count ?? 0) + KapsoClient.maxPageSize - 1) / KapsoClient.maxPageSize)
+        var perScope: [WebhookScope: Int] = [:]
+        for change in creates { perScope[change.scope, default: 0] += 1 }
+        wholeList = Set(perScope.filter { scope, count in
+            let pages = max(1, ((observed.webhooks[scope]?.count ?? 0) + KapsoClient.maxPageSize - 1) / KapsoClient.maxPageSize)
             return count > pages
         }.keys)
     }
 
     /// The config's webhooks as they are now; at least those whose URL contains `url`.
-    func webhooks(configID: String, url: String) async -> Result<[ServerWebhook], APIError> {
-        guard wholeList.contains(configID) else {
+    func webhooks(in scope: WebhookScope, url: String) async -> Result<[ServerWebhook], APIError> {
+        guard wholeList.contains(scope) else {
             do {
-                return .success(try await client.listWebhooks(configID: configID, urlContaining: url))
+                return .success(try await client.listWebhooks(in: scope, urlContaining: url))
             } catch {
                 return .failure(error)
             }
         }
-        if let read = lists[configID] { return await read.value }
+        if let read = lists[scope] { return await read.value }
         let client = self.client
-        let read = Task { await Self.readAll(client, configID) }
-        lists[configID] = read
+        let read = Task { await Self.readAll(client, scope) }
+        lists[scope] = read
         return await read.value
     }
 
-    private static func readAll(_ client: KapsoClient, _ configID: String) async -> Result<[ServerWebhook], APIError> {
+    private static func readAll(_ client: KapsoClient, _ scope: WebhookScope) async -> Result<[ServerWebhook], APIError> {
         do {
-            return .success(try await client.listWebhooks(configID: configID))
+            return .success(try await client.listWebhooks(in: scope))
         } catch {
             return .failure(error)
         }

@@ -21,8 +21,12 @@ public struct SavedPlan: Sendable {
     /// One planned write as the file holds it.
     public struct Write: Sendable, Codable {
         public var action: ChangeAction
-        public var configID: String
+        /// Where the request goes (for a replace, where the new webhook is created).
+        public var scope: WebhookScope
+        /// The server webhook changed or deleted (for a replace, the one deleted).
         public var webhookID: String?
+        /// For a replace: where the deleted webhook is.
+        public var fromScope: WebhookScope?
         /// As outputs show it.
         public var url: String
         /// The attribute names the request sets.
@@ -31,17 +35,18 @@ public struct SavedPlan: Sendable {
         var body: JSONValue?
 
         enum CodingKeys: String, CodingKey {
-            case action, url, fields, body
-            case configID = "config_id"
+            case action, scope, url, fields, body
             case webhookID = "webhook_id"
+            case fromScope = "from_scope"
         }
 
         /// Encodes `webhook_id` and `body` as `null` when absent, as format 1 did.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(action, forKey: .action)
-            try c.encode(configID, forKey: .configID)
+            try c.encode(scope, forKey: .scope)
             try c.encode(webhookID, forKey: .webhookID)
+            try c.encodeIfPresent(fromScope, forKey: .fromScope)
             try c.encode(url, forKey: .url)
             try c.encode(fields, forKey: .fields)
             try c.encode(body ?? .null, forKey: .body)
@@ -51,12 +56,13 @@ public struct SavedPlan: Sendable {
     /// The file's top level.
     struct File: Codable {
         struct Config: Codable {
-            var id: String
+            var scope: WebhookScope
             /// Webhook id → fingerprint of the object observed when planning.
             var observed: [String: String]
         }
 
         var kind: String
+        var api: APIGeneration
         var formatVersion: Int
         var createdAt: String
         var apiURL: String
@@ -66,7 +72,7 @@ public struct SavedPlan: Sendable {
         var changes: [Write]
 
         enum CodingKeys: String, CodingKey {
-            case kind, salt, configs, changes
+            case kind, api, salt, configs, changes
             case formatVersion = "format_version"
             case createdAt = "created_at"
             case apiURL = "api_url"
@@ -91,8 +97,10 @@ public struct SavedPlan: Sendable {
     public var apiURL: String { file.apiURL }
     public var createdAt: String { file.createdAt }
     public var writes: [Write] { file.changes }
-    /// The configs the plan covers.
-    public var configIDs: [String] { file.configs.map(\.id) }
+    /// The generation the plan was made for.
+    public var api: APIGeneration { file.api }
+    /// The scopes the plan covers (every scope a replace touches among them).
+    public var scopes: [WebhookScope] { file.configs.map(\.scope) }
 
     // MARK: - Writing
 
@@ -112,16 +120,20 @@ public struct SavedPlan: Sendable {
                 case .failure(let problem): problems.append(problem.message); continue
                 }
             }
-            writes.append(Write(action: write.action, configID: write.configID, webhookID: write.webhookID, url: write.displayURL,
-                                fields: write.body?.setNames ?? [], body: body))
+            var from: WebhookScope?
+            if case .replace(_, let scope, _) = write.request { from = scope }
+            writes.append(Write(action: write.action, scope: write.scope, webhookID: write.webhookID, fromScope: from,
+                                url: write.displayURL, fields: write.body?.setNames ?? [], body: body))
         }
         guard problems.isEmpty else { throw .literalSecrets(problems) }
-        let configs = plan.configs.map { config in
-            File.Config(id: config.id, observed: Dictionary((observed.webhooks[config.id] ?? []).map { ($0.id, fingerprint($0, key: key)) }) { first, _ in first })
+        // Every scope the plan reads or writes: its own, and those replaces delete from.
+        let scopes = Set(plan.configs.map(\.scope) + writes.compactMap(\.fromScope))
+        let configs = scopes.sorted().map { scope in
+            File.Config(scope: scope, observed: Dictionary((observed.webhooks[scope] ?? []).map { ($0.id, fingerprint($0, key: key)) }) { first, _ in first })
         }
-        let file = File(kind: kind, formatVersion: formatVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+        let file = File(kind: kind, api: plan.api, formatVersion: formatVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
                         apiURL: client.baseURL.absoluteString, salt: SHA256.hex(salt), keyCheck: keyCheck(key),
-                        configs: configs.sorted { $0.id < $1.id }, changes: writes)
+                        configs: configs, changes: writes)
         return SavedPlan(file: file, salt: salt)
     }
 
@@ -196,9 +208,10 @@ public struct SavedPlan: Sendable {
         guard let file = try? decoder.decode(File.self, from: data), let salt = bytes(hex: file.salt) else {
             throw .damaged(path: path, what: "the plan file is incomplete or damaged")
         }
-        let configs = Set(file.configs.map(\.id))
+        let scopes = Set(file.configs.map(\.scope))
         for write in file.changes {
-            guard [.create, .update, .delete].contains(write.action), configs.contains(write.configID) else {
+            guard [.create, .update, .delete, .replace].contains(write.action), scopes.contains(write.scope),
+                  (write.action == .replace) == (write.fromScope != nil), write.fromScope.map(scopes.contains) ?? true else {
                 throw .damaged(path: path, what: "a change entry is damaged")
             }
             guard write.action == .create || write.webhookID != nil else { throw .damaged(path: path, what: "a change entry has no webhook_id") }
@@ -219,18 +232,18 @@ public struct SavedPlan: Sendable {
         var problems: [String] = []
         for config in file.configs {
             let saved = config.observed
-            let now = Dictionary((current.webhooks[config.id] ?? []).map { ($0.id, $0) }) { first, _ in first }
+            let now = Dictionary((current.webhooks[config.scope] ?? []).map { ($0.id, $0) }) { first, _ in first }
             for (id, print) in saved.sorted(by: { $0.key < $1.key }) {
                 guard let hook = now[id] else {
-                    problems.append("config \(config.id): webhook \(id) was deleted on the server since the plan")
+                    problems.append("\(config.scope): webhook \(id) was deleted on the server since the plan")
                     continue
                 }
                 if Self.fingerprint(hook, key: key) != print {
-                    problems.append("config \(config.id): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was changed on the server since the plan")
+                    problems.append("\(config.scope): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was changed on the server since the plan")
                 }
             }
             for (id, hook) in now.sorted(by: { $0.key < $1.key }) where saved[id] == nil {
-                problems.append("config \(config.id): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was added on the server since the plan")
+                problems.append("\(config.scope): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was added on the server since the plan")
             }
         }
         var writes: [PlannedWrite] = []
@@ -250,9 +263,10 @@ public struct SavedPlan: Sendable {
             let request: PlannedWrite.Request = switch write.action {
             case .create: .create(attributes)
             case .update: .update(webhookID: write.webhookID ?? "", attributes)
+            case .replace: .replace(deleting: write.webhookID ?? "", in: write.fromScope ?? write.scope, attributes)
             default: .delete(webhookID: write.webhookID ?? "")
             }
-            writes.append(PlannedWrite(configID: write.configID, displayURL: write.url, request: request))
+            writes.append(PlannedWrite(scope: write.scope, displayURL: write.url, request: request))
         }
         guard problems.isEmpty else { throw .stale(problems) }
         return writes

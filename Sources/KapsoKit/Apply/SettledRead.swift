@@ -7,7 +7,7 @@ public enum SettledRead {
     public static func read(for desired: [DesiredConfig], client: KapsoClient, parallelism: Int,
                             settlePause: TimeInterval = 2, settleReads: Int = 3) async -> Result<ObservedState, StateReadError> {
         var state: ObservedState
-        switch await StateReader.read(configIDs: desired.map(\.id), client: client, parallelism: parallelism) {
+        switch await StateReader.read(scopes: desired.map(\.scope), client: client, parallelism: parallelism) {
         case .success(let read): state = read
         case .failure(let failure): return .failure(failure)
         }
@@ -15,7 +15,7 @@ public enum SettledRead {
             let ambiguous = Planner.ambiguousConfigs(desired, observed: state)
             guard !ambiguous.isEmpty else { break }
             try? await Task.sleep(nanoseconds: UInt64(settlePause * 1_000_000_000))
-            switch await StateReader.read(configIDs: ambiguous, client: client, parallelism: parallelism) {
+            switch await StateReader.read(scopes: ambiguous, client: client, parallelism: parallelism) {
             case .success(let again): state.webhooks.merge(again.webhooks) { _, new in new }
             case .failure(let failure): return .failure(failure)
             }

@@ -20,11 +20,16 @@ public struct Attribute: Sendable, Hashable, CustomStringConvertible {
     /// Means something only while buffering is on: while it is off the value is compared only
     /// when the webhook itself sets it and the server reports one, and export leaves it out.
     public let onlyWhileBuffering: Bool
-    /// The legacy API's value when a create leaves it out (the simulator applies it).
+    /// The API's value when a create leaves it out (the simulator applies it).
     public let serverDefault: FieldValue?
+    /// What a server that reports no value (absent or null) means: compared as this value.
+    public let absentMeans: FieldValue?
+    /// Cannot change on the server: a differing value is a replace (delete, then create).
+    public let immutable: Bool
 
     init(_ name: String, _ kind: AttributeKind, sensitive: Bool = false, requiredOnCreate: Bool = false,
-         allowedInDefaults: Bool = true, onlyWhileBuffering: Bool = false, serverDefault: FieldValue? = nil) {
+         allowedInDefaults: Bool = true, onlyWhileBuffering: Bool = false, serverDefault: FieldValue? = nil,
+         absentMeans: FieldValue? = nil, immutable: Bool = false) {
         self.name = name
         self.kind = kind
         self.sensitive = sensitive
@@ -32,6 +37,8 @@ public struct Attribute: Sendable, Hashable, CustomStringConvertible {
         self.allowedInDefaults = allowedInDefaults
         self.onlyWhileBuffering = onlyWhileBuffering
         self.serverDefault = serverDefault
+        self.absentMeans = absentMeans
+        self.immutable = immutable
     }
 
     public var description: String { name }
@@ -42,6 +49,10 @@ public struct Attribute: Sendable, Hashable, CustomStringConvertible {
 
 extension Attribute {
     public static let url = Attribute("url", .url, requiredOnCreate: true, allowedInDefaults: false)
+    /// Platform API only: what a delivery carries (`meta`: the raw Meta payload, no events, no buffering).
+    public static let kind = Attribute("kind", .choice(["kapso", "meta"]), serverDefault: "kapso", absentMeans: "kapso", immutable: true)
+    /// Platform API only: the shape of a `kapso` webhook's payload.
+    public static let payloadVersion = Attribute("payload_version", .choice(["v1", "v2"]), serverDefault: "v2", absentMeans: "v2")
     public static let secretKey = Attribute("secret_key", .secret, sensitive: true, requiredOnCreate: true)
     public static let events = Attribute("events", .events(buffered: false), requiredOnCreate: true)
     public static let active = Attribute("active", .boolean, serverDefault: true)
@@ -55,9 +66,19 @@ extension Attribute {
 
     /// The table: every attribute, in documentation order, which is also the order of every output.
     public static let all: [Attribute] = [
-        .url, .secretKey, .events, .active, .headers, .bufferEnabled, .bufferWindowSeconds, .maxBufferSize, .bufferEvents,
-        .inactivityMinutes,
+        .url, .kind, .payloadVersion, .secretKey, .events, .active, .headers, .bufferEnabled, .bufferWindowSeconds, .maxBufferSize,
+        .bufferEvents, .inactivityMinutes,
     ]
+
+    /// The attributes of a generation's webhooks: the legacy API has neither `kind` nor `payload_version`.
+    public static func table(for api: APIGeneration) -> [Attribute] {
+        switch api {
+        case .legacy: legacy
+        case .platform: all
+        }
+    }
+
+    private static let legacy = all.filter { $0 != .kind && $0 != .payloadVersion }
 
     private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
@@ -66,4 +87,12 @@ extension Attribute {
 
     /// Every attribute name, in table order.
     public static let names: [String] = all.map(\.name)
+}
+
+/// Which Kapso API generation a spec targets.
+public enum APIGeneration: String, Sendable, CaseIterable, Codable {
+    /// `https://app.kapso.ai/api/v1`: webhooks per WhatsApp config.
+    case legacy
+    /// `https://api.kapso.ai/platform/v1`: webhooks per phone number and per project.
+    case platform
 }

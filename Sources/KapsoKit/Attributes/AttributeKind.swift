@@ -16,6 +16,8 @@ public enum AttributeKind: Sendable, Hashable {
     case integer(ClosedRange<Int>)
     /// Extra delivery headers: names compared case-insensitively, `null` equals `{}`.
     case headers
+    /// One of a few words.
+    case choice([String])
 
     // MARK: - The wire
 
@@ -23,7 +25,7 @@ public enum AttributeKind: Sendable, Hashable {
     /// text; `null` or a value of another type counts as absent.
     public func read(_ json: JSONValue) -> FieldValue? {
         switch (self, json) {
-        case (.url, .string(let s)), (.secret, .string(let s)): return .string(s)
+        case (.url, .string(let s)), (.secret, .string(let s)), (.choice, .string(let s)): return .string(s)
         case (.boolean, .bool(let b)): return .bool(b)
         case (.integer, .int(let i)): return .int(i)
         case (.events, .array(let items)): return .list(items.compactMap { if case .string(let s) = $0 { s } else { nil } })
@@ -44,8 +46,9 @@ public enum AttributeKind: Sendable, Hashable {
     }
 
     /// A request's value as the API checks it: the value to store, or the 422 message. `name` is
-    /// the attribute's, for the message.
-    public func check(_ json: JSONValue, name: String) -> Result<FieldValue, AttributeRejection> {
+    /// the attribute's, for the message; `knownEvents` the event names the API accepts at all.
+    public func check(_ json: JSONValue, name: String,
+                      knownEvents: [String] = EventNames.configScope) -> Result<FieldValue, AttributeRejection> {
         func reject(_ message: String) -> Result<FieldValue, AttributeRejection> { .failure(AttributeRejection(message)) }
         switch self {
         case .url:
@@ -71,7 +74,7 @@ public enum AttributeKind: Sendable, Hashable {
                 }
             } else {
                 guard !names.isEmpty else { return reject("\(name) can't be empty") }
-                if let unknown = names.first(where: { !EventNames.configScope.contains($0) }) {
+                if let unknown = names.first(where: { !knownEvents.contains($0) }) {
                     return reject("\(name) contains an unknown event: \(unknown)")
                 }
             }
@@ -95,6 +98,11 @@ public enum AttributeKind: Sendable, Hashable {
                 return .success(.map(map))
             default: return reject("\(name) must be an object or null")
             }
+        case .choice(let words):
+            guard case .string(let text) = json, words.contains(text) else {
+                return reject("\(name) must be one of \(words.joined(separator: ", "))")
+            }
+            return .success(.string(text))
         }
     }
 
@@ -107,7 +115,7 @@ public enum AttributeKind: Sendable, Hashable {
         case .url: URLIdentity.same(want.string, have?.string)
         case .events: Set(want.list ?? []) == Set(have?.list ?? [])
         case .headers: Self.lowercasedKeys(want.map ?? [:]) == Self.lowercasedKeys(have?.map ?? [:])
-        case .secret, .boolean, .integer: want == have
+        case .secret, .boolean, .integer, .choice: want == have
         }
     }
 

@@ -22,6 +22,9 @@ public enum EventNames {
         "whatsapp.config.created",
     ]
 
+    /// Every event name, of either scope.
+    public static let all: [String] = configScope + projectScope
+
     /// The only event that can be buffered.
     public static let bufferable = "whatsapp.message.received"
 }

@@ -10,6 +10,9 @@ public enum ChangeAction: String, Sendable, Codable, CaseIterable {
     case unchanged
     /// On the server, not declared, no prune: listed, never touched.
     case unmanaged
+    /// Platform API: declared with a `kind` or a phone number the server's webhook cannot change
+    /// to: DELETE, then POST.
+    case replace
 }
 
 /// One attribute that differs (or, on create, is set).
@@ -34,7 +37,8 @@ public struct FieldChange: Sendable, Equatable {
 /// The plan for one webhook.
 public struct WebhookChange: Sendable {
     public var action: ChangeAction
-    public var configID: String
+    /// Where the webhook is (after the change, for a replace that moves it to another number).
+    public var scope: WebhookScope
     /// The server id; nil on create.
     public var webhookID: String?
     /// The URL as outputs show it (``URLDisplay``): a `${VAR}` shows its name, credentials are masked.
@@ -49,12 +53,13 @@ public struct WebhookChange: Sendable {
     /// The declaration, when there is one.
     public var desired: DesiredWebhook?
 
-    /// `body` is the POST or PATCH body: exactly the attributes to send.
-    public init(action: ChangeAction, configID: String, webhookID: String?, displayURL: String,
+    /// `body` is the POST or PATCH body: exactly the attributes to send. `replacing` is the scope
+    /// of the webhook a replace deletes (by default the change's own).
+    public init(action: ChangeAction, scope: WebhookScope, webhookID: String?, displayURL: String,
                 fields: [FieldChange], unverifiable: [String], body: WebhookAttributes? = nil,
-                desired: DesiredWebhook? = nil) {
+                desired: DesiredWebhook? = nil, replacing: WebhookScope? = nil) {
         self.action = action
-        self.configID = configID
+        self.scope = scope
         self.webhookID = webhookID
         self.displayURL = displayURL
         self.fields = fields
@@ -64,9 +69,10 @@ public struct WebhookChange: Sendable {
         case .create: body.map { .create($0) }
         case .update: webhookID.flatMap { id in body.map { .update(webhookID: id, $0) } }
         case .delete: webhookID.map { .delete(webhookID: $0) }
+        case .replace: webhookID.flatMap { id in body.map { .replace(deleting: id, in: replacing ?? scope, $0) } }
         case .unchanged, .unmanaged: nil
         }
-        write = request.map { PlannedWrite(configID: configID, displayURL: displayURL, request: $0) }
+        write = request.map { PlannedWrite(scope: scope, displayURL: displayURL, request: $0) }
     }
 
     /// True for create, update and delete: the actions that send a request.
@@ -76,9 +82,9 @@ public struct WebhookChange: Sendable {
     public var body: WebhookAttributes? { write?.body }
 }
 
-/// The plan for one config.
+/// The plan for one scope: a config, a phone number or the project.
 public struct ConfigPlan: Sendable {
-    public var id: String
+    public var scope: WebhookScope
     public var name: String?
     /// Declared webhooks in file order, then server-only ones by URL and id.
     public var changes: [WebhookChange]
@@ -89,26 +95,31 @@ public struct PlanSummary: Sendable, Equatable, Codable {
     public var create = 0
     public var update = 0
     public var delete = 0
+    public var replace = 0
     public var unchanged = 0
     public var unmanaged = 0
 
     public init() {}
 
     /// True when applying would send at least one request.
-    public var hasChanges: Bool { create + update + delete > 0 }
+    public var hasChanges: Bool { create + update + delete + replace > 0 }
 
-    /// `Plan: N to create, N to update, N to delete, N unchanged, N unmanaged.`
+    /// `Plan: N to create, N to update, N to delete, N unchanged, N unmanaged.` (with `N to
+    /// replace` after the deletes when there is a replace).
     public var line: String {
-        "Plan: \(create) to create, \(update) to update, \(delete) to delete, \(unchanged) unchanged, \(unmanaged) unmanaged."
+        "Plan: \(create) to create, \(update) to update, \(delete) to delete, "
+            + (replace > 0 ? "\(replace) to replace, " : "") + "\(unchanged) unchanged, \(unmanaged) unmanaged."
     }
 }
 
-/// Everything `plan` found: per config, per webhook, what applying would do.
+/// Everything `plan` found: per scope, per webhook, what applying would do.
 public struct Plan: Sendable {
-    /// Sorted by config id.
+    public var api: APIGeneration
+    /// Sorted by scope.
     public var configs: [ConfigPlan]
 
-    public init(configs: [ConfigPlan]) {
+    public init(api: APIGeneration = .legacy, configs: [ConfigPlan]) {
+        self.api = api
         self.configs = configs
     }
 
@@ -125,6 +136,7 @@ public struct Plan: Sendable {
             case .create: summary.create += 1
             case .update: summary.update += 1
             case .delete: summary.delete += 1
+            case .replace: summary.replace += 1
             case .unchanged: summary.unchanged += 1
             case .unmanaged: summary.unmanaged += 1
             }
@@ -151,11 +163,11 @@ public struct PlanError: ReportedError, Sendable, Equatable {
     /// One reason, at its declaration in the spec.
     public enum Problem: Sendable, Equatable {
         /// An `id:` pin names a webhook the server does not have.
-        case unknownPin(SourceLocation, configID: String, id: String)
+        case unknownPin(SourceLocation, WebhookScope, id: String)
         /// Several server webhooks have the URL of a declaration without a pin.
-        case ambiguousURL(SourceLocation, configID: String, url: String, ids: [String])
+        case ambiguousURL(SourceLocation, WebhookScope, url: String, ids: [String])
         /// A webhook to be created does not set an attribute the API requires on create.
-        case cannotCreate(SourceLocation, configID: String, url: String, missing: [String])
+        case cannotCreate(SourceLocation, WebhookScope, url: String, missing: [String])
     }
 
     public var problems: [Problem]
@@ -168,15 +180,24 @@ public struct PlanError: ReportedError, Sendable, Equatable {
     public var messages: [String] {
         problems.map { problem in
             switch problem {
-            case .unknownPin(let place, let config, let id):
-                "\(place): config \(config): no webhook with id \(id) exists on the server; remove the 'id' pin to create a new webhook"
-            case .ambiguousURL(let place, let config, let url, let ids):
-                "\(place): config \(config): \(ids.count) webhooks on the server have the url \(url) (ids \(ids.joined(separator: ", "))); pin the one to manage with 'id:'"
-            case .cannotCreate(let place, let config, let url, let missing):
-                "\(place): config \(config): the webhook \(url) does not exist on the server and must be created, but it does not set \(missing.map { "'\($0)'" }.joined(separator: " and ")) (the API requires url, secret_key and events on create)"
+            case .unknownPin(let place, let scope, let id):
+                "\(place): \(scope): no webhook with id \(id) exists on the server; remove the 'id' pin to create a new webhook"
+            case .ambiguousURL(let place, let scope, let url, let ids):
+                "\(place): \(scope): \(ids.count) webhooks on the server have the url \(url) (ids \(ids.joined(separator: ", "))); pin the one to manage with 'id:'"
+            case .cannotCreate(let place, let scope, let url, let missing):
+                "\(place): \(scope): the webhook \(url) does not exist on the server and must be created, but it does not set \(missing.map { "'\($0)'" }.joined(separator: " and ")) (\(Self.requirement(scope)))"
             }
         }
     }
 
     public var report: String { messages.map { "error: \($0)" }.joined(separator: "\n") }
+
+    /// What the API requires on create, in words.
+    private static func requirement(_ scope: WebhookScope) -> String {
+        switch scope {
+        case .config: "the API requires url, secret_key and events on create"
+        case .phoneNumber: "the API requires url and secret_key on create, and events for a 'kapso' webhook"
+        case .project: "the API requires url on create"
+        }
+    }
 }

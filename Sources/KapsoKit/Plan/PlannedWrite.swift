@@ -8,15 +8,19 @@ public struct PlannedWrite: Sendable {
         case update(webhookID: String, WebhookAttributes)
         /// DELETE.
         case delete(webhookID: String)
+        /// DELETE of the webhook `deleting` in `from` (a `kind` or number it cannot change to),
+        /// then POST of the whole declaration.
+        case replace(deleting: String, in: WebhookScope, WebhookAttributes)
     }
 
-    public var configID: String
+    /// Where the request goes (for a replace, where the new webhook is created).
+    public var scope: WebhookScope
     /// The URL as outputs show it (never the real one, which may hold secrets).
     public var displayURL: String
     public var request: Request
 
-    public init(configID: String, displayURL: String, request: Request) {
-        self.configID = configID
+    public init(scope: WebhookScope, displayURL: String, request: Request) {
+        self.scope = scope
         self.displayURL = displayURL
         self.request = request
     }
@@ -26,43 +30,44 @@ public struct PlannedWrite: Sendable {
         case .create: .create
         case .update: .update
         case .delete: .delete
+        case .replace: .replace
         }
     }
 
+    /// The server webhook the request changes or deletes (for a replace, the one deleted).
     public var webhookID: String? {
         switch request {
         case .create: nil
-        case .update(let id, _), .delete(let id): id
+        case .update(let id, _), .delete(let id), .replace(let id, _, _): id
         }
     }
 
     /// The request body, when there is one. Holds real secrets: never rendered.
     public var body: WebhookAttributes? {
         switch request {
-        case .create(let body), .update(_, let body): body
+        case .create(let body), .update(_, let body), .replace(_, _, let body): body
         case .delete: nil
         }
     }
 
     /// What a report says about this write: no body, so no secret.
     public var summary: WriteSummary {
-        WriteSummary(action: action, configID: configID, webhookID: webhookID, displayURL: displayURL,
-                     fields: body?.setNames ?? [])
+        WriteSummary(action: action, scope: scope, webhookID: webhookID, displayURL: displayURL, fields: body?.setNames ?? [])
     }
 }
 
 /// A write as reports show it: which webhook, which attributes — never a value.
 public struct WriteSummary: Sendable, Equatable {
     public var action: ChangeAction
-    public var configID: String
+    public var scope: WebhookScope
     public var webhookID: String?
     public var displayURL: String
     /// The attributes the request sets.
     public var fields: [String]
 
-    public init(action: ChangeAction, configID: String, webhookID: String?, displayURL: String, fields: [String] = []) {
+    public init(action: ChangeAction, scope: WebhookScope, webhookID: String?, displayURL: String, fields: [String] = []) {
         self.action = action
-        self.configID = configID
+        self.scope = scope
         self.webhookID = webhookID
         self.displayURL = displayURL
         self.fields = fields

@@ -4,100 +4,139 @@ public enum Planner {
                             options: PlanOptions = PlanOptions()) throws(PlanError) -> Plan {
         var problems: [PlanError.Problem] = []
         var configs: [ConfigPlan] = []
-        for config in desired.sorted(by: { $0.id < $1.id }) {
-            let server = observed.webhooks[config.id] ?? []
-            switch planConfig(config, server: server, prune: config.prune || options.prune, options: options) {
+        let api = desired.first?.scope.api ?? .legacy
+        // Platform: a pinned webhook may sit under another number (a replace moves it); it is this
+        // declaration's, and no other scope lists it as unmanaged or deletes it.
+        let pinned = api == .platform ? Set(desired.flatMap(\.webhooks).compactMap(\.id)) : []
+        for config in desired.sorted(by: { $0.scope < $1.scope }) {
+            let server = observed.webhooks[config.scope] ?? []
+            switch planConfig(config, server: server, observed: observed, pinnedElsewhere: pinned, prune: config.prune || options.prune,
+                              options: options) {
             case .success(let plan): configs.append(plan)
             case .failure(let failure): problems += failure.problems
             }
         }
         guard problems.isEmpty else { throw PlanError(problems) }
-        return Plan(configs: configs)
+        return Plan(api: api, configs: configs)
     }
 
-    /// The configs in which a declared URL without an `id` pin matches several server webhooks.
-    /// Such a plan fails; a caller may first read those configs again, in case a concurrent apply
+    /// The scopes in which a declared URL without an `id` pin matches several server webhooks.
+    /// Such a plan fails; a caller may first read those scopes again, in case a concurrent apply
     /// is about to remove its copy.
-    public static func ambiguousConfigs(_ desired: [DesiredConfig], observed: ObservedState) -> [String] {
-        desired.filter { !match($0, server: observed.webhooks[$0.id] ?? []).ambiguous.isEmpty }.map(\.id)
+    public static func ambiguousConfigs(_ desired: [DesiredConfig], observed: ObservedState) -> [WebhookScope] {
+        desired.filter { !match($0, server: observed.webhooks[$0.scope] ?? [], observed: observed).ambiguous.isEmpty }.map(\.scope)
     }
 
-    /// Which server webhook each declared webhook is (by index in the config).
+    /// Which server webhook each declared webhook is (by index in the scope), and where it is.
     private struct Matching {
-        var matches: [Int: ServerWebhook] = [:]
+        var matches: [Int: (hook: ServerWebhook, scope: WebhookScope)] = [:]
         var claimed = Set<String>()
         var ambiguous = Set<Int>()
         var problems: [PlanError.Problem] = []
     }
 
-    private static func match(_ config: DesiredConfig, server: [ServerWebhook]) -> Matching {
+    private static func match(_ config: DesiredConfig, server: [ServerWebhook], observed: ObservedState) -> Matching {
         var m = Matching()
         let byID = Dictionary(server.map { ($0.id.lowercased(), $0) }) { first, _ in first }
-        // Pins first, so a pinned webhook is never also matched by URL.
+        // Pins first, so a pinned webhook is never also matched by URL. Under the Platform API a pin
+        // may name a webhook of another number (or of the project): it is then moved (a replace).
         for (index, hook) in config.webhooks.enumerated() {
             guard let pin = hook.id else { continue }
             if let match = byID[pin] {
-                m.matches[index] = match
+                m.matches[index] = (match, config.scope)
                 m.claimed.insert(pin)
+            } else if config.scope.api == .platform, let elsewhere = find(pin, in: observed) {
+                m.matches[index] = (elsewhere.hook, elsewhere.scope)
             } else {
-                m.problems.append(.unknownPin(hook.location, configID: config.id, id: pin))
+                m.problems.append(.unknownPin(hook.location, config.scope, id: pin))
             }
         }
         for (index, hook) in config.webhooks.enumerated() where hook.id == nil {
             let candidates = server.filter { URLIdentity.same($0.url, hook.url) && !m.claimed.contains($0.id.lowercased()) }
             if candidates.count > 1 {
                 m.ambiguous.insert(index)
-                m.problems.append(.ambiguousURL(hook.location, configID: config.id, url: hook.displayURL, ids: candidates.map(\.id).sorted()))
+                m.problems.append(.ambiguousURL(hook.location, config.scope, url: hook.displayURL, ids: candidates.map(\.id).sorted()))
             } else if let match = candidates.first {
-                m.matches[index] = match
+                m.matches[index] = (match, config.scope)
                 m.claimed.insert(match.id.lowercased())
             }
         }
         return m
     }
 
-    private static func planConfig(_ config: DesiredConfig, server: [ServerWebhook], prune: Bool,
-                                   options: PlanOptions) -> Result<ConfigPlan, PlanError> {
-        let matching = match(config, server: server)
+    /// A webhook of any scope read, by id.
+    private static func find(_ id: String, in observed: ObservedState) -> (hook: ServerWebhook, scope: WebhookScope)? {
+        for scope in observed.webhooks.keys.sorted() {
+            if let hook = observed.webhooks[scope]?.first(where: { $0.id.lowercased() == id }) { return (hook, scope) }
+        }
+        return nil
+    }
+
+    private static func planConfig(_ config: DesiredConfig, server: [ServerWebhook], observed: ObservedState,
+                                   pinnedElsewhere: Set<String>, prune: Bool, options: PlanOptions) -> Result<ConfigPlan, PlanError> {
+        let matching = match(config, server: server, observed: observed)
         var problems = matching.problems
-        let (matches, claimed, ambiguous) = (matching.matches, matching.claimed, matching.ambiguous)
         var changes: [WebhookChange] = []
         for (index, hook) in config.webhooks.enumerated() {
-            if let match = matches[index] {
-                changes.append(compare(hook, with: match, configID: config.id, options: options))
-            } else if hook.id == nil && !ambiguous.contains(index) {
-                let missing = Attribute.all.filter { $0.requiredOnCreate && hook.attributes[$0] == nil }.map(\.name)
-                if !missing.isEmpty {
-                    problems.append(.cannotCreate(hook.location, configID: config.id, url: hook.displayURL, missing: missing))
+            if let (match, scope) = matching.matches[index] {
+                let change = compare(hook, with: match, in: scope, declaredIn: config.scope, options: options)
+                if change.action == .replace, let missing = missingForCreate(hook, in: config.scope) {
+                    problems.append(.cannotCreate(hook.location, config.scope, url: hook.displayURL, missing: missing))
                     continue
                 }
-                changes.append(create(hook, configID: config.id))
+                changes.append(change)
+            } else if hook.id == nil && !matching.ambiguous.contains(index) {
+                if let missing = missingForCreate(hook, in: config.scope) {
+                    problems.append(.cannotCreate(hook.location, config.scope, url: hook.displayURL, missing: missing))
+                    continue
+                }
+                changes.append(create(hook, in: config.scope))
             }
         }
-        let leftovers = server.filter { !claimed.contains($0.id.lowercased()) }
+        let leftovers = server.filter { !matching.claimed.contains($0.id.lowercased()) && !pinnedElsewhere.contains($0.id.lowercased()) }
             .sorted { ($0.url ?? "", $0.id) < ($1.url ?? "", $1.id) }
         for hook in leftovers {
-            changes.append(WebhookChange(action: prune ? .delete : .unmanaged, configID: config.id, webhookID: hook.id,
+            changes.append(WebhookChange(action: prune ? .delete : .unmanaged, scope: config.scope, webhookID: hook.id,
                                          displayURL: URLDisplay.masked(hook.url ?? ""), fields: [], unverifiable: []))
         }
         guard problems.isEmpty else { return .failure(PlanError(problems)) }
-        return .success(ConfigPlan(id: config.id, name: config.name, changes: changes))
+        return .success(ConfigPlan(scope: config.scope, name: config.name, changes: changes))
+    }
+
+    /// The attributes the API requires to create `hook` in `scope` that it does not set, or nil.
+    /// A config's webhook and a number's `kapso` webhook need url, secret_key and events; a number's
+    /// `meta` webhook has no events; a project webhook needs only its url.
+    static func missingForCreate(_ hook: DesiredWebhook, in scope: WebhookScope) -> [String]? {
+        let required: [Attribute] = switch scope {
+        case .project: [.url]
+        case .config: Attribute.all.filter(\.requiredOnCreate)
+        case .phoneNumber: Attribute.all.filter { $0.requiredOnCreate && !($0 == .events && hook.attributes[.kind] == "meta") }
+        }
+        let missing = required.filter { hook.attributes[$0] == nil }.map(\.name)
+        return missing.isEmpty ? nil : missing
     }
 
     /// A create: every managed attribute, in table order, is set (and sent).
-    private static func create(_ hook: DesiredWebhook, configID: String) -> WebhookChange {
-        let fields = hook.attributes.entries.map { attribute, value in
+    private static func create(_ hook: DesiredWebhook, in scope: WebhookScope) -> WebhookChange {
+        WebhookChange(action: .create, scope: scope, webhookID: nil, displayURL: hook.displayURL, fields: createFields(hook),
+                      unverifiable: [], body: hook.attributes, desired: hook)
+    }
+
+    private static func createFields(_ hook: DesiredWebhook) -> [FieldChange] {
+        hook.attributes.entries.map { attribute, value in
             FieldChange(name: attribute.name, before: .null, after: attribute.kind == .url ? .string(hook.displayURL) : value,
                         sensitive: attribute.sensitive, sensitiveHeaders: attribute.kind == .headers ? sensitiveNames(hook, [:]) : [])
         }
-        return WebhookChange(action: .create, configID: configID, webhookID: nil, displayURL: hook.displayURL, fields: fields,
-                             unverifiable: [], body: hook.attributes, desired: hook)
     }
 
     /// The differing managed attributes of a matched webhook, and the PATCH body that fixes them:
     /// each attribute compared by its kind, in table order.
-    private static func compare(_ hook: DesiredWebhook, with server: ServerWebhook, configID: String,
-                                options: PlanOptions) -> WebhookChange {
+    ///
+    /// A webhook that must change an immutable attribute (`kind`), or that is pinned under another
+    /// number than the one it is declared under, cannot be patched: it is a **replace** (deleted,
+    /// then created with every declared attribute).
+    private static func compare(_ hook: DesiredWebhook, with server: ServerWebhook, in scope: WebhookScope,
+                                declaredIn declared: WebhookScope, options: PlanOptions) -> WebhookChange {
         let want = hook.attributes
         var fields: [FieldChange] = []
         var body = WebhookAttributes()
@@ -105,8 +144,16 @@ public enum Planner {
         // With buffering off, the server's other buffer fields mean nothing (the Platform API even
         // nulls them): compare them only when the webhook itself sets them and the server reports them.
         let bufferingOff = !(want.bufferEnabled ?? server.bufferEnabled ?? false)
+        var immutableChanged = false
+        if scope != declared {
+            fields.append(FieldChange(name: "phone_number_id", before: scope.id.map(FieldValue.string) ?? .null,
+                                      after: declared.id.map(FieldValue.string) ?? .null))
+        }
         for (attribute, wanted) in want.entries {
-            let have = server[attribute]
+            // The server's silence means its default (payload_version v2, kind kapso); with buffering
+            // off, a buffer setting it nulls or empties is no setting at all.
+            var have = server[attribute] ?? attribute.absentMeans
+            if attribute.onlyWhileBuffering && bufferingOff && have == .list([]) { have = nil }
             switch attribute.kind {
             case .secret:
                 if isHidden(have?.string) {
@@ -129,19 +176,25 @@ public enum Planner {
                 let current = have?.map ?? [:]
                 fields.append(FieldChange(name: attribute.name, before: .map(current), after: wanted,
                                           sensitive: attribute.sensitive, sensitiveHeaders: sensitiveNames(hook, current)))
-            case .events, .boolean, .integer:
+            case .events, .boolean, .integer, .choice:
                 if attribute.onlyWhileBuffering && bufferingOff && (hook.inheritedAttributes.contains(attribute.name) || have == nil) {
                     continue
                 }
                 guard !attribute.kind.same(wanted, have) else { continue }
+                if attribute.immutable { immutableChanged = true }
                 fields.append(FieldChange(name: attribute.name, before: have ?? .null, after: wanted, sensitive: attribute.sensitive))
             }
             body[attribute] = wanted
         }
         let sameURL = URLIdentity.same(server.url, hook.url)
-        return WebhookChange(action: fields.isEmpty ? .unchanged : .update, configID: configID, webhookID: server.id,
-                             displayURL: sameURL ? hook.displayURL : URLDisplay.masked(server.url ?? hook.url),
-                             fields: fields, unverifiable: unverifiable,
+        let displayURL = sameURL ? hook.displayURL : URLDisplay.masked(server.url ?? hook.url)
+        if immutableChanged || scope != declared {
+            // Shown: what differs. Sent: the whole declaration, after the old webhook is deleted.
+            return WebhookChange(action: .replace, scope: declared, webhookID: server.id, displayURL: displayURL,
+                                 fields: fields, unverifiable: [], body: want, desired: hook, replacing: scope)
+        }
+        return WebhookChange(action: fields.isEmpty ? .unchanged : .update, scope: scope, webhookID: server.id,
+                             displayURL: displayURL, fields: fields, unverifiable: unverifiable,
                              body: fields.isEmpty ? nil : body, desired: hook)
     }
 
@@ -150,7 +203,7 @@ public enum Planner {
     static func matches(_ attributes: WebhookAttributes, _ server: ServerWebhook) -> Bool {
         let declared = DesiredWebhook(id: nil, attributes: attributes, sensitiveHeaders: [], secretTemplates: SecretTemplates(),
                                       inheritedAttributes: [], location: SourceLocation(file: "", line: 0, column: 0))
-        return compare(declared, with: server, configID: "", options: PlanOptions()).action == .unchanged
+        return compare(declared, with: server, in: .project, declaredIn: .project, options: PlanOptions()).action == .unchanged
     }
 
     /// A secret the server does not reveal: absent, empty, or masked (`****`, `••••`).

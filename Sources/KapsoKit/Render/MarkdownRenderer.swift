@@ -6,16 +6,22 @@ public enum MarkdownRenderer {
         var out = [
             "### kapsoctl plan",
             "",
-            "| create | update | delete | unchanged | unmanaged |",
-            "|---:|---:|---:|---:|---:|",
-            "| \(s.create) | \(s.update) | \(s.delete) | \(s.unchanged) | \(s.unmanaged) |",
+            plan.api == .platform ? "| create | update | delete | replace | unchanged | unmanaged |" : "| create | update | delete | unchanged | unmanaged |",
+            plan.api == .platform ? "|---:|---:|---:|---:|---:|---:|" : "|---:|---:|---:|---:|---:|",
+            plan.api == .platform ? "| \(s.create) | \(s.update) | \(s.delete) | \(s.replace) | \(s.unchanged) | \(s.unmanaged) |"
+                : "| \(s.create) | \(s.update) | \(s.delete) | \(s.unchanged) | \(s.unmanaged) |",
             "",
             s.hasChanges ? "**\(s.line)**" : "**No changes.** \(s.line)",
         ]
         for config in plan.configs {
             let shown = config.changes.filter { $0.action != .unchanged || !$0.unverifiable.isEmpty }
             guard !shown.isEmpty else { continue }
-            out += ["", "#### Config `\(config.id)`" + (config.name.map { " — \(escape($0))" } ?? ""), ""]
+            let heading = switch config.scope {
+            case .config(let id): "Config \(code(id))"
+            case .phoneNumber(let id): "Phone number \(code(id))"
+            case .project: "Project"
+            }
+            out += ["", "#### \(heading)" + (config.name.map { " — \(escape($0))" } ?? ""), ""]
             for change in shown {
                 out += lines(for: change)
             }
@@ -31,6 +37,7 @@ public enum MarkdownRenderer {
         case .create: out = ["- ➕ **create** \(url)"]
         case .update: out = ["- ✏️ **update** \(url)\(id)"]
         case .delete: out = ["- ❌ **delete** \(url)\(id)"]
+        case .replace: out = ["- 🔁 **replace** \(url)\(id): deleted, then created"]
         case .unmanaged: out = ["- ❔ **unmanaged** \(url)\(id): not declared; kept"]
         case .unchanged: out = ["- **unchanged** \(url)\(id)"]
         }

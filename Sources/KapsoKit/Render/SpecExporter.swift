@@ -10,18 +10,23 @@
 ///   dropped (a field, which then stays unmanaged; a whole webhook when its URL is the problem)
 ///   until it passes.
 public enum SpecExporter {
-    /// One config to export.
+    /// One scope to export: a legacy config, or a Platform phone number or the project.
     public struct Config: Sendable {
-        /// As the server lists it.
-        public var id: String
+        /// Its id as the server lists it.
+        public var scope: WebhookScope
         public var name: String?
         /// In the server's order (most recent first).
         public var webhooks: [ServerWebhook]
 
-        public init(id: String, name: String?, webhooks: [ServerWebhook]) {
-            self.id = id
+        public init(scope: WebhookScope, name: String?, webhooks: [ServerWebhook]) {
+            self.scope = scope
             self.name = name
             self.webhooks = webhooks
+        }
+
+        /// A legacy config.
+        public init(id: String, name: String?, webhooks: [ServerWebhook]) {
+            self.init(scope: .config(id), name: name, webhooks: webhooks)
         }
     }
 
@@ -35,7 +40,7 @@ public enum SpecExporter {
 
     /// Something the server has that the spec cannot express: left out of the export.
     public struct Omission: Sendable, Equatable, CustomStringConvertible {
-        public var configID: String
+        public var scope: WebhookScope
         public var webhookID: String?
         /// The attribute left out, or nil when the whole webhook (or config) is.
         public var field: String?
@@ -43,8 +48,8 @@ public enum SpecExporter {
         public var reason: String
 
         public var description: String {
-            let what = field.map { "'\($0)' of webhook \(webhookID ?? "")" } ?? webhookID.map { "webhook \($0)" } ?? "the config"
-            return "config \(configID): \(what) left out: \(reason)"
+            let what = field.map { "'\($0)' of webhook \(webhookID ?? "")" } ?? webhookID.map { "webhook \($0)" } ?? "all of it"
+            return "\(scope): \(what) left out: \(reason)"
         }
     }
 
@@ -55,7 +60,7 @@ public enum SpecExporter {
     }
 
     public static func export(_ configs: [Config], source: String) -> Export {
-        let sorted = configs.sorted { $0.id < $1.id }
+        let sorted = configs.sorted { $0.scope < $1.scope }
         var left = Set<Part>()
         var omissions: [Omission] = []
         // Each round drops at least one part; bounded by the parts there are.
@@ -69,7 +74,7 @@ public enum SpecExporter {
                 dropped = true
                 let config = sorted[owner.config]
                 let hooks = Array(config.webhooks.reversed())
-                omissions.append(Omission(configID: config.id, webhookID: owner.webhook.map { hooks[$0].id },
+                omissions.append(Omission(scope: config.scope, webhookID: owner.webhook.map { hooks[$0].id },
                                           field: owner.field, reason: HumanText.escape(reason)))
             }
             if !dropped {
@@ -77,7 +82,7 @@ public enum SpecExporter {
                 for (line, reason) in problems {
                     let config = draft.owners[line]?.config ?? 0
                     if left.insert(Part(config: config, webhook: nil, field: nil)).inserted {
-                        omissions.append(Omission(configID: sorted[config].id, webhookID: nil, field: nil, reason: HumanText.escape(reason)))
+                        omissions.append(Omission(scope: sorted[config].scope, webhookID: nil, field: nil, reason: HumanText.escape(reason)))
                     }
                 }
                 if left.count > 10_000_000 { return Export(yaml: draft.yaml, variables: draft.variables, omissions: omissions) }
@@ -132,26 +137,45 @@ public enum SpecExporter {
         }
         func isLeft(_ part: Part) -> Bool { left.contains { $0.covers(part) } }
 
+        let api = configs.first?.scope.api ?? .legacy
+        let table = Attribute.table(for: api)
         var body: [(String, Part?)] = [("version: 1", nil)]
         let kept = configs.indices.filter { !isLeft(Part(config: $0)) }
-        body.append((kept.isEmpty ? "configs: []" : "configs:", nil))
-        for c in kept {
+        let numbers = kept.filter { configs[$0].scope != .project }
+        switch api {
+        case .legacy: body.append((kept.isEmpty ? "configs: []" : "configs:", nil))
+        case .platform:
+            body.append(("api: platform", nil))
+            body.append((numbers.isEmpty ? "phone_numbers: []" : "phone_numbers:", nil))
+        }
+        // Numbers (or configs) first, then the project block.
+        for c in numbers + kept.filter({ configs[$0].scope == .project }) {
             let config = configs[c]
             let configPart = Part(config: c)
-            body.append(("  - whatsapp_config_id: \(plain(config.id))", configPart))
-            if let name = config.name, !isLeft(Part(config: c, webhook: nil, field: "name")) {
-                body.append(("    name: \(quoted(name))", Part(config: c, webhook: nil, field: "name")))
+            // A list entry's keys at 4 spaces; the project block's at 2.
+            let pad = config.scope == .project ? "  " : "    "
+            switch config.scope {
+            case .config(let id): body.append(("  - whatsapp_config_id: \(plain(id))", configPart))
+            case .phoneNumber(let id): body.append(("  - phone_number_id: \(quoted(id))", configPart))
+            case .project: body.append(("project:", configPart))
+            }
+            if let name = config.name, config.scope != .project, !isLeft(Part(config: c, webhook: nil, field: "name")) {
+                body.append(("\(pad)name: \(quoted(name))", Part(config: c, webhook: nil, field: "name")))
             }
             let hooks = Array(config.webhooks.reversed())
             let shown = hooks.indices.filter { !isLeft(Part(config: c, webhook: $0)) }
             if shown.isEmpty {
-                body.append(("    webhooks: []", configPart))
+                body.append(("\(pad)webhooks: []", configPart))
                 continue
             }
-            body.append(("    webhooks:", configPart))
+            body.append(("\(pad)webhooks:", configPart))
             var urlCounts: [String: Int] = [:]
             for w in shown { urlCounts[URLIdentity.normalized(hooks[w].url ?? ""), default: 0] += 1 }
-            let label = config.name ?? String(config.id.prefix(8))
+            let label = switch config.scope {
+            case .config(let id): config.name ?? String(id.prefix(8))
+            case .phoneNumber(let id): config.name ?? id
+            case .project: "PROJECT"
+            }
             for w in shown {
                 let hook = hooks[w]
                 let hookPart = Part(config: c, webhook: w)
@@ -162,19 +186,19 @@ public enum SpecExporter {
                 let url = hook.url ?? ""
                 let shared = urlCounts[URLIdentity.normalized(url), default: 0] > 1
                 let place = [label, hostAndPath(url)] + (shared ? [String(hook.id.prefix(8))] : [])
-                let where_ = "\(URLDisplay.masked(url)) in config \(config.id)"
+                let where_ = "\(URLDisplay.masked(url)) in \(config.scope)"
                 let exported = ExportedURL(url) { role, value in
                     variable(place + ["URL", role], purpose: "\(role.lowercased()) in the URL of \(where_)", value: value)
                 }
-                body.append(("      - url: \(exported.text)", hookPart))
+                body.append(("\(pad)  - url: \(exported.text)", hookPart))
                 // Two webhooks with one URL can only be told apart by id.
-                if shared { body.append(("        id: \(plain(hook.id))", hookPart)) }
-                for attribute in Attribute.all where attribute.kind != .url {
+                if shared { body.append(("\(pad)    id: \(plain(hook.id))", hookPart)) }
+                for attribute in table where attribute.kind != .url {
                     // With buffering off the other buffer settings do nothing (and the server's
                     // default buffer_events may name an event the webhook does not subscribe to):
                     // left unmanaged.
                     guard let part = field(attribute.name), !(attribute.onlyWhileBuffering && hook.bufferEnabled != true) else { continue }
-                    let key = "        \(attribute.name):"
+                    let key = "\(pad)    \(attribute.name):"
                     let value = hook[attribute]
                     switch attribute.kind {
                     case .url:
@@ -191,6 +215,8 @@ public enum SpecExporter {
                         }
                     case .boolean, .integer:
                         if let value { body.append(("\(key) \(FieldDisplay.text(value))", part)) }
+                    case .choice:
+                        if let text = value?.string { body.append(("\(key) \(quoted(text))", part)) }
                     case .headers:
                         let headers = value?.map ?? [:]
                         if headers.isEmpty {
@@ -201,9 +227,9 @@ public enum SpecExporter {
                         for (name, text) in headers.sorted(by: { $0.key < $1.key }) {
                             if Sensitivity.isSensitiveHeaderName(name) {
                                 let headerVar = variable(place + [name], purpose: "header \(name) of \(where_)", value: text)
-                                body.append(("          \(quoted(name)): \"${\(headerVar)}\"", part))
+                                body.append(("\(pad)      \(quoted(name)): \"${\(headerVar)}\"", part))
                             } else {
-                                body.append(("          \(quoted(name)): \(quoted(text))", part))
+                                body.append(("\(pad)      \(quoted(name)): \(quoted(text))", part))
                             }
                         }
                     }

@@ -19,7 +19,7 @@ public struct TextRenderer: Sendable {
                 quiet += 1
                 continue
             }
-            out.append(bold("Config \(HumanText.escape(config.id))" + (config.name.map { " (\(HumanText.escape($0)))" } ?? "")))
+            out.append(bold(HumanText.escape(config.scope.title) + (config.name.map { " (\(HumanText.escape($0)))" } ?? "")))
             for change in config.changes where change.action != .unchanged {
                 out += lines(for: change)
             }
@@ -35,7 +35,8 @@ public struct TextRenderer: Sendable {
         if quiet == plan.configs.count {
             out += ["No changes.", ""]
         } else if quiet > 0 {
-            out += ["No changes in \(quiet) other config\(quiet == 1 ? "" : "s").", ""]
+            let noun = plan.api == .legacy ? "config" : "scope"
+            out += ["No changes in \(quiet) other \(noun)\(quiet == 1 ? "" : "s").", ""]
         }
         out.append(bold(plan.summary.line))
         return out.joined(separator: "\n") + "\n"
@@ -49,6 +50,10 @@ public struct TextRenderer: Sendable {
             return [paint("  ~ ", 33) + url(change) + idSuffix(change)] + change.fields.flatMap { fieldLines($0, creating: false) }
         case .delete:
             return [paint("  - ", 31) + url(change) + idSuffix(change)]
+        case .replace:
+            return [paint("-/+ ", 33) + url(change) + idSuffix(change) + " (replaced: deleted, then created; "
+                    + (change.fields.contains { $0.name == "phone_number_id" } ? "a webhook cannot move to another number" : "its kind cannot change")
+                    + ")"] + change.fields.flatMap { fieldLines($0, creating: false) }
         case .unmanaged:
             return [paint("  ? ", 36) + url(change) + idSuffix(change)
                     + " unmanaged: not declared; kept (set 'prune: true' or pass --prune to delete it)"]

@@ -25,10 +25,42 @@ extension SpecFileDecoder {
             return bool(node, what).map { DeclaredValue(value: .bool($0.value), mark: $0.mark) }
         case .integer(let range):
             return integer(node, what, in: range).map { DeclaredValue(value: .int($0.value), mark: $0.mark) }
+        case .choice(let words):
+            guard case .scalar(let scalar) = node, !scalar.isNull else {
+                error(node.mark, "\(what) must be \(words.map { "'\($0)'" }.joined(separator: " or ")), not \(node.kindDescription)")
+                return nil
+            }
+            guard words.contains(scalar.text) else {
+                error(scalar.mark, "\(what) must be \(words.map { "'\($0)'" }.joined(separator: " or ")), not '\(Self.excerpt(scalar.text))'")
+                return nil
+            }
+            return DeclaredValue(value: .string(scalar.text), mark: scalar.mark)
         case .headers:
             guard let list = headers(node) else { return nil }
             return DeclaredValue(value: .map(Dictionary(list.value.map { ($0.name, $0.value) }) { _, last in last }),
                                  mark: list.mark, headers: list.value)
+        }
+    }
+}
+
+/// The Platform API's rules on a merged webhook: events by scope, and what `kind: meta` excludes.
+extension SpecFileDecoder {
+    mutating func checkPlatformRules(_ decl: WebhookDecl, scope: WebhookScope) {
+        for event in decl.values[Attribute.events.name]?.items ?? [] {
+            let inherited = decl.inherited.contains(Attribute.events.name) ? " (from 'defaults')" : ""
+            if scope == .project, !EventNames.projectScope.contains(event.value) {
+                error(event.mark, "event '\(event.value)'\(inherited) is for a phone number's webhooks; a project webhook takes only project events: \(EventNames.projectScope.joined(separator: ", "))")
+            } else if scope != .project, EventNames.projectScope.contains(event.value) {
+                error(event.mark, "event '\(event.value)'\(inherited) is only for project webhooks; declare this webhook under 'project' to subscribe to it")
+            }
+        }
+        guard let kind = decl.values[Attribute.kind.name], kind.value == "meta" else { return }
+        if scope == .project {
+            error(kind.mark, "'kind: meta' is for a phone number's webhook (it receives that number's raw Meta payload); a project webhook is 'kapso'")
+        }
+        for attribute in Attribute.all where WebhookDecl.notForMeta.contains(attribute.name) {
+            guard let own = decl.values[attribute.name], !decl.inherited.contains(attribute.name) else { continue }
+            error(own.mark, "a 'meta' webhook receives Meta's raw payload: it takes no '\(attribute.name)' (no event filter, buffering or payload version)")
         }
     }
 }

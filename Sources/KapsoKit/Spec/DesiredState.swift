@@ -13,12 +13,6 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(file):\(line):\(column)" }
 }
 
-/// Which Kapso API generation a spec targets.
-public enum APIGeneration: String, Sendable, CaseIterable {
-    case legacy
-    case platform
-}
-
 /// How a declared webhook is matched to a server webhook inside its config.
 public enum WebhookIdentity: Sendable, Hashable, CustomStringConvertible {
     /// Pinned to an existing webhook id (lowercased UUID); the URL may change.
@@ -75,11 +69,13 @@ public struct SecretTemplates: Sendable, Equatable {
     }
 }
 
-/// One WhatsApp config and the webhooks the spec declares for it.
+/// One scope — a WhatsApp config, a phone number, or the project — and the webhooks the spec
+/// declares for it.
 public struct DesiredConfig: Sendable, Equatable {
-    /// The config's UUID as first written in the spec: requests use it as it is (a server need not
-    /// fold its case). Entries whose ids differ only in case are one config.
-    public var id: String
+    /// A config's UUID as first written in the spec (requests use it as it is: a server need not fold
+    /// its case; entries whose ids differ only in case are one config), a phone number's id, or the
+    /// project.
+    public var scope: WebhookScope
     public var name: String?
     /// True when webhooks on the server that this config does not declare are to be deleted.
     public var prune: Bool
@@ -89,7 +85,9 @@ public struct DesiredConfig: Sendable, Equatable {
 
 /// Everything the spec files declare: the input of the planner.
 public struct DesiredState: Sendable, Equatable {
-    /// Sorted by config id, so every run walks them in the same order.
+    /// The generation every file of the run targets.
+    public var api: APIGeneration
+    /// Sorted by scope (configs or numbers by id, then the project), so every run walks them in the same order.
     public var configs: [DesiredConfig]
     /// Every value substituted from the environment: a secret wherever it appears, so outputs mask
     /// it (``Redactor``).

@@ -1,15 +1,20 @@
-/// A config entry as declared in one file.
-struct ConfigDecl {
-    var id: Located<String>
+/// A scope's entry as declared in one file: a config (legacy), a phone number or the project block.
+struct ScopeDecl {
+    var scope: WebhookScope
+    /// Where the scope's id (or the project block) is written.
+    var idMark: Mark
     var name: Located<String>?
     var prune: Located<Bool>?
     var webhooks: [DesiredWebhook]
     var mark: Mark
 }
 
-/// What one file declares. (Only `api: legacy` is supported yet, so the API is not carried.)
+/// What one file declares.
 struct SpecFileContent {
-    var configs: [ConfigDecl]
+    var api: APIGeneration
+    /// Where `api:` is written, when it is.
+    var apiMark: Mark?
+    var scopes: [ScopeDecl]
     /// Every value substituted from the environment.
     var secretValues: Set<String>
 }
@@ -22,6 +27,8 @@ struct SpecFileDecoder {
     private(set) var diagnostics: [SpecDiagnostic] = []
     /// Every value substituted from the environment, so that outputs can mask it wherever it appears.
     var secretValues = Set<String>()
+    /// The file's generation (`api:`), known before anything else is decoded.
+    var api = APIGeneration.legacy
 
     init(source: SourceText, environment: [String: String]) {
         self.source = source
@@ -32,27 +39,57 @@ struct SpecFileDecoder {
         diagnostics.append(source.diagnostic(at: mark, message))
     }
 
-    static let topLevelKeys = ["version", "api", "defaults", "configs"]
+    static let topLevelKeys = ["version", "api", "defaults", "configs", "phone_numbers", "project"]
     static let configKeys = ["whatsapp_config_id", "name", "prune", "webhooks"]
-    static let webhookKeys = ["id"] + Attribute.names
-    static let defaultsKeys = Attribute.all.filter(\.allowedInDefaults).map(\.name)
-    static let webhookUnsupported = Dictionary(uniqueKeysWithValues: ["kind", "payload_version", "phone_number_id", "project_id"].map {
-        ($0, "'\($0)' is a Platform API attribute; it is not available with 'api: legacy'")
-    })
-    static let defaultsUnsupported = webhookUnsupported.merging([
-        "url": "'url' cannot be a default; every webhook names its own",
-        "id": "'id' cannot be a default; it pins one webhook",
-    ]) { $1 }
+    static let phoneNumberKeys = ["phone_number_id", "name", "prune", "webhooks"]
+    static let projectKeys = ["prune", "webhooks"]
+
+    /// The keys of a webhook (or of `defaults`) under the file's generation, and why others are refused.
+    private var webhookKeys: [String] { ["id"] + Attribute.table(for: api).map(\.name) }
+    private var defaultsKeys: [String] { Attribute.table(for: api).filter(\.allowedInDefaults).map(\.name) }
+    private var webhookUnsupported: [String: String] {
+        switch api {
+        case .legacy:
+            Dictionary(uniqueKeysWithValues: ["kind", "payload_version", "phone_number_id", "project_id"].map {
+                ($0, "'\($0)' is a Platform API attribute; it is not available with 'api: legacy'")
+            })
+        case .platform:
+            [
+                "phone_number_id": "'phone_number_id' is not set on a webhook: declare the webhook under its number in 'phone_numbers'",
+                "project_id": "'project_id' is not set on a webhook: project webhooks are declared under 'project'",
+            ]
+        }
+    }
+    private var defaultsUnsupported: [String: String] {
+        webhookUnsupported.merging([
+            "url": "'url' cannot be a default; every webhook names its own",
+            "id": "'id' cannot be a default; it pins one webhook",
+        ]) { $1 }
+    }
 
     mutating func decodeFile(_ root: YAMLNode) -> SpecFileContent? {
         guard case .mapping(let top) = root else {
             error(root.mark, "the top level must be a mapping starting with 'version: 1', not \(root.kindDescription)")
             return nil
         }
-        let fields = fields(of: top, in: "the top level", allowed: Self.topLevelKeys, unsupported: [
-            "phone_numbers": "'phone_numbers' belongs to 'api: platform', which this version of kapsoctl does not support yet",
-            "project": "'project' belongs to 'api: platform', which this version of kapsoctl does not support yet",
-        ], ignoreExtensions: true)
+        var apiMark: Mark?
+        if let entry = top.entries.first(where: { $0.key.text == "api" }), let (text, _, _) = string(entry.value, "'api'") {
+            apiMark = text.mark
+            if let generation = APIGeneration(rawValue: text.value) {
+                api = generation
+            } else {
+                error(text.mark, "'api' must be 'legacy' or 'platform', not '\(Self.excerpt(text.value))'")
+            }
+        }
+        let wrongGeneration: [String: String] = switch api {
+        case .legacy: [
+            "phone_numbers": "'phone_numbers' belongs to 'api: platform'; add 'api: platform' to manage the Platform API's webhooks",
+            "project": "'project' belongs to 'api: platform'; add 'api: platform' to manage the Platform API's webhooks",
+        ]
+        case .platform: ["configs": "'configs' belongs to the legacy API; with 'api: platform' webhooks are declared under 'phone_numbers' and 'project'"]
+        }
+        let fields = fields(of: top, in: "the top level", allowed: Self.topLevelKeys.filter { wrongGeneration[$0] == nil },
+                            unsupported: wrongGeneration, ignoreExtensions: true)
 
         if let version = fields["version"] {
             if let v = integer(version.value, "'version'", in: 1...Int.max), v.value != 1 {
@@ -62,32 +99,37 @@ struct SpecFileDecoder {
             error(top.mark, "missing required key 'version'; add 'version: 1'")
         }
 
-        if let entry = fields["api"], let (text, _, _) = string(entry.value, "'api'") {
-            switch APIGeneration(rawValue: text.value) {
-            case .legacy: break
-            case .platform:
-                error(text.mark, "'api: platform' is not supported by this version of kapsoctl yet; use 'api: legacy'")
-            case nil:
-                error(text.mark, "'api' must be 'legacy' or 'platform', not '\(Self.excerpt(text.value))'")
-            }
-        }
-
         var defaults: WebhookDecl?
         if let entry = fields["defaults"] {
             defaults = webhook(entry.value, isDefaults: true)
         }
 
-        var configs: [ConfigDecl] = []
-        if let entry = fields["configs"] {
-            if let list = sequence(entry.value, "'configs'") {
+        var scopes: [ScopeDecl] = []
+        switch api {
+        case .legacy:
+            if let entry = fields["configs"] {
+                if let list = sequence(entry.value, "'configs'") {
+                    for item in list.items {
+                        if let config = scopeEntry(item, kind: .config, defaults: defaults) { scopes.append(config) }
+                    }
+                }
+            } else {
+                error(top.mark, "missing required key 'configs' (a list of WhatsApp configs and their webhooks)")
+            }
+        case .platform:
+            if let entry = fields["phone_numbers"], let list = sequence(entry.value, "'phone_numbers'") {
                 for item in list.items {
-                    if let config = config(item, defaults: defaults) { configs.append(config) }
+                    if let number = scopeEntry(item, kind: .phoneNumber, defaults: defaults) { scopes.append(number) }
                 }
             }
-        } else {
-            error(top.mark, "missing required key 'configs' (a list of WhatsApp configs and their webhooks)")
+            if let entry = fields["project"], let project = scopeEntry(entry.value, kind: .project, defaults: defaults) {
+                scopes.append(project)
+            }
+            if fields["phone_numbers"] == nil && fields["project"] == nil {
+                error(top.mark, "missing key 'phone_numbers' or 'project': a platform spec declares webhooks per phone number, for the project, or both")
+            }
         }
-        return SpecFileContent(configs: configs, secretValues: secretValues)
+        return SpecFileContent(api: api, apiMark: apiMark, scopes: scopes, secretValues: secretValues)
     }
 
     /// The known pairs of a mapping, in source order, looked up by key. A linear search: these
@@ -122,15 +164,41 @@ struct SpecFileDecoder {
         return out
     }
 
-    mutating func config(_ node: YAMLNode, defaults: WebhookDecl?) -> ConfigDecl? {
-        guard let map = mapping(node, "each entry of 'configs'") else { return nil }
-        let fields = fields(of: map, in: "a config", allowed: Self.configKeys)
-        var id: Located<String>?
-        if let entry = fields["whatsapp_config_id"] {
-            // Kept as written: it goes into request paths, and a server need not fold its case.
-            id = uuid(entry.value, "'whatsapp_config_id'", keepCase: true)
-        } else {
-            error(map.mark, "missing required key 'whatsapp_config_id' in this config")
+    enum ScopeKind { case config, phoneNumber, project }
+
+    /// A config, a phone number, or the project block, with its webhooks.
+    mutating func scopeEntry(_ node: YAMLNode, kind: ScopeKind, defaults: WebhookDecl?) -> ScopeDecl? {
+        let (what, context, this, allowed) = switch kind {
+        case .config: ("each entry of 'configs'", "a config", "this config", Self.configKeys)
+        case .phoneNumber: ("each entry of 'phone_numbers'", "a phone number", "this phone number", Self.phoneNumberKeys)
+        case .project: ("'project'", "'project'", "'project'", Self.projectKeys)
+        }
+        guard let map = mapping(node, what) else { return nil }
+        let fields = fields(of: map, in: context, allowed: allowed)
+        var scope: WebhookScope?
+        var idMark = map.mark
+        switch kind {
+        case .config:
+            if let entry = fields["whatsapp_config_id"] {
+                // Kept as written: it goes into request paths, and a server need not fold its case.
+                if let id = uuid(entry.value, "'whatsapp_config_id'", keepCase: true) {
+                    scope = .config(id.value)
+                    idMark = id.mark
+                }
+            } else {
+                error(map.mark, "missing required key 'whatsapp_config_id' in this config")
+            }
+        case .phoneNumber:
+            if let entry = fields["phone_number_id"] {
+                if let id = phoneNumberID(entry.value) {
+                    scope = .phoneNumber(id.value)
+                    idMark = id.mark
+                }
+            } else {
+                error(map.mark, "missing required key 'phone_number_id' in this phone number (Meta's id of the number, digits)")
+            }
+        case .project:
+            scope = .project
         }
         let name = fields["name"].flatMap { string($0.value, "'name'")?.0 }
         let prune = fields["prune"].flatMap { bool($0.value, "'prune'") }
@@ -138,24 +206,39 @@ struct SpecFileDecoder {
         if let entry = fields["webhooks"] {
             if let list = sequence(entry.value, "'webhooks'") {
                 for item in list.items {
-                    if let decl = webhook(item, isDefaults: false), let hook = finish(decl.merged(over: defaults)) {
+                    if let decl = webhook(item, isDefaults: false), let scope,
+                       let hook = finish(decl.merged(over: defaults, for: scope), scope: scope) {
                         webhooks.append(hook)
                     }
                 }
             }
         } else {
-            error(map.mark, "missing required key 'webhooks' in this config (use 'webhooks: []' for none)")
+            error(map.mark, "missing required key 'webhooks' in \(this) (use 'webhooks: []' for none)")
         }
-        guard let id else { return nil }
-        return ConfigDecl(id: id, name: name, prune: prune, webhooks: webhooks, mark: map.mark)
+        guard let scope else { return nil }
+        return ScopeDecl(scope: scope, idMark: idMark, name: name, prune: prune, webhooks: webhooks, mark: map.mark)
+    }
+
+    /// Meta's id of a phone number: digits, plain or quoted.
+    mutating func phoneNumberID(_ node: YAMLNode) -> Located<String>? {
+        guard case .scalar(let scalar) = node, !scalar.isNull else {
+            error(node.mark, "'phone_number_id' must be Meta's id of the number (digits), not \(node.kindDescription)")
+            return nil
+        }
+        guard let (text, _, _) = string(node, "'phone_number_id'") else { return nil }
+        guard !text.value.isEmpty, text.value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), text.value.utf8.count <= 32 else {
+            error(text.mark, "'phone_number_id' must be Meta's id of the number: digits only, like \"1234567890\" (not the display number)")
+            return nil
+        }
+        return text
     }
 
     mutating func webhook(_ node: YAMLNode, isDefaults: Bool) -> WebhookDecl? {
         let what = isDefaults ? "'defaults'" : "each entry of 'webhooks'"
         guard let map = mapping(node, what) else { return nil }
         let fields = isDefaults
-            ? fields(of: map, in: "'defaults'", allowed: Self.defaultsKeys, unsupported: Self.defaultsUnsupported)
-            : fields(of: map, in: "a webhook", allowed: Self.webhookKeys, unsupported: Self.webhookUnsupported)
+            ? fields(of: map, in: "'defaults'", allowed: defaultsKeys, unsupported: defaultsUnsupported)
+            : fields(of: map, in: "a webhook", allowed: webhookKeys, unsupported: webhookUnsupported)
         var decl = WebhookDecl(mark: map.mark)
         for entry in fields {
             let key = entry.key.text
@@ -171,8 +254,9 @@ struct SpecFileDecoder {
         return decl
     }
 
-    /// Cross-field rules on a merged webhook, then the plain value the planner uses.
-    mutating func finish(_ decl: WebhookDecl) -> DesiredWebhook? {
+    /// Cross-field rules on a merged webhook in its scope, then the plain value the planner uses.
+    mutating func finish(_ decl: WebhookDecl, scope: WebhookScope) -> DesiredWebhook? {
+        if api == .platform { checkPlatformRules(decl, scope: scope) }
         // The one rule across attributes: a buffered event must be one the webhook subscribes to.
         if let buffered = decl.values[Attribute.bufferEvents.name], let events = decl.values[Attribute.events.name] {
             let subscribed = Set(events.items.map(\.value))
@@ -216,11 +300,13 @@ struct SpecFileDecoder {
             if let first = seen[name] {
                 error(scalar.mark, "duplicate event '\(Self.excerpt(name))' in \(what); first listed at line \(first.line), column \(first.column)")
                 valid = false
-            } else if EventNames.projectScope.contains(name) {
+            } else if api == .legacy && EventNames.projectScope.contains(name) {
                 error(scalar.mark, "event '\(name)' is only for project-scoped webhooks (Platform API); a WhatsApp config cannot subscribe to it")
                 valid = false
-            } else if !EventNames.configScope.contains(name) {
-                error(scalar.mark, "unknown event '\(Self.excerpt(name))'\(Suggestion.hint(for: name, in: EventNames.configScope))")
+            } else if !(api == .legacy ? EventNames.configScope : EventNames.all).contains(name) {
+                // Under the Platform API, which scope may use an event is checked per webhook (finish).
+                let candidates = api == .legacy ? EventNames.configScope : EventNames.all
+                error(scalar.mark, "unknown event '\(Self.excerpt(name))'\(Suggestion.hint(for: name, in: candidates))")
                 valid = false
             } else if buffered && name != EventNames.bufferable {
                 error(scalar.mark, "only '\(EventNames.bufferable)' can be buffered, not '\(name)'")

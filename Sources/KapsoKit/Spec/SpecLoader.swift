@@ -48,13 +48,21 @@ public enum SpecLoader {
                 diagnostics.append(source.syntaxDiagnostic(at: error.mark, error.message))
             }
         }
+        // One run speaks one generation: files that disagree are an error at each `api:` that differs.
+        let api = contents.first?.1.api ?? .legacy
+        if let (firstSource, _) = contents.first {
+            for (source, content) in contents.dropFirst() where content.api != api {
+                diagnostics.append(source.diagnostic(at: content.apiMark ?? Mark(line: 1, column: 1),
+                    "this file is for 'api: \(content.api.rawValue)' but \(firstSource.path) is for 'api: \(api.rawValue)'; one run manages one API generation, so plan them separately"))
+            }
+        }
         var merger = ConfigMerger()
         for (source, content) in contents {
             merger.add(content, from: source)
         }
         diagnostics += merger.diagnostics
         guard diagnostics.isEmpty else { throw SpecFailure(diagnostics) }
-        return DesiredState(configs: merger.configs,
+        return DesiredState(api: api, configs: merger.configs,
                             secretValues: contents.reduce(into: Set<String>()) { $0.formUnion($1.1.secretValues) })
     }
 
@@ -107,14 +115,16 @@ public enum SpecLoader {
     }
 }
 
-/// Merges the configs of several files (or several entries of one file) by config id.
-/// Webhooks whose identity collides are reported at both places.
+/// Merges the scopes (configs, phone numbers, the project) of several files, or of several entries
+/// of one file. Webhooks whose identity collides are reported at both places, as is a second
+/// `meta` webhook on one number.
 struct ConfigMerger {
     private struct Entry {
         var config: DesiredConfig
         var namePlace: (String, SourceLocation)?
         var prunePlace: (Bool, SourceLocation)?
         var keys: [WebhookIdentity: SourceLocation]
+        var meta: SourceLocation?
     }
 
     private var sources: [String: SourceText] = [:]
@@ -122,28 +132,29 @@ struct ConfigMerger {
     private(set) var diagnostics: [SpecDiagnostic] = []
 
     var configs: [DesiredConfig] {
-        entries.values.map(\.config).sorted { $0.id.lowercased() < $1.id.lowercased() }
+        entries.values.map(\.config).sorted { $0.scope < $1.scope }
     }
 
     mutating func add(_ content: SpecFileContent, from source: SourceText) {
         sources[source.path] = source
-        for decl in content.configs {
+        for decl in content.scopes {
             add(decl, from: source)
         }
     }
 
-    private mutating func add(_ decl: ConfigDecl, from source: SourceText) {
+    private mutating func add(_ decl: ScopeDecl, from source: SourceText) {
         func location(_ mark: Mark) -> SourceLocation {
             SourceLocation(file: source.path, line: mark.line, column: mark.column)
         }
         // One config whatever the case of its id; requests use the id as first written.
-        let key = decl.id.value.lowercased()
+        let key = decl.scope.mergeKey
         var entry = entries[key] ?? Entry(
-            config: DesiredConfig(id: decl.id.value, name: nil, prune: false, webhooks: [], location: location(decl.mark)),
+            config: DesiredConfig(scope: decl.scope, name: nil, prune: false, webhooks: [], location: location(decl.mark)),
             namePlace: nil, prunePlace: nil, keys: [:])
+        let what = decl.scope.description
         if let name = decl.name {
             if let (first, place) = entry.namePlace, first != name.value {
-                diagnostics.append(source.diagnostic(at: name.mark, "config \(decl.id.value) is named '\(SpecFileDecoder.excerpt(first))' at \(place); one config has one name"))
+                diagnostics.append(source.diagnostic(at: name.mark, "\(what) is named '\(SpecFileDecoder.excerpt(first))' at \(place); one \(Self.noun(decl.scope)) has one name"))
             } else {
                 entry.namePlace = (name.value, location(name.mark))
                 entry.config.name = name.value
@@ -151,7 +162,7 @@ struct ConfigMerger {
         }
         if let prune = decl.prune {
             if let (first, place) = entry.prunePlace, first != prune.value {
-                diagnostics.append(source.diagnostic(at: prune.mark, "config \(decl.id.value) has 'prune: \(first)' at \(place); the entries of one config must agree"))
+                diagnostics.append(source.diagnostic(at: prune.mark, "\(what) has 'prune: \(first)' at \(place); the entries of one \(Self.noun(decl.scope)) must agree"))
             } else {
                 entry.prunePlace = (prune.value, location(prune.mark))
                 entry.config.prune = prune.value
@@ -160,17 +171,33 @@ struct ConfigMerger {
         for webhook in decl.webhooks {
             let identity = webhook.identity
             if let first = entry.keys[identity] {
-                let what = "two webhooks of config \(decl.id.value) have the same \(identity)"
+                let message = "two webhooks of \(what) have the same \(identity)"
                 diagnostics.append(SpecDiagnostic(file: first.file, line: first.line, column: first.column,
-                                                  message: "\(what); the other is at \(webhook.location)",
+                                                  message: "\(message); the other is at \(webhook.location)",
                                                   sourceLine: sources[first.file]?.line(first.line)))
                 diagnostics.append(source.diagnostic(at: Mark(line: webhook.location.line, column: webhook.location.column),
-                                                     "\(what); the other is at \(first)"))
-            } else {
-                entry.keys[identity] = webhook.location
-                entry.config.webhooks.append(webhook)
+                                                     "\(message); the other is at \(first)"))
+                continue
             }
+            if webhook.attributes[.kind] == "meta" {
+                if let first = entry.meta {
+                    diagnostics.append(source.diagnostic(at: Mark(line: webhook.location.line, column: webhook.location.column),
+                        "\(what) has a 'meta' webhook already, at \(first); a number has at most one (it receives the number's raw Meta payload)"))
+                    continue
+                }
+                entry.meta = webhook.location
+            }
+            entry.keys[identity] = webhook.location
+            entry.config.webhooks.append(webhook)
         }
         entries[key] = entry
+    }
+
+    private static func noun(_ scope: WebhookScope) -> String {
+        switch scope {
+        case .config: "config"
+        case .phoneNumber: "phone number"
+        case .project: "project"
+        }
     }
 }

@@ -31,13 +31,22 @@ struct WebhookDecl {
     /// Attributes this webhook takes from `defaults` (set by `merged(over:)`).
     var inherited: Set<String> = []
 
+    /// The `kind` this declaration sets (or `kapso`, the API's default).
+    var kindValue: String { values[Attribute.kind.name]?.value.string ?? "kapso" }
+
+    /// Attributes a `meta` webhook cannot take: it receives Meta's raw payload, with no event
+    /// filter, no buffering and no payload version.
+    static let notForMeta: Set<String> = [Attribute.events, .payloadVersion, .bufferEnabled, .bufferWindowSeconds, .maxBufferSize,
+                                         .bufferEvents].reduce(into: []) { $0.insert($1.name) }
+
     /// `self` over `defaults`: own attributes win; headers merge name by name (case-insensitively,
-    /// the webhook's spelling wins).
-    func merged(over defaults: WebhookDecl?) -> WebhookDecl {
+    /// the webhook's spelling wins). A `meta` webhook does not take the defaults it cannot have.
+    func merged(over defaults: WebhookDecl?, for scope: WebhookScope) -> WebhookDecl {
         guard let defaults else { return self }
         var out = self
+        let meta = (values[Attribute.kind.name] ?? defaults.values[Attribute.kind.name])?.value.string == "meta"
         for attribute in Attribute.all {
-            guard let base = defaults.values[attribute.name] else { continue }
+            guard let base = defaults.values[attribute.name], !(meta && Self.notForMeta.contains(attribute.name)) else { continue }
             guard let own = values[attribute.name] else {
                 out.values[attribute.name] = base
                 out.inherited.insert(attribute.name)

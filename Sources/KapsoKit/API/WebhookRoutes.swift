@@ -1,0 +1,91 @@
+import Foundation
+
+/// The webhook routes of both generations, by scope:
+///
+/// | scope | list, create | one webhook |
+/// |---|---|---|
+/// | config (legacy) | `/whatsapp_configs/{id}/whatsapp_webhooks` | `…/{webhook}` |
+/// | phone number (Platform) | `/whatsapp/phone_numbers/{pid}/webhooks` | `…/{webhook}` |
+/// | project (Platform) | `/whatsapp/webhooks` | `/whatsapp/webhooks/{webhook}` |
+///
+/// The Platform project list returns every webhook of the project, number-scoped ones included.
+extension KapsoClient {
+    /// The collection route of a scope.
+    static func collection(_ scope: WebhookScope) -> String {
+        switch scope {
+        case .config(let id): "/whatsapp_configs/\(segment(id))/whatsapp_webhooks"
+        case .phoneNumber(let id): "/whatsapp/phone_numbers/\(segment(id))/webhooks"
+        case .project: "/whatsapp/webhooks"
+        }
+    }
+
+    static func member(_ scope: WebhookScope, _ id: String) -> String {
+        collection(scope) + "/" + segment(id)
+    }
+
+    static func segment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? text
+    }
+
+    /// Every webhook of a scope, in the server's order (most recent first), following every page.
+    /// For the project, only webhooks bound to no number.
+    public func listWebhooks(in scope: WebhookScope) async throws(APIError) -> [ServerWebhook] {
+        let hooks: [ServerWebhook] = try await listAll(path: Self.collection(scope))
+        return scope == .project ? hooks.filter { $0.phoneNumberID == nil } : hooks
+    }
+
+    /// The webhooks of a scope whose URL contains `text` (every page): a targeted fresh read. The
+    /// filter is not shown in logs or errors (a URL may hold a secret).
+    public func listWebhooks(in scope: WebhookScope, urlContaining text: String) async throws(APIError) -> [ServerWebhook] {
+        let filter = ListFilter(name: scope.api == .legacy ? "q[url_cont]" : "url_contains", value: text)
+        let hooks: [ServerWebhook] = try await listAll(path: Self.collection(scope), filter: filter)
+        return scope == .project ? hooks.filter { $0.phoneNumberID == nil } : hooks
+    }
+
+    /// Every webhook of the Platform project, of every scope (`GET /whatsapp/webhooks`, every page):
+    /// one paged read for a whole plan.
+    public func listProjectWebhooks() async throws(APIError) -> [ServerWebhook] {
+        try await listAll(path: Self.collection(.project))
+    }
+
+    /// One webhook.
+    public func getWebhook(in scope: WebhookScope, id: String) async throws(APIError) -> ServerWebhook {
+        let path = Self.member(scope, id)
+        return try decode(DataEnvelope<ServerWebhook>.self, try await perform("GET", path), "GET", path).data
+    }
+
+    /// Creates a webhook with exactly the attributes given (POST, 201).
+    /// A POST is never repeated after a connection failure or 5xx: the error says the outcome is unknown.
+    public func createWebhook(in scope: WebhookScope, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook {
+        let path = Self.collection(scope)
+        let response = try await perform("POST", path, body: WebhookBody(whatsappWebhook: attributes), secrets: Self.secrets(of: attributes))
+        return try decode(DataEnvelope<ServerWebhook>.self, response, "POST", path).data
+    }
+
+    /// Changes exactly the attributes given (PATCH, 200).
+    public func updateWebhook(in scope: WebhookScope, id: String, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook {
+        let path = Self.member(scope, id)
+        let response = try await perform("PATCH", path, body: WebhookBody(whatsappWebhook: attributes), secrets: Self.secrets(of: attributes))
+        return try decode(DataEnvelope<ServerWebhook>.self, response, "PATCH", path).data
+    }
+
+    /// Deletes a webhook (DELETE, 204).
+    public func deleteWebhook(in scope: WebhookScope, id: String) async throws(APIError) {
+        _ = try await perform("DELETE", Self.member(scope, id))
+    }
+
+    /// Every WhatsApp config of the project (legacy API).
+    public func listConfigs() async throws(APIError) -> [WhatsAppConfig] {
+        try await listAll(path: "/whatsapp_configs")
+    }
+
+    /// Every phone number of the project (Platform API).
+    public func listPhoneNumbers() async throws(APIError) -> [PhoneNumber] {
+        try await listAll(path: "/whatsapp/phone_numbers")
+    }
+
+    /// Values that must not appear in an error even if the server echoes them.
+    private static func secrets(of attributes: WebhookAttributes) -> [String] {
+        [attributes.secretKey].compactMap { $0 } + (attributes.headers.map { Array($0.values) } ?? [])
+    }
+}
