@@ -6,9 +6,10 @@ import KapsoSimulator
 struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
-        abstract: "Run the local Kapso-compatible simulator (legacy webhook API) on loopback.",
+        abstract: "Run the local Kapso-compatible simulator (legacy and Platform webhook APIs) on loopback.",
         discussion: """
-        Prints 'listening on http://HOST:PORT/api/v1' as its first line, then serves until stopped \
+        Prints 'listening on http://HOST:PORT/api/v1' as its first line and 'platform API on \
+        http://HOST:PORT/platform/v1' as its second, then serves until stopped \
         (Ctrl-C or SIGTERM). Test endpoints: GET/DELETE /__sim/journal, GET /__sim/state, PUT /__sim/faults.
         """
     )
@@ -108,6 +109,8 @@ struct SimCommand: AsyncParsableCommand {
         let url = try await simulator.start()
         // Written unbuffered: scripts and tests wait for this line to learn the port.
         Console.output("listening on \(url.absoluteString)")
+        // The legacy line stays first and unchanged, for scripts that read it.
+        Console.output("platform API on \(KapsoSimulator.platformURL(from: url).absoluteString)")
         while !Task.isCancelled {
             try await Task.sleep(nanoseconds: 3_600_000_000_000)
         }

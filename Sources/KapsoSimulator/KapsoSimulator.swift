@@ -39,6 +39,11 @@ public final class KapsoSimulator: Sendable {
         return URL(string: "http://\(host):\(port)\(SimulatorStore.prefix)")!
     }
 
+    /// The Platform API's base URL next to the legacy one `start()` returned.
+    public static func platformURL(from legacy: URL) -> URL {
+        URL(string: legacy.absoluteString.replacingOccurrences(of: SimulatorStore.prefix, with: SimulatorStore.platformPrefix))!
+    }
+
     /// Stops listening and closes every connection.
     public func stop() async {
         await store.releaseWaiters()

@@ -4,6 +4,7 @@ import KapsoKit
 /// The legacy webhook API's routes over the store's state: lists, reads, creates, updates, deletes.
 extension SimulatorStore {
     func route(_ request: SimRequest) -> SimResponse {
+        if request.path.hasPrefix(Self.platformPrefix + "/") { return platformRoute(request) }
         guard request.path.hasPrefix(Self.prefix + "/") else { return .error(404, "Not found") }
         let parts = request.path.dropFirst(Self.prefix.count + 1).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         switch (request.method, parts.count) {
@@ -53,19 +54,22 @@ extension SimulatorStore {
         return .success((page, perPage))
     }
 
-    private func page(_ items: [JSONValue], _ request: SimRequest) -> SimResponse {
+    /// A page of `items`, with `meta`; with `headers`, also the Platform API's pagination headers.
+    func page(_ items: [JSONValue], _ request: SimRequest, headers: Bool = false) -> SimResponse {
         switch pagination(request) {
         case .failure(let failure):
             return .error(422, failure.message)
         case .success(let (page, perPage)):
             let total = items.count
+            let pages = (total + perPage - 1) / perPage
             let start = min(total, (page - 1) * perPage)
             let slice = Array(items[start..<min(total, start + perPage)])
             let meta = JSONValue.object([
-                "page": .int(page), "per_page": .int(perPage),
-                "total_pages": .int((total + perPage - 1) / perPage), "total_count": .int(total),
+                "page": .int(page), "per_page": .int(perPage), "total_pages": .int(pages), "total_count": .int(total),
             ])
-            return .json(200, .object(["data": .array(slice), "meta": meta]))
+            let pageHeaders = headers
+                ? ["X-Total": String(total), "X-Total-Pages": String(pages), "X-Per-Page": String(perPage), "X-Page": String(page)] : [:]
+            return .json(200, .object(["data": .array(slice), "meta": meta]), headers: pageHeaders)
         }
     }
 
@@ -113,7 +117,7 @@ extension SimulatorStore {
         case .failure(let response): return response
         case .success(let fields):
             let now = Self.now()
-            switch WebhookRecord.create(from: fields, id: UUID().uuidString.lowercased(), now: now) {
+            switch WebhookRecord.create(from: fields, id: UUID().uuidString.lowercased(), now: now, serial: nextSerial()) {
             case .failure(let failure): return .error(422, failure.message)
             case .success(let record):
                 configs[configID]!.webhooks.append(record)

@@ -1,12 +1,35 @@
 import Foundation
 import KapsoKit
 
-/// The simulator's initial state: configs and their webhooks, each config's listed oldest first.
+/// The simulator's initial state: configs, phone numbers and project webhooks, each list oldest first.
 ///
 /// File format (JSON, or the same structure in YAML):
 /// `{"configs": {"<config-uuid>": [ {webhook attributes; id, created_at optional}, ... ]}}`; a config
-/// may instead be `{"name": ..., "display_phone_number": ..., "webhooks": [...]}`.
+/// may instead be `{"name": ..., "display_phone_number": ..., "webhooks": [...]}`. Platform API:
+/// `"phone_numbers": [{"phone_number_id": "123", "internal_id": "<config-uuid>", "name": ...,
+/// "webhooks": [...]}]` (a number's webhooks are its config's: `internal_id` names the legacy config,
+/// made when missing), `"project": {"webhooks": [...]}` and `"features": {"project_event": true}`.
 public struct SimulatorSeed: Sendable {
+    /// A Platform phone number.
+    public struct PhoneNumber: Sendable {
+        public var phoneNumberID: String
+        /// The legacy config that holds the number's webhooks.
+        public var internalID: String?
+        public var name: String?
+        public var displayPhoneNumber: String?
+        /// Webhook objects as JSON, oldest first (Platform attributes allowed).
+        public var webhooks: [JSONValue]
+
+        public init(phoneNumberID: String, internalID: String? = nil, name: String? = nil, displayPhoneNumber: String? = nil,
+                    webhooks: [JSONValue] = []) {
+            self.phoneNumberID = phoneNumberID
+            self.internalID = internalID
+            self.name = name
+            self.displayPhoneNumber = displayPhoneNumber
+            self.webhooks = webhooks
+        }
+    }
+
     public struct Config: Sendable {
         public var id: String
         public var name: String?
@@ -24,9 +47,18 @@ public struct SimulatorSeed: Sendable {
     }
 
     public var configs: [Config]
+    public var phoneNumbers: [PhoneNumber]
+    /// Project webhooks (Platform API), oldest first.
+    public var projectWebhooks: [JSONValue]
+    /// Whether the project's plan includes `project.event` (else subscribing to it is a 402).
+    public var projectEventEnabled: Bool
 
-    public init(configs: [Config] = []) {
+    public init(configs: [Config] = [], phoneNumbers: [PhoneNumber] = [], projectWebhooks: [JSONValue] = [],
+                projectEventEnabled: Bool = false) {
         self.configs = configs
+        self.phoneNumbers = phoneNumbers
+        self.projectWebhooks = projectWebhooks
+        self.projectEventEnabled = projectEventEnabled
     }
 
     public static let empty = SimulatorSeed()
@@ -69,8 +101,9 @@ public struct SimulatorSeed: Sendable {
     }
 
     static func parse(_ value: JSONValue, source: String) throws(SeedError) -> SimulatorSeed {
-        guard case .object(let top) = value, case .object(let configs)? = top["configs"] else {
-            throw SeedError("\(source): expected {\"configs\": {\"<config-uuid>\": [webhooks...]}}")
+        guard case .object(let top) = value,
+              case .object(let configs)? = top["configs"] ?? (top["phone_numbers"] != nil || top["project"] != nil ? .object([:]) : nil) else {
+            throw SeedError("\(source): expected {\"configs\": {\"<config-uuid>\": [webhooks...]}} and/or \"phone_numbers\": [...], \"project\": {...}")
         }
         var out: [Config] = []
         for (id, entry) in configs.sorted(by: { $0.key < $1.key }) {
@@ -89,7 +122,44 @@ public struct SimulatorSeed: Sendable {
                 throw SeedError("\(source): config \(id) must be a list of webhooks or an object with 'webhooks'")
             }
         }
-        return SimulatorSeed(configs: out)
+        var numbers: [PhoneNumber] = []
+        if let entry = top["phone_numbers"] {
+            guard case .array(let items) = entry else { throw SeedError("\(source): 'phone_numbers' must be a list") }
+            for (index, item) in items.enumerated() {
+                guard case .object(let object) = item, let id = object["phone_number_id"].flatMap(Self.digits) else {
+                    throw SeedError("\(source): phone number #\(index + 1): needs a 'phone_number_id' of digits")
+                }
+                guard case .array(let webhooks)? = object["webhooks"] ?? .array([]) else {
+                    throw SeedError("\(source): phone number \(id): 'webhooks' must be a list")
+                }
+                let internalID: String? = if case .string(let i)? = object["internal_id"] { i } else { nil }
+                if let internalID, UUID(uuidString: internalID) == nil {
+                    throw SeedError("\(source): phone number \(id): internal_id '\(internalID)' is not a UUID")
+                }
+                let name: String? = if case .string(let n)? = object["name"] { n } else { nil }
+                let phone: String? = if case .string(let p)? = object["display_phone_number"] { p } else { nil }
+                numbers.append(PhoneNumber(phoneNumberID: id, internalID: internalID, name: name, displayPhoneNumber: phone, webhooks: webhooks))
+            }
+        }
+        var project: [JSONValue] = []
+        if let entry = top["project"] {
+            guard case .object(let object) = entry, case .array(let webhooks)? = object["webhooks"] ?? .array([]) else {
+                throw SeedError("\(source): 'project' must be {\"webhooks\": [...]}")
+            }
+            project = webhooks
+        }
+        let projectEvent: Bool = if case .object(let features)? = top["features"], features["project_event"] == .bool(true) { true } else { false }
+        return SimulatorSeed(configs: out, phoneNumbers: numbers, projectWebhooks: project, projectEventEnabled: projectEvent)
+    }
+
+    private static func digits(_ value: JSONValue) -> String? {
+        let text: String? = switch value {
+        case .string(let s): s
+        case .int(let i): String(i)
+        default: nil
+        }
+        guard let text, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return text
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -1,8 +1,9 @@
 import Foundation
 import KapsoKit
 
-/// The simulator's state and behaviour: the legacy webhook API over in-memory data, the injected
-/// faults and the request journal. One actor, so requests apply one at a time, in arrival order.
+/// The simulator's state and behaviour: both API generations over one in-memory store (the legacy
+/// API under `/api/v1`, the Platform API under `/platform/v1`), the injected faults and the request
+/// journal. One actor, so requests apply one at a time, in arrival order.
 public actor SimulatorStore {
     struct Config {
         var name: String?
@@ -11,10 +12,27 @@ public actor SimulatorStore {
         var webhooks: [WebhookRecord] = []
     }
 
+    /// A Platform phone number; its webhooks are those of its config (`configKey`).
+    struct Number {
+        var phoneNumberID: String
+        var configKey: String
+        var name: String?
+        var displayPhoneNumber: String?
+    }
+
     static let prefix = "/api/v1"
+    static let platformPrefix = "/platform/v1"
+    /// The one project the simulator serves.
+    static let projectID = "00000000-0000-4000-8000-00000000beef"
 
     let apiKey: String
     var configs: [String: Config] = [:]
+    var numbers: [Number] = []
+    /// Project webhooks (Platform API), oldest first.
+    var projectHooks: [WebhookRecord] = []
+    var projectEventEnabled = false
+    /// The next webhook's place in creation order.
+    var serial = 0
     var entries: [JournalEntry] = []
     var journalWaiters: [(condition: @Sendable ([JournalEntry]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     var faults = FaultPlan.none
@@ -30,36 +48,93 @@ public actor SimulatorStore {
         self.apiKey = apiKey
         self.faults = faults
         generator = SeededGenerator(seed: faults.seed)
+        // A synchronous actor initialiser cannot call the actor's methods: the seed is built in a
+        // plain value first, by the same rules as requests.
+        var state = SeedState(projectEventEnabled: seed.projectEventEnabled)
         for config in seed.configs {
-            var stored = Config(name: config.name, displayPhoneNumber: config.displayPhoneNumber)
+            state.configs[config.id] = Config(name: config.name, displayPhoneNumber: config.displayPhoneNumber)
             for (index, value) in config.webhooks.enumerated() {
-                guard case .object(var fields) = value else {
-                    throw SeedError("config \(config.id) webhook #\(index + 1): expected an object")
-                }
-                let id: String
-                if case .string(let given)? = fields["id"] {
-                    guard UUID(uuidString: given) != nil else {
-                        throw SeedError("config \(config.id) webhook #\(index + 1): id '\(given)' is not a UUID")
-                    }
-                    id = given.lowercased()
-                } else {
-                    id = UUID().uuidString.lowercased()
-                }
-                let created: String
-                if case .string(let given)? = fields["created_at"] { created = given } else { created = Self.seedTime(clock) }
-                clock += 1
-                fields["id"] = nil
-                switch WebhookRecord.create(from: fields, id: id, now: created) {
-                case .success(var record):
-                    if case .string(let updated)? = fields["updated_at"] { record.updatedAt = updated }
-                    stored.webhooks.append(record)
-                case .failure(let failure):
-                    throw SeedError("config \(config.id) webhook #\(index + 1): \(failure.message)")
-                }
+                state.configs[config.id]!.webhooks.append(try state.seeded(value, "config \(config.id) webhook #\(index + 1)", scope: nil))
             }
-            configs[config.id] = stored
+        }
+        for number in seed.phoneNumbers {
+            let key = number.internalID ?? UUID().uuidString.lowercased()
+            if state.configs[key] == nil { state.configs[key] = Config(name: number.name, displayPhoneNumber: number.displayPhoneNumber) }
+            state.numbers.append(Number(phoneNumberID: number.phoneNumberID, configKey: key, name: number.name,
+                                        displayPhoneNumber: number.displayPhoneNumber))
+            for (index, value) in number.webhooks.enumerated() {
+                let record = try state.seeded(value, "phone number \(number.phoneNumberID) webhook #\(index + 1)",
+                                              scope: .phoneNumber(number.phoneNumberID))
+                state.configs[key]!.webhooks.append(record)
+            }
+        }
+        for (index, value) in seed.projectWebhooks.enumerated() {
+            state.projectHooks.append(try state.seeded(value, "project webhook #\(index + 1)", scope: .project))
+        }
+        configs = state.configs
+        numbers = state.numbers
+        projectHooks = state.projectHooks
+        projectEventEnabled = state.projectEventEnabled
+        serial = state.serial
+        clock = state.clock
+    }
+
+    func nextSerial() -> Int {
+        serial += 1
+        return serial
+    }
+
+    /// A webhook under the Platform API's rules (see ``Rules/platformRecord``), in this store.
+    func platformRecord(_ fields: [String: JSONValue], id: String, now: String, scope: WebhookScope,
+                        replacing existing: WebhookRecord?) -> Result<WebhookRecord, SimResponse> {
+        Rules.platformRecord(fields, id: id, now: now, scope: scope, replacing: existing, serial: nextSerial(),
+                             numbers: numbers, configs: configs, projectEventEnabled: projectEventEnabled)
+    }
+}
+
+/// The store's contents while a seed is loaded.
+struct SeedState {
+    var configs: [String: SimulatorStore.Config] = [:]
+    var numbers: [SimulatorStore.Number] = []
+    var projectHooks: [WebhookRecord] = []
+    var projectEventEnabled: Bool
+    var serial = 0
+    var clock = 0
+
+    /// A seeded webhook, checked like a create body: of the legacy API (no scope), or of the
+    /// Platform API in its scope.
+    mutating func seeded(_ value: JSONValue, _ what: String, scope: WebhookScope?) throws(SeedError) -> WebhookRecord {
+        guard case .object(var fields) = value else { throw SeedError("\(what): expected an object") }
+        let id: String
+        if case .string(let given)? = fields["id"] {
+            guard UUID(uuidString: given) != nil else { throw SeedError("\(what): id '\(given)' is not a UUID") }
+            id = given.lowercased()
+        } else {
+            id = UUID().uuidString.lowercased()
+        }
+        let created: String
+        if case .string(let given)? = fields["created_at"] { created = given } else { created = SimulatorStore.seedTime(clock) }
+        clock += 1
+        serial += 1
+        fields["id"] = nil
+        let result: Result<WebhookRecord, SimResponse> = if let scope {
+            Rules.platformRecord(fields, id: id, now: created, scope: scope, replacing: nil, serial: serial,
+                                 numbers: numbers, configs: configs, projectEventEnabled: projectEventEnabled)
+        } else {
+            WebhookRecord.create(from: fields, id: id, now: created, serial: serial).mapError { SimResponse.error(422, $0.message) }
+        }
+        switch result {
+        case .success(var record):
+            if case .string(let updated)? = fields["updated_at"] { record.updatedAt = updated }
+            return record
+        case .failure(let response):
+            let message = (try? JSONValue.parse(response.body))?["error"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "invalid"
+            throw SeedError("\(what): \(message)")
         }
     }
+}
+
+extension SimulatorStore {
 
     // MARK: - Test hooks
 
@@ -79,13 +154,36 @@ public actor SimulatorStore {
         recentRequests.removeAll()
     }
 
-    /// The current state in the seed format (each config's webhooks oldest first).
+    /// The current state in the seed format (each list oldest first; Platform webhooks in the
+    /// Platform API's view).
     public func snapshot() -> JSONValue {
         var out: [String: JSONValue] = [:]
         for (id, config) in configs {
             out[id] = .array(config.webhooks.map(\.json))
         }
-        return .object(["configs": .object(out)])
+        var state: [String: JSONValue] = ["configs": .object(out)]
+        if !numbers.isEmpty {
+            state["phone_numbers"] = .array(numbers.map { number in
+                .object(["phone_number_id": .string(number.phoneNumberID), "internal_id": .string(number.configKey),
+                         "name": number.name.map(JSONValue.string) ?? .null,
+                         "webhooks": .array((configs[number.configKey]?.webhooks ?? []).map { $0.platformJSON(phoneNumberID: number.phoneNumberID) })])
+            })
+        }
+        if !projectHooks.isEmpty {
+            state["project"] = .object(["webhooks": .array(projectHooks.map { $0.platformJSON(phoneNumberID: nil) })])
+        }
+        return .object(state)
+    }
+
+    /// The webhooks of a scope as the Platform API lists them (newest first), or nil for an unknown number.
+    public func platformWebhooks(_ scope: WebhookScope) -> [JSONValue]? {
+        switch scope {
+        case .phoneNumber(let id):
+            guard let number = numbers.first(where: { $0.phoneNumberID == id }) else { return nil }
+            return (configs[number.configKey]?.webhooks ?? []).reversed().map { $0.platformJSON(phoneNumberID: id) }
+        case .project: return projectHooks.reversed().map { $0.platformJSON(phoneNumberID: nil) }
+        case .config: return nil
+        }
     }
 
     /// The webhooks of a config as the API returns them (newest first), or nil for an unknown config.
@@ -194,17 +292,49 @@ public actor SimulatorStore {
         return (response, nil)
     }
 
+    /// A webhook collection a request path names: a config's (legacy), a number's, or the
+    /// project's (Platform; its list holds every webhook).
+    enum Collection {
+        case config(String)
+        case number(Number)
+        case project
+    }
+
+    func collection(_ path: String) -> Collection? {
+        let parts = path.split(separator: "/").map(String.init)
+        if parts.count == 5, parts[0] == "api", parts[2] == "whatsapp_configs", parts[4] == "whatsapp_webhooks", let key = configKey(parts[3]) {
+            return .config(key)
+        }
+        if parts.count == 6, parts[0] == "platform", parts[2] == "whatsapp", parts[3] == "phone_numbers", parts[5] == "webhooks",
+           let number = numbers.first(where: { $0.phoneNumberID == parts[4] }) {
+            return .number(number)
+        }
+        if parts.count == 4, parts[0] == "platform", parts[2] == "whatsapp", parts[3] == "webhooks" { return .project }
+        return nil
+    }
+
     /// The `concurrent_create` fault: before a valid POST, store the same webhook as created by
     /// another client a second earlier.
     private func raceCreate(_ request: SimRequest) -> Bool {
-        guard request.method == "POST", concurrentCreates < faults.concurrentCreateFirst else { return false }
-        let parts = request.path.split(separator: "/")
-        guard parts.count == 5, parts[2] == "whatsapp_configs", parts[4] == "whatsapp_webhooks",
-              let configID = configKey(String(parts[3])), case .success(let fields) = wrappedFields(request),
-              case .success(let twin) = WebhookRecord.create(from: fields, id: UUID().uuidString.lowercased(),
-                                                             now: Self.timestamp(Date().addingTimeInterval(-1))) else { return false }
+        guard request.method == "POST", concurrentCreates < faults.concurrentCreateFirst,
+              let target = collection(request.path), case .success(let fields) = wrappedFields(request) else { return false }
+        let earlier = Self.timestamp(Date().addingTimeInterval(-1))
+        switch target {
+        case .config(let key):
+            guard case .success(let twin) = WebhookRecord.create(from: fields, id: UUID().uuidString.lowercased(), now: earlier,
+                                                                 serial: nextSerial()) else { return false }
+            configs[key]!.webhooks.append(twin)
+        case .number(let number):
+            guard case .success(let twin) = platformRecord(fields, id: UUID().uuidString.lowercased(), now: earlier,
+                                                           scope: .phoneNumber(number.phoneNumberID), replacing: nil) else { return false }
+            configs[number.configKey]!.webhooks.append(twin)
+        case .project:
+            guard fields["phone_number_id"] == nil || fields["phone_number_id"] == .null,
+                  case .success(let twin) = platformRecord(fields, id: UUID().uuidString.lowercased(), now: earlier, scope: .project,
+                                                           replacing: nil) else { return false }
+            projectHooks.append(twin)
+        }
         concurrentCreates += 1
-        configs[configID]!.webhooks.append(twin)
         return true
     }
 
@@ -214,18 +344,32 @@ public actor SimulatorStore {
         configs[id] != nil ? id : nil
     }
 
-    /// The `list_shift` fault: after page 1 of a webhook list with more pages, delete the config's
+    /// The `list_shift` fault: after page 1 of a webhook list with more pages, delete the list's
     /// newest webhook (someone else's delete between two page reads).
     private func shiftList(after request: SimRequest) -> String? {
-        guard listShifts < faults.listShiftFirst else { return nil }
-        let parts = request.path.split(separator: "/")
-        guard parts.count == 5, parts[2] == "whatsapp_configs", parts[4] == "whatsapp_webhooks",
-              let configID = configKey(String(parts[3])), !(configs[configID]?.webhooks.isEmpty ?? true) else { return nil }
+        guard listShifts < faults.listShiftFirst, let target = collection(request.path) else { return nil }
         let page = request.query.first { $0.name == "page" }.flatMap { Int($0.value) } ?? 1
         let perPage = min(100, request.query.first { $0.name == "per_page" }.flatMap { Int($0.value) } ?? 20)
-        guard page == 1, configs[configID]!.webhooks.count > perPage else { return nil }
+        guard page == 1 else { return nil }
+        switch target {
+        case .config, .number:
+            let key = switch target {
+            case .config(let key): key
+            case .number(let number): number.configKey
+            case .project: ""
+            }
+            guard configs[key]!.webhooks.count > perPage else { return nil }
+            configs[key]!.webhooks.removeLast()
+        case .project:
+            let newest = numbers.flatMap { n in (configs[n.configKey]?.webhooks ?? []).map { ($0.serial, $0.id) } }
+                + projectHooks.map { ($0.serial, $0.id) }
+            guard newest.count > perPage, let (_, id) = newest.max(by: { $0.0 < $1.0 }), let place = find(id) else { return nil }
+            switch place {
+            case .number(let number, let index): configs[number.configKey]!.webhooks.remove(at: index)
+            case .project(let index): projectHooks.remove(at: index)
+            }
+        }
         listShifts += 1
-        configs[configID]!.webhooks.removeLast()
         return "list_shift"
     }
 

@@ -29,7 +29,8 @@ final class SimProcess: @unchecked Sendable {
                     if chunk.isEmpty { break }
                     data.append(chunk)
                 }
-                continuation.resume(returning: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                let text = String(decoding: data, as: UTF8.self)
+                continuation.resume(returning: String(text.split(separator: "\n").first ?? "").trimmingCharacters(in: .whitespaces))
             }
         }
         guard line.hasPrefix("listening on "), let url = URL(string: String(line.dropFirst("listening on ".count))) else {

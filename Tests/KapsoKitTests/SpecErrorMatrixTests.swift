@@ -25,8 +25,8 @@ let invalidCases: [InvalidCase] = [
                 message: "'version' must be an integer from 1 to 9223372036854775807, not a quoted string"),
     InvalidCase(name: "misspelt top-level key", yaml: "version: 1\nconfigs: []\nconfgs: []\n", line: 3, column: 1,
                 message: "unknown key 'confgs' in the top level; did you mean 'configs'?"),
-    InvalidCase(name: "platform api", yaml: "version: 1\napi: platform\nconfigs: []\n", line: 2, column: 6,
-                message: "'api: platform' is not supported by this version of kapsoctl yet"),
+    InvalidCase(name: "configs under platform", yaml: "version: 1\napi: platform\nconfigs: []\n", line: 3, column: 1,
+                message: "'configs' belongs to the legacy API; with 'api: platform' webhooks are declared under 'phone_numbers' and 'project'", count: 2),
     InvalidCase(name: "unknown api", yaml: "version: 1\napi: v2\nconfigs: []\n", line: 2, column: 6,
                 message: "'api' must be 'legacy' or 'platform', not 'v2'"),
     InvalidCase(name: "phone_numbers under legacy", yaml: "version: 1\nconfigs: []\nphone_numbers: []\n", line: 3, column: 1,
@@ -181,7 +181,63 @@ let invalidCases: [InvalidCase] = [
                 message: "a tab in the indentation: YAML indents with spaces only; replace the tab at column 3 with spaces"),
 ]
 
+/// The Platform API's rules.
+let platformInvalidCases: [InvalidCase] = [
+    InvalidCase(name: "platform without scopes", yaml: "version: 1\napi: platform\n", line: 1, column: 1,
+                message: "missing key 'phone_numbers' or 'project': a platform spec declares webhooks per phone number, for the project, or both"),
+    InvalidCase(name: "phone number id with a plus", yaml: "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"+1 555 0100\"\n    webhooks: []\n",
+                line: 4, column: 22, message: "'phone_number_id' must be Meta's id of the number: digits only"),
+    InvalidCase(name: "phone number without id", yaml: "version: 1\napi: platform\nphone_numbers:\n  - webhooks: []\n", line: 4, column: 5,
+                message: "missing required key 'phone_number_id' in this phone number"),
+    InvalidCase(name: "config key under a number", yaml: "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"1\"\n    whatsapp_config_id: x\n    webhooks: []\n",
+                line: 5, column: 5, message: "unknown key 'whatsapp_config_id' in a phone number"),
+    InvalidCase(name: "project event on a number", yaml: onePlatformWebhook("secret_key: s\nevents: [whatsapp.phone_number.created]"), line: 8, column: 18,
+                message: "event 'whatsapp.phone_number.created' is only for project webhooks; declare this webhook under 'project' to subscribe to it"),
+    InvalidCase(name: "number event on the project", yaml: oneProjectWebhook("events: [whatsapp.message.received]"), line: 6, column: 16,
+                message: "event 'whatsapp.message.received' is for a phone number's webhooks; a project webhook takes only project events"),
+    InvalidCase(name: "misspelt platform event", yaml: oneProjectWebhook("events: [workflow.execution.faild]"), line: 6, column: 16,
+                message: "unknown event 'workflow.execution.faild'; did you mean 'workflow.execution.failed'?"),
+    InvalidCase(name: "unknown kind", yaml: onePlatformWebhook("kind: raw"), line: 7, column: 15,
+                message: "'kind' must be 'kapso' or 'meta', not 'raw'"),
+    InvalidCase(name: "payload version 3", yaml: onePlatformWebhook("payload_version: v3"), line: 7, column: 26,
+                message: "'payload_version' must be 'v1' or 'v2', not 'v3'"),
+    InvalidCase(name: "meta with events", yaml: onePlatformWebhook("kind: meta\nevents: [whatsapp.message.received]"), line: 8, column: 17,
+                message: "a 'meta' webhook receives Meta's raw payload: it takes no 'events'"),
+    InvalidCase(name: "meta with a payload version", yaml: onePlatformWebhook("kind: meta\npayload_version: v1"), line: 8, column: 26,
+                message: "a 'meta' webhook receives Meta's raw payload: it takes no 'payload_version'"),
+    InvalidCase(name: "meta with buffering", yaml: onePlatformWebhook("kind: meta\nbuffer_enabled: true"), line: 8, column: 25,
+                message: "a 'meta' webhook receives Meta's raw payload: it takes no 'buffer_enabled'"),
+    InvalidCase(name: "meta on the project", yaml: oneProjectWebhook("kind: meta"), line: 6, column: 13,
+                message: "'kind: meta' is for a phone number's webhook"),
+    InvalidCase(name: "two meta webhooks on a number",
+                yaml: onePlatformWebhook("kind: meta\nsecret_key: s").appending("\n      - {url: https://hooks.example.com/b, kind: meta, secret_key: s}\n"),
+                line: 9, column: 9, message: "phone number 1234567890 has a 'meta' webhook already, at spec.yaml:6:9; a number has at most one"),
+    InvalidCase(name: "phone number id on a webhook", yaml: onePlatformWebhook("phone_number_id: \"1\""), line: 7, column: 9,
+                message: "'phone_number_id' is not set on a webhook: declare the webhook under its number in 'phone_numbers'"),
+    InvalidCase(name: "project under legacy", yaml: "version: 1\nconfigs: []\nproject: {webhooks: []}\n", line: 3, column: 1,
+                message: "'project' belongs to 'api: platform'; add 'api: platform'"),
+]
+
 @Suite struct SpecErrorMatrixTests {
+    @Test(arguments: platformInvalidCases)
+    func platformRulesAreReportedAtTheirPosition(_ c: InvalidCase) {
+        let found = diagnostics(c.yaml, environment: c.environment)
+        #expect(found.count == c.count, "\(found.map(\.description))")
+        let match = found.contains { $0.file == "spec.yaml" && $0.line == c.line && $0.column == c.column && $0.message.contains(c.message) }
+        #expect(match, "expected \(c.line):\(c.column) \(c.message); got \(found.map(\.description))")
+    }
+
+    @Test func oneRunSpeaksOneGeneration() {
+        guard case .failure(let failure) = loadSpecs([("a.yaml", "version: 1\nconfigs: []\n"),
+                                                      ("b.yaml", "version: 1\napi: platform\nproject: {webhooks: []}\n")]) else {
+            Issue.record("mixed generations loaded")
+            return
+        }
+        #expect(failure.diagnostics.map(\.description) == [
+            "b.yaml:2:6: error: this file is for 'api: platform' but a.yaml is for 'api: legacy'; one run manages one API generation, so plan them separately",
+        ])
+    }
+
     @Test(arguments: invalidCases)
     func invalidInputIsReportedAtItsPosition(_ c: InvalidCase) {
         let found = diagnostics(c.yaml, environment: c.environment)

@@ -46,3 +46,33 @@ func oneWebhook(_ lines: String, url: String = "https://hooks.example.com/a") ->
 
 /// Where the repository's files are, for tests that read `examples/` or golden files.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A Platform spec with one webhook of phone number 1234567890 (its `url` on line 6), followed by
+/// `lines` (its other keys, from line 7).
+func onePlatformWebhook(_ lines: String, url: String = "https://hooks.example.com/a") -> String {
+    let body = lines.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { $0.isEmpty ? "" : "        " + $0 }.joined(separator: "\n")
+    return """
+    version: 1
+    api: platform
+    phone_numbers:
+      - phone_number_id: "1234567890"
+        webhooks:
+          - url: \(url)
+    \(body)
+    """
+}
+
+/// A Platform spec with one project webhook (its `url` on line 5), followed by `lines` (from line 6).
+func oneProjectWebhook(_ lines: String) -> String {
+    let body = lines.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { $0.isEmpty ? "" : "      " + $0 }.joined(separator: "\n")
+    return """
+    version: 1
+    api: platform
+    project:
+      webhooks:
+        - url: https://ops.example.com/project
+    \(body)
+    """
+}

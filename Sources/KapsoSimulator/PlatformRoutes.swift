@@ -1,0 +1,230 @@
+import Foundation
+import KapsoKit
+
+/// The Platform API's routes (`/platform/v1`) over the same store as the legacy API: a phone
+/// number's webhooks are its config's.
+///
+/// | request | answer |
+/// |---|---|
+/// | `GET /whatsapp/phone_numbers` | the numbers |
+/// | `GET, POST /whatsapp/phone_numbers/{pid}/webhooks` | the number's webhooks; a create on the number |
+/// | `GET, PATCH, DELETE /whatsapp/phone_numbers/{pid}/webhooks/{id}` | one of the number's webhooks |
+/// | `GET, POST /whatsapp/webhooks` | every webhook of the project, number-scoped ones included; a create (on the project, or on a number named by `phone_number_id` in the body) |
+/// | `GET, PATCH, DELETE /whatsapp/webhooks/{id}` | any webhook |
+/// | `POST /whatsapp/webhooks/{id}/test` | 200, a test delivery queued (journalled) |
+///
+/// Lists are newest first and carry `meta` and the `X-Total`, `X-Total-Pages`, `X-Per-Page`,
+/// `X-Page` headers.
+extension SimulatorStore {
+    /// Where a stored webhook is.
+    enum Place {
+        case number(Number, index: Int)
+        case project(index: Int)
+
+        var scope: WebhookScope {
+            switch self {
+            case .number(let number, _): .phoneNumber(number.phoneNumberID)
+            case .project: .project
+            }
+        }
+    }
+
+    func platformRoute(_ request: SimRequest) -> SimResponse {
+        let parts = request.path.dropFirst(Self.platformPrefix.count + 1).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.first == "whatsapp", parts.count >= 2 else { return .error(404, "Not found") }
+        switch (request.method, Array(parts.dropFirst())) {
+        case ("GET", ["phone_numbers"]):
+            return page(numbers.map { number in
+                .object(["id": .string(number.configKey), "phone_number_id": .string(number.phoneNumberID), "internal_id": .string(number.configKey),
+                         "name": number.name.map(JSONValue.string) ?? .null,
+                         "display_phone_number": number.displayPhoneNumber.map(JSONValue.string) ?? .null])
+            }, request, headers: true)
+        case (let method, let rest) where rest.count >= 3 && rest[0] == "phone_numbers" && rest[2] == "webhooks":
+            guard let number = numbers.first(where: { $0.phoneNumberID == rest[1] }) else { return .error(404, "Phone number not found") }
+            if rest.count == 3 {
+                switch method {
+                case "GET": return listPlatform(scope: .phoneNumber(number.phoneNumberID), request)
+                case "POST": return createPlatform(request, scope: .phoneNumber(number.phoneNumberID))
+                default: return .error(404, "Not found")
+                }
+            }
+            guard rest.count == 4, let place = find(rest[3].lowercased()), case .number(let owner, _) = place,
+                  owner.phoneNumberID == number.phoneNumberID else { return .error(404, "Webhook not found") }
+            return member(method, place, request)
+        case ("GET", ["webhooks"]):
+            return listPlatform(scope: nil, request)
+        case ("POST", ["webhooks"]):
+            guard case .success(let fields) = wrappedFields(request) else { return createPlatform(request, scope: .project) }
+            if let pid = fields["phone_number_id"], pid != .null {
+                guard let id = pid.digitString, numbers.contains(where: { $0.phoneNumberID == id }) else {
+                    return .error(422, "phone_number_id does not name a phone number of the project")
+                }
+                return createPlatform(request, scope: .phoneNumber(id))
+            }
+            return createPlatform(request, scope: .project)
+        case (let method, let rest) where rest.count == 2 && rest[0] == "webhooks":
+            guard let place = find(rest[1].lowercased()) else { return .error(404, "Webhook not found") }
+            return member(method, place, request)
+        case ("POST", let rest) where rest.count == 3 && rest[0] == "webhooks" && rest[2] == "test":
+            guard find(rest[1].lowercased()) != nil else { return .error(404, "Webhook not found") }
+            return .json(200, .object(["data": .object(["status": .string("queued")])]))
+        default:
+            return .error(404, "Not found")
+        }
+    }
+
+    /// GET, PATCH or DELETE of one webhook.
+    private func member(_ method: String, _ place: Place, _ request: SimRequest) -> SimResponse {
+        let record = self.record(at: place)
+        switch method {
+        case "GET":
+            return .json(200, .object(["data": record.platformJSON(phoneNumberID: place.scope.id)]))
+        case "PATCH", "PUT":
+            switch wrappedFields(request) {
+            case .failure(let response): return response
+            case .success(let fields):
+                switch platformRecord(fields, id: record.id, now: Self.now(), scope: place.scope, replacing: record) {
+                case .failure(let response): return response
+                case .success(var updated):
+                    updated.updatedAt = Self.now()
+                    store(updated, at: place)
+                    return .json(200, .object(["data": updated.platformJSON(phoneNumberID: place.scope.id)]))
+                }
+            }
+        case "DELETE":
+            switch place {
+            case .number(let number, let index): configs[number.configKey]!.webhooks.remove(at: index)
+            case .project(let index): projectHooks.remove(at: index)
+            }
+            return SimResponse(status: 204)
+        default:
+            return .error(404, "Not found")
+        }
+    }
+
+    private func createPlatform(_ request: SimRequest, scope: WebhookScope) -> SimResponse {
+        switch wrappedFields(request) {
+        case .failure(let response): return response
+        case .success(let fields):
+            switch platformRecord(fields, id: UUID().uuidString.lowercased(), now: Self.now(), scope: scope, replacing: nil) {
+            case .failure(let response): return response
+            case .success(let record):
+                switch scope {
+                case .phoneNumber(let id):
+                    let number = numbers.first { $0.phoneNumberID == id }!
+                    configs[number.configKey]!.webhooks.append(record)
+                default:
+                    projectHooks.append(record)
+                }
+                return .json(201, .object(["data": record.platformJSON(phoneNumberID: scope.id)]))
+            }
+        }
+    }
+
+    /// Every webhook of a number, or of the whole project (`scope` nil), newest first, filtered by
+    /// `url_contains`, `kind`, `active` and `phone_number_id`.
+    private func listPlatform(scope: WebhookScope?, _ request: SimRequest) -> SimResponse {
+        var hooks: [(record: WebhookRecord, pid: String?)] = []
+        for number in numbers where scope == nil || scope == .phoneNumber(number.phoneNumberID) {
+            hooks += (configs[number.configKey]?.webhooks ?? []).map { ($0, number.phoneNumberID) }
+        }
+        if scope == nil { hooks += projectHooks.map { ($0, nil) } }
+        hooks.sort { $0.record.serial > $1.record.serial }
+        for item in request.query {
+            switch item.name {
+            case "url_contains": hooks = hooks.filter { $0.record.url.contains(item.value) }
+            case "kind": hooks = hooks.filter { $0.record.kind == item.value }
+            case "phone_number_id": hooks = hooks.filter { $0.pid == item.value }
+            case "active":
+                guard let flag = ["true": true, "false": false][item.value] else { return .error(422, "active must be true or false") }
+                hooks = hooks.filter { $0.record.active == flag }
+            default: break
+            }
+        }
+        return page(hooks.map { $0.record.platformJSON(phoneNumberID: $0.pid) }, request, headers: true)
+    }
+
+    /// The place of the webhook with this id, in any scope the Platform API sees.
+    func find(_ id: String) -> Place? {
+        for number in numbers {
+            if let index = configs[number.configKey]?.webhooks.firstIndex(where: { $0.id == id }) { return .number(number, index: index) }
+        }
+        return projectHooks.firstIndex { $0.id == id }.map { .project(index: $0) }
+    }
+
+    private func record(at place: Place) -> WebhookRecord {
+        switch place {
+        case .number(let number, let index): configs[number.configKey]!.webhooks[index]
+        case .project(let index): projectHooks[index]
+        }
+    }
+
+    private func store(_ record: WebhookRecord, at place: Place) {
+        switch place {
+        case .number(let number, let index): configs[number.configKey]!.webhooks[index] = record
+        case .project(let index): projectHooks[index] = record
+        }
+    }
+}
+
+extension JSONValue {
+    /// A phone number's id written as a string or as a JSON number.
+    var digitString: String? {
+        switch self {
+        case .string(let s): s
+        case .int(let i): String(i)
+        default: nil
+        }
+    }
+}
+
+/// The Platform API's rules on a webhook, shared by requests and seeds.
+enum Rules {
+    /// A webhook built from a create body (or changed by a PATCH of `existing`) under the Platform
+    /// API's rules: what a create needs, immutable `kind` and number, events by scope, what a
+    /// `meta` webhook cannot have, one `meta` per number, `project.event` only on a plan that has it.
+    static func platformRecord(_ fields: [String: JSONValue], id: String, now: String, scope: WebhookScope,
+                               replacing existing: WebhookRecord?, serial: Int, numbers: [SimulatorStore.Number],
+                               configs: [String: SimulatorStore.Config], projectEventEnabled: Bool) -> Result<WebhookRecord, SimResponse> {
+        var record: WebhookRecord
+        if var existing {
+            if let kind = fields["kind"], kind != .string(existing.kind) { return .failure(.error(422, "kind cannot be changed")) }
+            if let pid = fields["phone_number_id"], pid.digitString != scope.id {
+                return .failure(.error(422, "phone_number_id cannot be changed"))
+            }
+            if let failure = existing.apply(fields, api: .platform) { return .failure(.error(422, failure.message)) }
+            record = existing
+        } else {
+            let meta = fields["kind"] == .string("meta")
+            let required: [Attribute] = switch scope {
+            case .project: [.url]
+            default: meta ? [.url, .secretKey] : [.url, .secretKey, .events]
+            }
+            switch WebhookRecord.create(from: fields, id: id, now: now, serial: serial, api: .platform, required: required) {
+            case .failure(let failure): return .failure(.error(422, failure.message))
+            case .success(let created): record = created
+            }
+            if case .project = scope, fields["events"] == nil { record.values[Attribute.events.name] = .list([]) }
+        }
+        if record.kind == "meta" {
+            if scope == .project { return .failure(.error(422, "kind meta is only for a phone number's webhooks")) }
+            if !record.events.isEmpty, fields["events"] != nil { return .failure(.error(422, "a meta webhook takes no events")) }
+            if record.values[Attribute.bufferEnabled.name] == .bool(true) { return .failure(.error(422, "a meta webhook cannot buffer")) }
+            if let version = fields["payload_version"], version != .null { return .failure(.error(422, "payload_version is not for meta webhooks")) }
+            record.values[Attribute.events.name] = .list([])
+            if case .phoneNumber(let pid) = scope, let number = numbers.first(where: { $0.phoneNumberID == pid }),
+               configs[number.configKey]?.webhooks.contains(where: { $0.kind == "meta" && $0.id != record.id }) == true {
+                return .failure(.error(422, "this phone number already has a meta webhook"))
+            }
+        }
+        let allowed = scope == .project ? EventNames.projectScope : EventNames.configScope
+        if let other = record.events.first(where: { !allowed.contains($0) }) {
+            let why = scope == .project ? "which is for phone-number webhooks" : "which is for project webhooks"
+            return .failure(.error(422, "events contains \(other), \(why)"))
+        }
+        if record.events.contains("project.event") && !projectEventEnabled {
+            return .failure(.error(402, "project.event requires a paid plan"))
+        }
+        return .success(record)
+    }
+}
