@@ -43,17 +43,12 @@ public enum StateReader {
         case .failure(let error): return .failure(StateReadError(failures: [.read(.project, error)]))
         }
         var failures: [StateReadError.Failure] = []
-        var webhooks: [WebhookScope: [ServerWebhook]] = [:]
+        // Every scope the list shows (so a pin can find its webhook under another number), and
+        // every declared one, empty when it has no webhook.
+        var webhooks = Dictionary(grouping: all) { hook in hook.phoneNumberID.map(WebhookScope.phoneNumber) ?? .project }
         for scope in scopes {
-            switch scope {
-            case .phoneNumber(let id):
-                if !known.contains(id) { failures.append(.unknownNumber(id, known: known.count)) }
-                webhooks[scope] = all.filter { $0.phoneNumberID == id }
-            case .project:
-                webhooks[scope] = all.filter { $0.phoneNumberID == nil }
-            case .config:
-                continue
-            }
+            if case .phoneNumber(let id) = scope, !known.contains(id) { failures.append(.unknownNumber(id, known: known.count)) }
+            webhooks[scope] = webhooks[scope] ?? []
         }
         return failures.isEmpty ? .success(webhooks) : .failure(StateReadError(failures: failures))
     }
