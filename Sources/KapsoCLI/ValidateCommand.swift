@@ -14,8 +14,16 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let state = try spec.load(environment: ProcessInfo.processInfo.environment)
-        let configs = state.configs.count
         let webhooks = state.webhookCount
-        Console.output("\(spec.paths.joined(separator: ", ")): valid (\(configs) config\(configs == 1 ? "" : "s"), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
+        let scopes: String
+        switch state.api {
+        case .legacy:
+            let configs = state.configs.count
+            scopes = "\(configs) config\(configs == 1 ? "" : "s")"
+        case .platform:
+            let numbers = state.configs.filter { $0.scope != .project }.count
+            scopes = "\(numbers) phone number\(numbers == 1 ? "" : "s")" + (state.configs.contains { $0.scope == .project } ? ", the project" : "")
+        }
+        Console.output("\(spec.paths.joined(separator: ", ")): valid (\(scopes), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
     }
 }

@@ -265,4 +265,32 @@ func platformEnvironment(_ env: [String: String]) -> [String: String] {
             #expect(await simulator.writes().isEmpty)
         }
     }
+
+    /// The concurrency defence works per scope on the Platform API too: a copy stored by "another
+    /// apply" just before each POST is kept, this run's own copy deleted.
+    @Test func concurrentCopiesAreSettledPerScope() async throws {
+        let spec = """
+        version: 1
+        api: platform
+        phone_numbers:
+          - phone_number_id: "\(idleNumber)"
+            webhooks:
+              - {url: https://hooks.example.com/race, secret_key: "${SECRET}", events: [whatsapp.message.sent]}
+        project:
+          webhooks:
+            - {url: https://ops.example.com/race, events: [workflow.execution.failed]}
+
+        """
+        var faults = FaultPlan()
+        faults.concurrentCreateFirst = 2
+        try await withScenario(seed: platformSeed(), spec: spec, faults: faults) { simulator, dir, env in
+            let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: platformEnvironment(env), directory: dir)
+            #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+            #expect(apply.stdout.components(separatedBy: "deleted this run's copy").count - 1 == 2)
+            #expect(await simulator.store.platformWebhooks(.phoneNumber(idleNumber))?.count == 1)
+            #expect(await simulator.store.platformWebhooks(.project)?.filter { $0["url"] == .string("https://ops.example.com/race") }.count == 1)
+            let again = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: platformEnvironment(env), directory: dir)
+            #expect(again.status == 0, "\(again.stdout)")
+        }
+    }
 }

@@ -16,10 +16,22 @@ import Testing
         #expect(result.stderr.isEmpty)
     }
 
+    /// A directory is all its specs. `examples/` holds both generations (platform.yaml is the
+    /// Platform API's), so its legacy files are validated as a directory of their own.
     @Test func examplesDirectoryIsValid() async throws {
-        let result = try await runKapsoctl(["validate", "-f", "examples"], environment: exampleEnvironment, directory: packageRoot)
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["anchors.yaml", "minimal.yaml", "pinned-and-pruned.yaml"] {
+            try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("examples/\(name)"), to: dir.appendingPathComponent(name))
+        }
+        let result = try await runKapsoctl(["validate", "-f", dir.path], environment: exampleEnvironment, directory: packageRoot)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "examples: valid (3 configs, 4 webhooks)\n")
+        #expect(result.stdout == "\(dir.path): valid (3 configs, 4 webhooks)\n")
+        // Both generations in one run are refused, saying so.
+        let mixed = try await runKapsoctl(["validate", "-f", "examples"], environment: exampleEnvironment.merging(
+            ["ACME_WEBHOOK_SECRET": "w", "ACME_META_SECRET": "m", "ACME_PROJECT_SECRET": "p"]) { $1 }, directory: packageRoot)
+        #expect(mixed.status == 1)
+        #expect(mixed.stderr.contains("examples/platform.yaml:4:6: error: this file is for 'api: platform' but examples/anchors.yaml is for 'api: legacy'"), "\(mixed.stderr)")
     }
 
     @Test func severalFilesAreMerged() async throws {

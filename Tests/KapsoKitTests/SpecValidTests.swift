@@ -9,6 +9,17 @@ import Testing
         try loadSpec(yaml, environment: environment).get()
     }
 
+    @Test func platformExampleLoads() throws {
+        let state = try SpecLoader.load(paths: [repositoryRoot.appendingPathComponent("examples/platform.yaml").path],
+                                        environment: ["ACME_WEBHOOK_SECRET": "w", "ACME_META_SECRET": "m", "ACME_PROJECT_SECRET": "p"])
+        #expect(state.api == .platform)
+        #expect(state.configs.map(\.scope) == [.phoneNumber("1234567890"), .project])
+        #expect(state.configs[0].prune)
+        let meta = state.configs[0].webhooks[1]
+        #expect(meta.attributes == WebhookAttributes([.url: "https://api.acme.com/hooks/meta-raw", .kind: "meta", .secretKey: "m"]))
+        #expect(state.configs[1].webhooks[0].attributes.events == ["whatsapp.phone_number.created", "workflow.execution.failed"])
+    }
+
     @Test func rootExampleLoadsWithDefaultsMerged() throws {
         let state = try SpecLoader.load(paths: [repositoryRoot.appendingPathComponent("webhooks.yaml").path],
                                         environment: acmeEnvironment)
@@ -37,7 +48,8 @@ import Testing
         for file in files {
             let result = Result { () throws(SpecFailure) in
                 try SpecLoader.load(paths: [directory.appendingPathComponent(file).path],
-                                    environment: ["EXAMPLE_WEBHOOK_SECRET": "x", "EXAMPLE_API_KEY": "y"])
+                                    environment: ["EXAMPLE_WEBHOOK_SECRET": "x", "EXAMPLE_API_KEY": "y", "ACME_WEBHOOK_SECRET": "w",
+                                                  "ACME_META_SECRET": "m", "ACME_PROJECT_SECRET": "p"])
             }
             if case .failure(let failure) = result { Issue.record("\(file): \(failure)") }
         }
