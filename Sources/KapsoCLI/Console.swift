@@ -16,6 +16,8 @@ enum Console {
         var outputFailure: String?
         /// True once apply has started writing to the server: its exit code then says what was written.
         var serverWritten = false
+        /// `--format github`: errors are also written as workflow commands on stdout.
+        var annotating = false
     }
 
     private static let state = Mutex(State())
@@ -49,6 +51,20 @@ enum Console {
     /// Masks known secrets in bytes bound for a file.
     static func redacted(_ text: String) -> String {
         state.withLock { $0.redactor }.redact(text)
+    }
+
+    /// Errors are also reported as GitHub workflow commands (annotations) from now on.
+    static func annotateErrors() {
+        state.withLock { $0.annotating = true }
+    }
+
+    static var annotating: Bool { state.withLock { $0.annotating } }
+
+    /// Spec notes: compiler-style lines on stderr, or annotations on stdout.
+    static func notes(_ notes: [SpecDiagnostic]) {
+        for note in notes {
+            if annotating { output(WorkflowCommands.annotation(note)) } else { error(note.description) }
+        }
     }
 
     static func markServerWritten() {

@@ -29,6 +29,9 @@ public struct Kapsoctl: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as any ReportedError {
+            if Console.annotating {
+                for line in annotations(for: error) { Console.output(line) }
+            }
             Console.error(error.report)
             code = 1
         } catch {
@@ -50,6 +53,21 @@ public struct Kapsoctl: AsyncParsableCommand {
     }
 }
 
+/// An error as workflow commands: one per spec diagnostic, at its file and position; one for any
+/// other error.
+func annotations(for error: any ReportedError) -> [String] {
+    let diagnostics: [SpecDiagnostic]? = switch error {
+    case let error as SpecLoadError: error.failure.diagnostics
+    case let error as SpecFailure: error.diagnostics
+    default: nil
+    }
+    guard let diagnostics else {
+        let message = error.report.hasPrefix("error: ") ? String(error.report.dropFirst(7)) : error.report
+        return [WorkflowCommands.annotation(.error, message, title: "kapsoctl")]
+    }
+    return diagnostics.map(WorkflowCommands.annotation)
+}
+
 /// Options shared by every command that reads spec files.
 struct SpecOptions: ParsableArguments {
     @Option(name: [.customShort("f"), .customLong("file")],
@@ -60,9 +78,9 @@ struct SpecOptions: ParsableArguments {
     var paths: [String] { files.isEmpty ? ["webhooks.yaml"] : files }
 
     /// Loads the spec, or fails with every problem of every file.
-    func load(environment: [String: String]) throws(SpecLoadError) -> DesiredState {
+    func load(environment: [String: String], unsetVariables: UnsetVariables = .error) throws(SpecLoadError) -> DesiredState {
         do {
-            return try SpecLoader.load(paths: paths, environment: environment)
+            return try SpecLoader.load(paths: paths, environment: environment, unsetVariables: unsetVariables)
         } catch {
             throw SpecLoadError(failure: error, defaultFileMissing: files.isEmpty && !FileManager.default.fileExists(atPath: "webhooks.yaml"))
         }

@@ -2,18 +2,36 @@ import ArgumentParser
 import Foundation
 import KapsoKit
 
+/// How `validate` reports.
+enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, github
+}
+
 /// `kapsoctl validate`: parse and check spec files without touching the network.
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check spec files; report every error with file:line:column. No network.",
-        discussion: "Exit status: 0 when valid, 1 when any error was found."
+        discussion: """
+        An unset ${VAR} is a note, not an error (validate runs where secrets are not available, such \
+        as pull requests from forks), unless --require-env. Exit status: 0 when valid, 1 when any \
+        error was found.
+        """
     )
 
     @OptionGroup var spec: SpecOptions
 
+    @Option(help: "Output format: text, or github (errors and notes as GitHub Actions annotations).")
+    var format: DiagnosticFormat = .text
+
+    @Flag(name: .customLong("require-env"), help: "An unset ${VAR} is an error, as it is for plan and apply.")
+    var requireEnv = false
+
     func run() async throws {
-        let state = try spec.load(environment: ProcessInfo.processInfo.environment)
+        if format == .github { Console.annotateErrors() }
+        let state = try spec.load(environment: ProcessInfo.processInfo.environment,
+                                  unsetVariables: requireEnv ? .error : .note)
+        Console.notes(state.notes)
         let webhooks = state.webhookCount
         let scopes: String
         switch state.api {

@@ -78,6 +78,11 @@ import Testing
             let yaml = try String(contentsOf: dir.appendingPathComponent("exported.yaml"), encoding: .utf8)
             expectNoCanary(yaml, export.stdout, export.stderr)
             #expect(yaml.hasPrefix("# Exported by kapsoctl from http://127.0.0.1:"))
+            // A fresh export validates where no secret is set (a pull request from a fork).
+            let bare = try await runKapsoctl(["validate", "-f", "exported.yaml"], environment: [:], directory: dir)
+            #expect(bare.status == 0, "\(bare.stderr)")
+            #expect(bare.stdout == "exported.yaml: valid (2 configs, 154 webhooks)\n")
+            #expect(bare.stderr.contains("note: environment variable KAPSO_"), "\(bare.stderr)")
             // Each placeholder names its variable in the header comment; give each the server's value.
             var planEnv = env
             let variables = yaml.split(separator: "\n").filter { $0.hasPrefix("#   KAPSO_") }

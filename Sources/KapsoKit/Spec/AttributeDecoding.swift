@@ -5,19 +5,19 @@ extension SpecFileDecoder {
         let what = "'\(attribute.name)'"
         switch attribute.kind {
         case .url:
-            guard let (url, fromEnvironment, template) = string(node, what) else { return nil }
-            if let problem = Self.urlProblem(url.value) {
+            guard let url = string(node, what) else { return nil }
+            if !url.unresolved, let problem = Self.urlProblem(url.value) {
                 error(url.mark, problem)
                 return nil
             }
-            return DeclaredValue(value: .string(url.value), mark: url.mark, template: template, fromEnvironment: fromEnvironment)
+            return DeclaredValue(value: .string(url.value), mark: url.mark, template: url.template, fromEnvironment: url.fromEnvironment)
         case .secret:
-            guard let (secret, fromEnvironment, template) = string(node, what) else { return nil }
+            guard let secret = string(node, what) else { return nil }
             guard !secret.value.isEmpty else {
                 error(secret.mark, "\(what) must not be empty")
                 return nil
             }
-            return DeclaredValue(value: .string(secret.value), mark: secret.mark, template: template, fromEnvironment: fromEnvironment)
+            return DeclaredValue(value: .string(secret.value), mark: secret.mark, template: secret.template, fromEnvironment: secret.fromEnvironment)
         case .events(let buffered):
             guard let list = events(node, what, buffered: buffered) else { return nil }
             return DeclaredValue(value: .list(list.value.map(\.value)), mark: list.mark, items: list.value)

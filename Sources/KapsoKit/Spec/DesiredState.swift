@@ -92,6 +92,8 @@ public struct DesiredState: Sendable, Equatable {
     /// Every value substituted from the environment: a secret wherever it appears, so outputs mask
     /// it (``Redactor``).
     public var secretValues: Set<String> = []
+    /// What loading noted without failing: unset variables, when they are allowed.
+    public var notes: [SpecDiagnostic] = []
 
     public var webhookCount: Int { configs.reduce(0) { $0 + $1.webhooks.count } }
 }

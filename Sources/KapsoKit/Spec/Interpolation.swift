@@ -1,11 +1,24 @@
+/// Whether a `${VAR}` whose variable is not set fails the spec (plan, apply) or is a note
+/// (`validate`, which runs where secrets are not available, such as pull requests from forks).
+public enum UnsetVariables: Sendable, Equatable {
+    case error, note
+}
+
 /// `${VAR}` substitution from the environment; `$${` writes a literal `${`.
 enum Interpolation {
     struct Result: Equatable {
         var text: String
         /// The values substituted from the environment (secrets, wherever they appear).
         var values: [String] = []
+        /// Variables that are not set, with the offset of their `${` (only when unset ones are
+        /// allowed; the reference is then kept as written).
+        var unset: [(name: String, offset: Int)] = []
         /// True when at least one `${VAR}` was substituted: the value then counts as sensitive.
-        var usedVariables: Bool { !values.isEmpty }
+        var usedVariables: Bool { !values.isEmpty || !unset.isEmpty }
+
+        static func == (a: Result, b: Result) -> Bool {
+            a.text == b.text && a.values == b.values && a.unset.map(\.name) == b.unset.map(\.name) && a.unset.map(\.offset) == b.unset.map(\.offset)
+        }
     }
 
     struct Failure: Error, Equatable {
@@ -14,11 +27,14 @@ enum Interpolation {
         var message: String
     }
 
-    static func expand(_ text: String, environment: [String: String]) throws(Failure) -> Result {
+    /// `allowUnset`: an unset variable is kept as written (`${NAME}`) and listed in `unset`
+    /// instead of failing (`validate` without secrets).
+    static func expand(_ text: String, environment: [String: String], allowUnset: Bool = false) throws(Failure) -> Result {
         guard text.utf8.contains(UInt8(ascii: "$")) else { return Result(text: text) }
         let chars = Array(text)
         var out = ""
         var values: [String] = []
+        var unset: [(name: String, offset: Int)] = []
         var i = 0
         while i < chars.count {
             let c = chars[i]
@@ -33,18 +49,22 @@ enum Interpolation {
                 guard isValidName(name) else {
                     throw Failure(offset: i, message: "'${\(name.prefix(40))}' is not a valid variable reference; names are letters, digits and '_', not starting with a digit")
                 }
-                guard let value = environment[name] else {
+                if let value = environment[name] {
+                    out += value
+                    values.append(value)
+                } else if allowUnset {
+                    out += "${\(name)}"
+                    unset.append((name, i))
+                } else {
                     throw Failure(offset: i, message: "environment variable \(name) is not set")
                 }
-                out += value
-                values.append(value)
                 i = close + 1
             } else {
                 out.append(c)
                 i += 1
             }
         }
-        return Result(text: out, values: values)
+        return Result(text: out, values: values, unset: unset)
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -6,6 +6,19 @@ struct Located<Value> {
     var mark: Mark
 }
 
+/// A string read from the spec, `${VAR}` expanded.
+struct SpecString {
+    var value: String
+    var mark: Mark
+    /// The scalar as written, `${VAR}` references unexpanded.
+    var template: String
+    /// True when the value comes (in part) from the environment: it is then a secret.
+    var fromEnvironment: Bool
+    /// True when an unset variable was kept as written (`validate` without secrets): checks of
+    /// the value's content are skipped, as the value is not known.
+    var unresolved: Bool
+}
+
 /// Typed reading of YAML nodes, reporting every problem into the decoder's diagnostics.
 /// Each reader returns nil after reporting, so decoding carries on and all errors of a file are found.
 extension SpecFileDecoder {
@@ -21,16 +34,21 @@ extension SpecFileDecoder {
         return nil
     }
 
-    /// A string, with `${VAR}` expanded from the environment; `template` is the text as written.
-    mutating func string(_ node: YAMLNode, _ what: String) -> (Located<String>, usedVariables: Bool, template: String)? {
+    /// A string, with `${VAR}` expanded from the environment. When unset variables are allowed
+    /// (`validate` without secrets), one that is unset is kept as written and noted once per name.
+    mutating func string(_ node: YAMLNode, _ what: String) -> SpecString? {
         guard case .scalar(let scalar) = node, !scalar.isNull else {
             error(node.mark, "\(what) must be a string, not \(node.kindDescription)")
             return nil
         }
         do {
-            let result = try Interpolation.expand(scalar.text, environment: environment)
+            let result = try Interpolation.expand(scalar.text, environment: environment, allowUnset: unsetVariables == .note)
             secretValues.formUnion(result.values)
-            return (Located(value: result.text, mark: scalar.mark), result.usedVariables, scalar.text)
+            for (name, offset) in result.unset {
+                unsetReferences.append((name, Self.mark(ofOffset: offset, in: scalar)))
+            }
+            return SpecString(value: result.text, mark: scalar.mark, template: scalar.text,
+                              fromEnvironment: result.usedVariables, unresolved: !result.unset.isEmpty)
         } catch let failure {
             error(Self.mark(ofOffset: failure.offset, in: scalar), failure.message)
             return nil
@@ -85,7 +103,7 @@ extension SpecFileDecoder {
 
     /// A UUID, lowercased unless `keepCase`.
     mutating func uuid(_ node: YAMLNode, _ what: String, keepCase: Bool = false) -> Located<String>? {
-        guard let (text, _, _) = string(node, what) else { return nil }
+        guard let text = string(node, what) else { return nil }
         guard Self.isUUID(text.value) else {
             error(text.mark, "\(what) must be a UUID like 4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d")
             return nil

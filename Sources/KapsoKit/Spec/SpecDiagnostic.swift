@@ -1,5 +1,11 @@
-/// One error in a spec file, at a position, with the source line for the caret snippet.
+/// One error (or note) in a spec file, at a position, with the source line for the caret snippet.
 public struct SpecDiagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An error makes the spec invalid; a note is told and does not.
+    public enum Severity: String, Sendable {
+        case error, note
+    }
+
+    public var severity: Severity = .error
     public var file: String
     public var line: Int
     public var column: Int
@@ -8,7 +14,8 @@ public struct SpecDiagnostic: Error, Sendable, Equatable, CustomStringConvertibl
     /// The text of the offending line (already redacted), when known.
     public var sourceLine: String?
 
-    public init(file: String, line: Int, column: Int, message: String, sourceLine: String? = nil) {
+    public init(file: String, line: Int, column: Int, message: String, sourceLine: String? = nil, severity: Severity = .error) {
+        self.severity = severity
         self.file = file
         self.line = line
         self.column = column
@@ -16,10 +23,10 @@ public struct SpecDiagnostic: Error, Sendable, Equatable, CustomStringConvertibl
         self.sourceLine = sourceLine
     }
 
-    /// `path:line:col: error: message`, the compiler-style first line.
+    /// `path:line:col: error: message`, the compiler-style first line (`note:` for a note).
     /// `path: error: message` when the problem concerns the whole file (line 0).
     public var description: String {
-        line > 0 ? "\(file):\(line):\(column): error: \(message)" : "\(file): error: \(message)"
+        line > 0 ? "\(file):\(line):\(column): \(severity.rawValue): \(message)" : "\(file): \(severity.rawValue): \(message)"
     }
 
     /// The compiler-style line plus the source line and a caret under the column. A long line is
@@ -86,8 +93,8 @@ final class SourceText: @unchecked Sendable {
         return Sensitivity.redactSourceLine(String(text.prefix(10_000)))
     }
 
-    func diagnostic(at mark: Mark, _ message: String) -> SpecDiagnostic {
-        SpecDiagnostic(file: path, line: mark.line, column: mark.column, message: message, sourceLine: line(mark.line))
+    func diagnostic(at mark: Mark, _ message: String, severity: SpecDiagnostic.Severity = .error) -> SpecDiagnostic {
+        SpecDiagnostic(file: path, line: mark.line, column: mark.column, message: message, sourceLine: line(mark.line), severity: severity)
     }
 
     /// A YAML syntax error; when a tab in the line's indentation is the cause, it says so and how

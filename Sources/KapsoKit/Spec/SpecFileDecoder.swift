@@ -29,10 +29,15 @@ struct SpecFileDecoder {
     var secretValues = Set<String>()
     /// The file's generation (`api:`), known before anything else is decoded.
     var api = APIGeneration.legacy
+    /// Whether an unset `${VAR}` is an error or a note.
+    let unsetVariables: UnsetVariables
+    /// Every unset variable's reference, when they are notes.
+    var unsetReferences: [(name: String, mark: Mark)] = []
 
-    init(source: SourceText, environment: [String: String]) {
+    init(source: SourceText, environment: [String: String], unsetVariables: UnsetVariables = .error) {
         self.source = source
         self.environment = environment
+        self.unsetVariables = unsetVariables
     }
 
     mutating func error(_ mark: Mark, _ message: String) {
@@ -73,7 +78,7 @@ struct SpecFileDecoder {
             return nil
         }
         var apiMark: Mark?
-        if let entry = top.entries.first(where: { $0.key.text == "api" }), let (text, _, _) = string(entry.value, "'api'") {
+        if let entry = top.entries.first(where: { $0.key.text == "api" }), let text = string(entry.value, "'api'") {
             apiMark = text.mark
             if let generation = APIGeneration(rawValue: text.value) {
                 api = generation
@@ -200,7 +205,7 @@ struct SpecFileDecoder {
         case .project:
             scope = .project
         }
-        let name = fields["name"].flatMap { string($0.value, "'name'")?.0 }
+        let name = fields["name"].flatMap { string($0.value, "'name'") }.map { Located(value: $0.value, mark: $0.mark) }
         let prune = fields["prune"].flatMap { bool($0.value, "'prune'") }
         var webhooks: [DesiredWebhook] = []
         if let entry = fields["webhooks"] {
@@ -225,12 +230,13 @@ struct SpecFileDecoder {
             error(node.mark, "'phone_number_id' must be Meta's id of the number (digits), not \(node.kindDescription)")
             return nil
         }
-        guard let (text, _, _) = string(node, "'phone_number_id'") else { return nil }
+        guard let text = string(node, "'phone_number_id'") else { return nil }
+        if text.unresolved { return Located(value: text.value, mark: text.mark) }
         guard !text.value.isEmpty, text.value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), text.value.utf8.count <= 32 else {
             error(text.mark, "'phone_number_id' must be Meta's id of the number: digits only, like \"1234567890\" (not the display number)")
             return nil
         }
-        return text
+        return Located(value: text.value, mark: text.mark)
     }
 
     mutating func webhook(_ node: YAMLNode, isDefaults: Bool) -> WebhookDecl? {
@@ -337,7 +343,7 @@ struct SpecFileDecoder {
                 continue
             }
             seen[name.lowercased()] = entry.key.mark
-            guard let (value, fromEnvironment, template) = string(entry.value, "header '\(name)'") else {
+            guard let value = string(entry.value, "header '\(name)'") else {
                 valid = false
                 continue
             }
@@ -346,8 +352,8 @@ struct SpecFileDecoder {
                 valid = false
                 continue
             }
-            let sensitive = fromEnvironment || Sensitivity.isSensitiveHeaderName(name)
-            out.append(HeaderDecl(name: name, value: value.value, template: template, sensitive: sensitive, mark: entry.key.mark))
+            let sensitive = value.fromEnvironment || Sensitivity.isSensitiveHeaderName(name)
+            out.append(HeaderDecl(name: name, value: value.value, template: value.template, sensitive: sensitive, mark: entry.key.mark))
         }
         return valid ? Located(value: out, mark: map.mark) : nil
     }

@@ -2,8 +2,11 @@ import Foundation
 
 /// Reads spec files (`-f` paths: files or directories), decodes each and merges their configs.
 public enum SpecLoader {
-    /// Loads every path; throws every problem of every file at once.
-    public static func load(paths: [String], environment: [String: String]) throws(SpecFailure) -> DesiredState {
+    /// Loads every path; throws every problem of every file at once. `unsetVariables: .note` lets
+    /// an unset `${VAR}` pass as a note (`validate` without secrets); the state is then for
+    /// counting, not planning.
+    public static func load(paths: [String], environment: [String: String],
+                            unsetVariables: UnsetVariables = .error) throws(SpecFailure) -> DesiredState {
         var diagnostics: [SpecDiagnostic] = []
         var sources: [SourceText] = []
         for path in paths {
@@ -20,7 +23,7 @@ public enum SpecLoader {
             }
         }
         do {
-            let state = try load(sources: sources, environment: environment)
+            let state = try load(sources: sources, environment: environment, unsetVariables: unsetVariables)
             if diagnostics.isEmpty { return state }
         } catch {
             diagnostics += error.diagnostics
@@ -29,15 +32,17 @@ public enum SpecLoader {
     }
 
     /// Decodes in-memory sources (used by `load(paths:)` and by tests).
-    static func load(sources: [SourceText], environment: [String: String],
+    static func load(sources: [SourceText], environment: [String: String], unsetVariables: UnsetVariables = .error,
                      limits: YAMLLimits = .standard) throws(SpecFailure) -> DesiredState {
         var diagnostics: [SpecDiagnostic] = []
+        var unset: [(name: String, at: SpecDiagnostic)] = []
         var contents: [(SourceText, SpecFileContent)] = []
         for source in sources {
             do {
                 let document = try YAMLLoader.load(source.bytes, limits: limits)
-                var decoder = SpecFileDecoder(source: source, environment: environment)
+                var decoder = SpecFileDecoder(source: source, environment: environment, unsetVariables: unsetVariables)
                 let content = decoder.decodeFile(document.root)
+                unset += decoder.unsetReferences.map { ($0.name, source.diagnostic(at: $0.mark, "", severity: .note)) }
                 let fileDiagnostics = document.problems.map { source.diagnostic(at: $0.mark, $0.message) } + decoder.diagnostics
                 // An anchored value used twice is reported once.
                 var seen = Set<String>()
@@ -62,8 +67,25 @@ public enum SpecLoader {
         }
         diagnostics += merger.diagnostics
         guard diagnostics.isEmpty else { throw SpecFailure(diagnostics) }
-        return DesiredState(api: api, configs: merger.configs,
-                            secretValues: contents.reduce(into: Set<String>()) { $0.formUnion($1.1.secretValues) })
+        var state = DesiredState(api: api, configs: merger.configs,
+                                 secretValues: contents.reduce(into: Set<String>()) { $0.formUnion($1.1.secretValues) })
+        state.notes = unsetNotes(unset)
+        return state
+    }
+
+    /// One note per unset variable, at its first use, counting the others.
+    static func unsetNotes(_ references: [(name: String, at: SpecDiagnostic)]) -> [SpecDiagnostic] {
+        var uses: [String: Int] = [:]
+        for reference in references { uses[reference.name, default: 0] += 1 }
+        var told = Set<String>()
+        return references.compactMap { reference in
+            guard told.insert(reference.name).inserted else { return nil }
+            var note = reference.at
+            let more = uses[reference.name, default: 1] - 1
+            note.message = "environment variable \(reference.name) is not set; plan and apply will need it"
+                + (more > 0 ? " (used \(more) more time\(more == 1 ? "" : "s"))" : "")
+            return note
+        }
     }
 
     /// The files `paths` name (directories expanded), for callers that must not overwrite them.
