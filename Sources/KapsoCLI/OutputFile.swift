@@ -33,6 +33,18 @@ enum OutputFile {
         }
     }
 
+    /// Appends to a file that others write too (`$GITHUB_STEP_SUMMARY`): opened with `O_APPEND`,
+    /// created when missing, every byte checked.
+    static func append(_ text: String, to path: String) throws(Failure) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw failure("cannot open \(path)") }
+        if let reason = writeAll(fd, text) {
+            close(fd)
+            throw Failure(description: "cannot write \(path): \(reason)")
+        }
+        guard close(fd) == 0 else { throw failure("cannot write \(path)") }
+    }
+
     /// The path a symlink chain ends at (which need not exist yet).
     private static func resolve(_ path: String) throws(Failure) -> String {
         var current = path

@@ -4,7 +4,7 @@ import KapsoKit
 
 /// The output formats of `plan`.
 enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, markdown
+    case text, json, markdown, github
 }
 
 /// `kapsoctl plan`: show what differs between the spec and the server. Reads only.
@@ -22,8 +22,11 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var selection: PlanSelection
     @OptionGroup var network: NetworkOptions
 
-    @Option(help: "Output format: text, json or markdown.")
+    @Option(help: "Output format: text, json, markdown (a pull-request comment) or github (text, with annotations).")
     var format: PlanFormat = .text
+
+    @Flag(name: .customLong("step-summary"), help: "On GitHub Actions, also append the markdown plan to the job summary ($GITHUB_STEP_SUMMARY).")
+    var stepSummary = false
 
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when there are none.")
     var detailedExitcode = false
@@ -33,6 +36,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        if format == .github { Console.annotateErrors() }
         let run = try await PlanRun.make(spec: spec, selection: selection, network: network, environment: environment)
         if let out {
             let saved = try SavedPlan.make(run.plan, observed: run.observed, client: run.client)
@@ -41,8 +45,10 @@ struct PlanCommand: AsyncParsableCommand {
         switch format {
         case .text: Console.output(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")
         case .json: Console.output(JSONRenderer.render(run.plan), terminator: "")
-        case .markdown: Console.output(MarkdownRenderer.render(run.plan), terminator: "")
+        case .markdown: Console.output(MarkdownRenderer.render(run.plan, fullPlan: GitHubRun.fullPlanPointer(environment)), terminator: "")
+        case .github: GitHubRun.annotatedPlan(run.plan)
         }
+        if stepSummary { try GitHubRun.appendStepSummary(run.plan, environment: environment) }
         if detailedExitcode && run.plan.summary.hasChanges {
             throw ExitCode(2)
         }

@@ -101,6 +101,27 @@ public struct PlanSummary: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// The counts of these changes.
+    public init(_ changes: some Sequence<WebhookChange>) {
+        for change in changes {
+            switch change.action {
+            case .create: create += 1
+            case .update: update += 1
+            case .delete: delete += 1
+            case .replace: replace += 1
+            case .unchanged: unchanged += 1
+            case .unmanaged: unmanaged += 1
+            }
+        }
+    }
+
+    /// The counts that are not zero, as `2 to create, 1 to update`; `nothing` when all are.
+    public var nonZero: String {
+        let parts = [(create, "to create"), (update, "to update"), (delete, "to delete"), (replace, "to replace"),
+                     (unchanged, "unchanged"), (unmanaged, "unmanaged")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+        return parts.isEmpty ? "nothing" : parts.joined(separator: ", ")
+    }
+
     /// True when applying would send at least one request.
     public var hasChanges: Bool { create + update + delete + replace > 0 }
 
@@ -129,20 +150,7 @@ public struct Plan: Sendable {
     /// The requests that carry the plan out, in output order.
     public var writes: [PlannedWrite] { changes.compactMap(\.write) }
 
-    public var summary: PlanSummary {
-        var summary = PlanSummary()
-        for change in changes {
-            switch change.action {
-            case .create: summary.create += 1
-            case .update: summary.update += 1
-            case .delete: summary.delete += 1
-            case .replace: summary.replace += 1
-            case .unchanged: summary.unchanged += 1
-            case .unmanaged: summary.unmanaged += 1
-            }
-        }
-        return summary
-    }
+    public var summary: PlanSummary { PlanSummary(changes) }
 }
 
 /// Options that change what the planner decides.
