@@ -20,7 +20,7 @@ import Testing
             #expect(json.status == 0)
             #expect(json.stderr.isEmpty)
             let document = try JSONValue.parse(Data(json.stdout.utf8))
-            #expect(document["format_version"] == .int(1))
+            #expect(document["format_version"] == .int(2))
             #expect(document["summary"] == .object(["create": .int(1), "update": .int(2), "delete": .int(1),
                                                     "unchanged": .int(150), "unmanaged": .int(1)]))
             guard case .array(let changes)? = document["changes"] else { Issue.record("no changes"); return }
@@ -32,6 +32,15 @@ import Testing
             #expect(byAction["create"]?.first?["webhook_id"] == .null)
             #expect(byAction["delete"]?.first?["webhook_id"] == .string(goneID))
             #expect(byAction["update"]?.map { $0["webhook_id"] } == [.string(changedID), .string("55555555-5555-4555-8555-000000000000")])
+            #expect(byAction["update"]?.map { $0["config_name"] } == [.string("support"), .string("bulk")])
+            // A changed sensitive header: its value stays hidden, its name is told.
+            guard case .array(let fields)? = byAction["update"]?.first?["fields"],
+                  let headers = fields.first(where: { $0["name"] == .string("headers") }) else {
+                Issue.record("no headers field"); return
+            }
+            #expect(headers["before"]?["Authorization"] == .string("(sensitive)"))
+            #expect(headers["after"]?["Authorization"] == .string("(sensitive)"))
+            #expect(headers["header_names"] == .object(["added": .array([]), "removed": .array([]), "changed": .array([.string("Authorization")])]))
             expectNoCanary(text.stdout, text.stderr, markdown.stdout, json.stdout)
 
             let journal = await simulator.store.journal()

@@ -1,11 +1,15 @@
 import Foundation
 
 /// `--format json`: a versioned, deterministic document. Secret values are omitted; the values of
-/// sensitive headers are replaced by `"(sensitive)"`. A legacy plan's changes name their
-/// `config_id`; a Platform plan says `"api": "platform"`, counts replaces, and its changes name
-/// their `scope` (`phone_number` or `project`) and `phone_number_id` (null for the project).
+/// sensitive headers are replaced by `"(sensitive)"`, and a headers field lists the names added,
+/// removed and changed, so a changed sensitive header is visible without its value. Each change
+/// names its config's `config_name`. A legacy plan's changes name their `config_id`; a Platform
+/// plan says `"api": "platform"`, counts replaces, and its changes name their `scope`
+/// (`phone_number` or `project`) and `phone_number_id` (null for the project).
+///
+/// Format 2 added `config_name` and `header_names`; format 1 had neither.
 public enum JSONRenderer {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public static func render(_ plan: Plan) -> String {
         let summary = plan.summary
@@ -13,7 +17,7 @@ public enum JSONRenderer {
             "create": .int(summary.create), "update": .int(summary.update), "delete": .int(summary.delete),
             "unchanged": .int(summary.unchanged), "unmanaged": .int(summary.unmanaged),
         ]
-        var document: [String: JSONValue] = ["format_version": .int(formatVersion), "changes": .array(plan.changes.map(change))]
+        var document: [String: JSONValue] = ["format_version": .int(formatVersion), "changes": .array(plan.configs.flatMap { config in config.changes.map { change($0, configName: config.name) } })]
         if plan.api == .platform {
             counts["replace"] = .int(summary.replace)
             document["api"] = .string(plan.api.rawValue)
@@ -22,9 +26,10 @@ public enum JSONRenderer {
         return String(decoding: JSONValue.object(document).pretty(), as: UTF8.self)
     }
 
-    private static func change(_ change: WebhookChange) -> JSONValue {
+    private static func change(_ change: WebhookChange, configName: String?) -> JSONValue {
         var object: [String: JSONValue] = [
             "action": .string(change.action.rawValue),
+            "config_name": configName.map(JSONValue.string) ?? .null,
             "webhook_id": change.webhookID.map(JSONValue.string) ?? .null,
             "url": .string(change.displayURL),
             "fields": .array(change.fields.map(field)),
@@ -48,7 +53,29 @@ public enum JSONRenderer {
             object["before"] = masked(field.before, field.sensitiveHeaders)
             object["after"] = masked(field.after, field.sensitiveHeaders)
         }
+        if case .map(let after) = field.after {
+            let before: [String: String] = if case .map(let map) = field.before { map } else { [:] }
+            object["header_names"] = headerNames(before: before, after: after)
+        }
         return .object(object)
+    }
+
+    /// The header names added, removed and changed (names compare case-insensitively; shown as the
+    /// spec writes them), sorted, without values.
+    private static func headerNames(before: [String: String], after: [String: String]) -> JSONValue {
+        let old = Dictionary(before.map { ($0.key.lowercased(), $0) }) { first, _ in first }
+        let new = Dictionary(after.map { ($0.key.lowercased(), $0) }) { first, _ in first }
+        var added: [String] = [], removed: [String] = [], changed: [String] = []
+        for name in Set(old.keys).union(new.keys).sorted() {
+            switch (old[name], new[name]) {
+            case (nil, let header?): added.append(header.key)
+            case (let header?, nil): removed.append(header.key)
+            case (let was?, let now?) where was.value != now.value: changed.append(now.key)
+            default: break
+            }
+        }
+        func list(_ names: [String]) -> JSONValue { .array(names.map(JSONValue.string)) }
+        return .object(["added": list(added), "removed": list(removed), "changed": list(changed)])
     }
 
     private static func masked(_ value: FieldValue, _ sensitive: Set<String>) -> JSONValue {
