@@ -185,14 +185,14 @@ enum Rules {
     /// `meta` webhook cannot have, one `meta` per number, `project.event` only on a plan that has it.
     static func platformRecord(_ fields: [String: JSONValue], id: String, now: String, scope: WebhookScope,
                                replacing existing: WebhookRecord?, serial: Int, numbers: [SimulatorStore.Number],
-                               configs: [String: SimulatorStore.Config], projectEventEnabled: Bool) -> Result<WebhookRecord, SimResponse> {
+                               configs: [String: SimulatorStore.Config], features: ServerFeatures) -> Result<WebhookRecord, SimResponse> {
         var record: WebhookRecord
         if var existing {
             if let kind = fields["kind"], kind != .string(existing.kind) { return .failure(.error(422, "kind cannot be changed")) }
             if let pid = fields["phone_number_id"], pid.digitString != scope.id {
                 return .failure(.error(422, "phone_number_id cannot be changed"))
             }
-            if let failure = existing.apply(fields, api: .platform) { return .failure(.error(422, failure.message)) }
+            if let failure = existing.apply(fields, api: .platform, newEvents: features.newEvents) { return .failure(.error(422, failure.message)) }
             record = existing
         } else {
             let meta = fields["kind"] == .string("meta")
@@ -200,7 +200,7 @@ enum Rules {
             case .project: [.url]
             default: meta ? [.url, .secretKey] : [.url, .secretKey, .events]
             }
-            switch WebhookRecord.create(from: fields, id: id, now: now, serial: serial, api: .platform, required: required) {
+            switch WebhookRecord.create(from: fields, id: id, now: now, serial: serial, api: .platform, required: required, newEvents: features.newEvents) {
             case .failure(let failure): return .failure(.error(422, failure.message))
             case .success(let created): record = created
             }
@@ -218,11 +218,11 @@ enum Rules {
             }
         }
         let allowed = scope == .project ? EventNames.projectScope : EventNames.configScope
-        if let other = record.events.first(where: { !allowed.contains($0) }) {
+        if let other = record.events.first(where: { !allowed.contains($0) && !features.newEvents.contains($0) }) {
             let why = scope == .project ? "which is for phone-number webhooks" : "which is for project webhooks"
             return .failure(.error(422, "events contains \(other), \(why)"))
         }
-        if record.events.contains("project.event") && !projectEventEnabled {
+        if record.events.contains("project.event") && !features.projectEvent {
             return .failure(.error(402, "project.event requires a paid plan"))
         }
         return .success(record)

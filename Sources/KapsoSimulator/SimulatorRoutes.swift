@@ -117,7 +117,7 @@ extension SimulatorStore {
         case .failure(let response): return response
         case .success(let fields):
             let now = Self.now()
-            switch WebhookRecord.create(from: fields, id: UUID().uuidString.lowercased(), now: now, serial: nextSerial()) {
+            switch WebhookRecord.create(from: fields, id: UUID().uuidString.lowercased(), now: now, serial: nextSerial(), newEvents: features.newEvents) {
             case .failure(let failure): return .error(422, failure.message)
             case .success(let record):
                 configs[configID]!.webhooks.append(record)
@@ -131,7 +131,7 @@ extension SimulatorStore {
         case .failure(let response): return response
         case .success(let fields):
             var record = configs[configID]!.webhooks[index]
-            if let failure = record.apply(fields) { return .error(422, failure.message) }
+            if let failure = record.apply(fields, newEvents: features.newEvents) { return .error(422, failure.message) }
             record.updatedAt = Self.now()
             configs[configID]!.webhooks[index] = record
             return .json(200, .object(["data": record.json]))

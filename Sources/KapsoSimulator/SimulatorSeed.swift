@@ -8,7 +8,23 @@ import KapsoKit
 /// may instead be `{"name": ..., "display_phone_number": ..., "webhooks": [...]}`. Platform API:
 /// `"phone_numbers": [{"phone_number_id": "123", "internal_id": "<config-uuid>", "name": ...,
 /// "webhooks": [...]}]` (a number's webhooks are its config's: `internal_id` names the legacy config,
-/// made when missing), `"project": {"webhooks": [...]}` and `"features": {"project_event": true}`.
+/// made when missing), `"project": {"webhooks": [...]}` and `"features": {"project_event": true,
+/// "events": ["whatsapp.message.reacted"]}` (the plan includes `project.event`; event names the
+/// server accepts beyond those kapsoctl knows, in any scope).
+/// What the simulated server offers beyond the documented basics.
+public struct ServerFeatures: Sendable, Equatable {
+    /// Whether the project's plan includes `project.event` (else subscribing to it is a 402).
+    public var projectEvent: Bool
+    /// Event names the server accepts that kapsoctl does not know (any scope): an API that has
+    /// grown since this version of kapsoctl.
+    public var newEvents: [String]
+
+    public init(projectEvent: Bool = false, newEvents: [String] = []) {
+        self.projectEvent = projectEvent
+        self.newEvents = newEvents
+    }
+}
+
 public struct SimulatorSeed: Sendable {
     /// A Platform phone number.
     public struct PhoneNumber: Sendable {
@@ -50,15 +66,14 @@ public struct SimulatorSeed: Sendable {
     public var phoneNumbers: [PhoneNumber]
     /// Project webhooks (Platform API), oldest first.
     public var projectWebhooks: [JSONValue]
-    /// Whether the project's plan includes `project.event` (else subscribing to it is a 402).
-    public var projectEventEnabled: Bool
+    public var features: ServerFeatures
 
     public init(configs: [Config] = [], phoneNumbers: [PhoneNumber] = [], projectWebhooks: [JSONValue] = [],
-                projectEventEnabled: Bool = false) {
+                features: ServerFeatures = ServerFeatures()) {
         self.configs = configs
         self.phoneNumbers = phoneNumbers
         self.projectWebhooks = projectWebhooks
-        self.projectEventEnabled = projectEventEnabled
+        self.features = features
     }
 
     public static let empty = SimulatorSeed()
@@ -148,8 +163,20 @@ public struct SimulatorSeed: Sendable {
             }
             project = webhooks
         }
-        let projectEvent: Bool = if case .object(let features)? = top["features"], features["project_event"] == .bool(true) { true } else { false }
-        return SimulatorSeed(configs: out, phoneNumbers: numbers, projectWebhooks: project, projectEventEnabled: projectEvent)
+        var features = ServerFeatures()
+        if case .object(let object)? = top["features"] {
+            features.projectEvent = object["project_event"] == .bool(true)
+            if let events = object["events"] {
+                guard case .array(let items) = events else { throw SeedError("\(source): 'features.events' must be a list of event names") }
+                features.newEvents = try items.map { item throws(SeedError) in
+                    guard case .string(let name) = item, EventNames.isWellFormed(name) else {
+                        throw SeedError("\(source): 'features.events' must be a list of well-formed event names")
+                    }
+                    return name
+                }
+            }
+        }
+        return SimulatorSeed(configs: out, phoneNumbers: numbers, projectWebhooks: project, features: features)
     }
 
     private static func digits(_ value: JSONValue) -> String? {

@@ -30,7 +30,7 @@ public actor SimulatorStore {
     var numbers: [Number] = []
     /// Project webhooks (Platform API), oldest first.
     var projectHooks: [WebhookRecord] = []
-    var projectEventEnabled = false
+    var features = ServerFeatures()
     /// The next webhook's place in creation order.
     var serial = 0
     var entries: [JournalEntry] = []
@@ -50,7 +50,7 @@ public actor SimulatorStore {
         generator = SeededGenerator(seed: faults.seed)
         // A synchronous actor initialiser cannot call the actor's methods: the seed is built in a
         // plain value first, by the same rules as requests.
-        var state = SeedState(projectEventEnabled: seed.projectEventEnabled)
+        var state = SeedState(features: seed.features)
         for config in seed.configs {
             state.configs[config.id] = Config(name: config.name, displayPhoneNumber: config.displayPhoneNumber)
             for (index, value) in config.webhooks.enumerated() {
@@ -74,7 +74,7 @@ public actor SimulatorStore {
         configs = state.configs
         numbers = state.numbers
         projectHooks = state.projectHooks
-        projectEventEnabled = state.projectEventEnabled
+        features = state.features
         serial = state.serial
         clock = state.clock
     }
@@ -88,7 +88,7 @@ public actor SimulatorStore {
     func platformRecord(_ fields: [String: JSONValue], id: String, now: String, scope: WebhookScope,
                         replacing existing: WebhookRecord?) -> Result<WebhookRecord, SimResponse> {
         Rules.platformRecord(fields, id: id, now: now, scope: scope, replacing: existing, serial: nextSerial(),
-                             numbers: numbers, configs: configs, projectEventEnabled: projectEventEnabled)
+                             numbers: numbers, configs: configs, features: features)
     }
 }
 
@@ -97,7 +97,7 @@ struct SeedState {
     var configs: [String: SimulatorStore.Config] = [:]
     var numbers: [SimulatorStore.Number] = []
     var projectHooks: [WebhookRecord] = []
-    var projectEventEnabled: Bool
+    var features: ServerFeatures
     var serial = 0
     var clock = 0
 
@@ -119,9 +119,9 @@ struct SeedState {
         fields["id"] = nil
         let result: Result<WebhookRecord, SimResponse> = if let scope {
             Rules.platformRecord(fields, id: id, now: created, scope: scope, replacing: nil, serial: serial,
-                                 numbers: numbers, configs: configs, projectEventEnabled: projectEventEnabled)
+                                 numbers: numbers, configs: configs, features: features)
         } else {
-            WebhookRecord.create(from: fields, id: id, now: created, serial: serial).mapError { SimResponse.error(422, $0.message) }
+            WebhookRecord.create(from: fields, id: id, now: created, serial: serial, newEvents: features.newEvents).mapError { SimResponse.error(422, $0.message) }
         }
         switch result {
         case .success(var record):
@@ -322,7 +322,7 @@ extension SimulatorStore {
         switch target {
         case .config(let key):
             guard case .success(let twin) = WebhookRecord.create(from: fields, id: UUID().uuidString.lowercased(), now: earlier,
-                                                                 serial: nextSerial()) else { return false }
+                                                                 serial: nextSerial(), newEvents: features.newEvents) else { return false }
             configs[key]!.webhooks.append(twin)
         case .number(let number):
             guard case .success(let twin) = platformRecord(fields, id: UUID().uuidString.lowercased(), now: earlier,

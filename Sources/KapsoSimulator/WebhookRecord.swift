@@ -55,22 +55,24 @@ struct WebhookRecord: Sendable, Equatable {
     /// A new webhook from a create body: `required` must be there, every other attribute takes the
     /// documented default. Only the attributes of `api`'s table are read. Returns the 422 message.
     static func create(from fields: [String: JSONValue], id: String, now: String, serial: Int, api: APIGeneration = .legacy,
-                       required: [Attribute] = Attribute.all.filter(\.requiredOnCreate)) -> Result<WebhookRecord, ValidationFailure> {
+                       required: [Attribute] = Attribute.all.filter(\.requiredOnCreate),
+                       newEvents: [String]) -> Result<WebhookRecord, ValidationFailure> {
         for attribute in required where fields[attribute.name] == nil || fields[attribute.name] == .null {
             return .failure(ValidationFailure("\(attribute.name) is required"))
         }
         var defaults: [String: FieldValue] = [:]
         for attribute in Attribute.all { defaults[attribute.name] = attribute.serverDefault ?? .null }
         var record = WebhookRecord(id: id, values: defaults, createdAt: now, updatedAt: now, serial: serial)
-        if let failure = record.apply(fields, api: api) { return .failure(failure) }
+        if let failure = record.apply(fields, api: api, newEvents: newEvents) { return .failure(failure) }
         return .success(record)
     }
 
     /// Applies the attributes present in `fields` (a partial update); unknown and read-only keys
     /// are ignored, as Rails' strong parameters do. Nothing changes when any attribute is invalid.
-    mutating func apply(_ fields: [String: JSONValue], api: APIGeneration = .legacy) -> ValidationFailure? {
+    /// `newEvents`: event names the server accepts beyond the documented ones.
+    mutating func apply(_ fields: [String: JSONValue], api: APIGeneration = .legacy, newEvents: [String]) -> ValidationFailure? {
         var copy = self
-        let known = api == .legacy ? EventNames.configScope : EventNames.all
+        let known = (api == .legacy ? EventNames.configScope : EventNames.all) + newEvents
         for attribute in Attribute.table(for: api) {
             guard let json = fields[attribute.name] else { continue }
             switch attribute.kind.check(json, name: attribute.name, knownEvents: known) {

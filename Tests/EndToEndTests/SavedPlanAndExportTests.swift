@@ -98,6 +98,40 @@ import Testing
         }
     }
 
+    /// An event Kapso added after this version of kapsoctl: export declares it in `extra_events`
+    /// (the spec validates, the webhook keeps it), and a spec that declares it can subscribe to it.
+    @Test func newEventsAreDeclaredSoTheExportValidates() async throws {
+        let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: supportConfig, name: "support", webhooks: [
+            seedHook(changedID, "https://hooks.example.com/new", events: ["whatsapp.message.reacted", "whatsapp.message.sent"]),
+        ])], features: ServerFeatures(newEvents: ["whatsapp.message.reacted"]))
+        try await withScenario(seed: seed, spec: "version: 1\nconfigs: []\n") { simulator, dir, env in
+            let export = try await runKapsoctl(["export", "-o", "e.yaml"], environment: env, directory: dir)
+            #expect(export.status == 0, "\(export.stderr)")
+            #expect(!export.stderr.contains("not exported"), "\(export.stderr)")
+            let yaml = try String(contentsOf: dir.appendingPathComponent("e.yaml"), encoding: .utf8)
+            #expect(yaml.contains("\nversion: 1\nextra_events: [\"whatsapp.message.reacted\"]\nconfigs:\n"), "\(yaml)")
+            #expect(yaml.contains("events: [\"whatsapp.message.reacted\", \"whatsapp.message.sent\"]"))
+            let validate = try await runKapsoctl(["validate", "-f", "e.yaml"], environment: [:], directory: dir)
+            #expect(validate.status == 0, "\(validate.stderr)")
+
+            try """
+            version: 1
+            extra_events: [whatsapp.message.reacted]
+            configs:
+              - whatsapp_config_id: \(supportConfig)
+                webhooks:
+                  - {url: "https://hooks.example.com/new", events: [whatsapp.message.reacted, whatsapp.message.sent]}
+                  - {url: "https://hooks.example.com/second", events: [whatsapp.message.reacted], secret_key: "${SECRET}"}
+            """.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+            let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+            #expect(apply.stdout.contains("Apply: 1 done, 0 failed, 0 not attempted."))
+            let writes = await simulator.writes()
+            #expect(writes.map(\.status) == [201])
+            #expect(writes.first?.body.contains("\"whatsapp.message.reacted\"") == true)
+        }
+    }
+
     @Test func exportOfOneConfigToStdout() async throws {
         try await withScenario { _, dir, env in
             let result = try await runKapsoctl(["export", "--config", supportConfig], environment: env, directory: dir)

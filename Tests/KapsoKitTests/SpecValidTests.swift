@@ -20,6 +20,17 @@ import Testing
         #expect(state.configs[1].webhooks[0].attributes.events == ["whatsapp.phone_number.created", "workflow.execution.failed"])
     }
 
+    /// An event Kapso added after this version of kapsoctl: declared in `extra_events`, it is
+    /// accepted in any scope (the server judges where it belongs).
+    @Test func extraEventsAreAccepted() throws {
+        let legacy = try state("extra_events: [whatsapp.message.reacted]\n" + oneWebhook("events: [whatsapp.message.reacted, whatsapp.message.sent]"))
+        #expect(legacy.configs[0].webhooks[0].attributes.events == ["whatsapp.message.reacted", "whatsapp.message.sent"])
+        let project = try state("extra_events: [workflow.execution.paused]\n" + oneProjectWebhook("events: [workflow.execution.paused]"))
+        #expect(project.configs[0].webhooks[0].attributes.events == ["workflow.execution.paused"])
+        let number = try state("extra_events: [workflow.execution.paused]\n" + onePlatformWebhook("secret_key: s\nevents: [workflow.execution.paused]"))
+        #expect(number.configs[0].webhooks[0].attributes.events == ["workflow.execution.paused"])
+    }
+
     @Test func rootExampleLoadsWithDefaultsMerged() throws {
         let state = try SpecLoader.load(paths: [repositoryRoot.appendingPathComponent("webhooks.yaml").path],
                                         environment: acmeEnvironment)

@@ -25,6 +25,16 @@ public enum EventNames {
     /// Every event name, of either scope.
     public static let all: [String] = configScope + projectScope
 
+    /// The shape of every event name: two or more parts of lowercase letters, digits and `_`
+    /// joined by dots, the first starting with a letter; at most 100 characters.
+    public static func isWellFormed(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard name.utf8.count <= 100, parts.count >= 2, let first = name.utf8.first, first >= 97, first <= 122 else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "_") }
+        }
+    }
+
     /// The only event that can be buffered.
     public static let bufferable = "whatsapp.message.received"
 }

@@ -4,7 +4,9 @@
 ///   (or lone credential) of a URL's userinfo and the values of credential-like query parameters
 ///   become `${VAR}` placeholders, listed in a comment at the top. Variable names are built from
 ///   the config's name, the URL's host and path and the field — never from a value that is secret.
-/// - A server value that the spec rules cannot express (an event kapsoctl does not know, a URL with
+/// - An event name kapsoctl does not know but that is well formed (Kapso added it) is declared in
+///   `extra_events`, so the webhook keeps it.
+/// - A server value that the spec rules cannot express (a malformed event name, a URL with
 ///   control characters or plain http, a header value with a line break ...) is left out, and
 ///   reported: the exported spec is checked by the spec decoder itself, and what it rejects is
 ///   dropped (a field, which then stays unmanaged; a whole webhook when its URL is the problem)
@@ -147,6 +149,14 @@ public enum SpecExporter {
         case .platform:
             body.append(("api: platform", nil))
             body.append((numbers.isEmpty ? "phone_numbers: []" : "phone_numbers:", nil))
+        }
+        // Event names the server uses that kapsoctl does not know yet (Kapso added them since):
+        // declared, so that the export validates; a malformed one is left to the check below.
+        let known = Set(api == .legacy ? EventNames.configScope : EventNames.all)
+        let newEvents = Set(kept.flatMap { configs[$0].webhooks.flatMap { $0.events ?? [] } })
+            .filter { !known.contains($0) && EventNames.isWellFormed($0) }.sorted()
+        if !newEvents.isEmpty {
+            body.insert(("extra_events: \(list(newEvents))", nil), at: body.count - 1)
         }
         // Numbers (or configs) first, then the project block.
         for c in numbers + kept.filter({ configs[$0].scope == .project }) {

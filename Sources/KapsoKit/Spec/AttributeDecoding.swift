@@ -48,7 +48,7 @@ extension SpecFileDecoder {
     mutating func checkPlatformRules(_ decl: WebhookDecl, scope: WebhookScope) {
         for event in decl.values[Attribute.events.name]?.items ?? [] {
             let inherited = decl.inherited.contains(Attribute.events.name) ? " (from 'defaults')" : ""
-            if scope == .project, !EventNames.projectScope.contains(event.value) {
+            if scope == .project, !EventNames.projectScope.contains(event.value), !extraEvents.contains(event.value) {
                 error(event.mark, "event '\(event.value)'\(inherited) is for a phone number's webhooks; a project webhook takes only project events: \(EventNames.projectScope.joined(separator: ", "))")
             } else if scope != .project, EventNames.projectScope.contains(event.value) {
                 error(event.mark, "event '\(event.value)'\(inherited) is only for project webhooks; declare this webhook under 'project' to subscribe to it")

@@ -31,6 +31,8 @@ struct SpecFileDecoder {
     var api = APIGeneration.legacy
     /// Whether an unset `${VAR}` is an error or a note.
     let unsetVariables: UnsetVariables
+    /// Event names this file declares under `extra_events`: new ones kapsoctl does not know yet.
+    var extraEvents: [String] = []
     /// Every unset variable's reference, when they are notes.
     var unsetReferences: [(name: String, mark: Mark)] = []
 
@@ -44,7 +46,7 @@ struct SpecFileDecoder {
         diagnostics.append(source.diagnostic(at: mark, message))
     }
 
-    static let topLevelKeys = ["version", "api", "defaults", "configs", "phone_numbers", "project"]
+    static let topLevelKeys = ["version", "api", "extra_events", "defaults", "configs", "phone_numbers", "project"]
     static let configKeys = ["whatsapp_config_id", "name", "prune", "webhooks"]
     static let phoneNumberKeys = ["phone_number_id", "name", "prune", "webhooks"]
     static let projectKeys = ["prune", "webhooks"]
@@ -102,6 +104,10 @@ struct SpecFileDecoder {
             }
         } else {
             error(top.mark, "missing required key 'version'; add 'version: 1'")
+        }
+
+        if let entry = fields["extra_events"] {
+            extraEvents = newEventNames(entry.value)
         }
 
         var defaults: WebhookDecl?
@@ -309,10 +315,11 @@ struct SpecFileDecoder {
             } else if api == .legacy && EventNames.projectScope.contains(name) {
                 error(scalar.mark, "event '\(name)' is only for project-scoped webhooks (Platform API); a WhatsApp config cannot subscribe to it")
                 valid = false
-            } else if !(api == .legacy ? EventNames.configScope : EventNames.all).contains(name) {
+            } else if !(api == .legacy ? EventNames.configScope : EventNames.all).contains(name) && !extraEvents.contains(name) {
                 // Under the Platform API, which scope may use an event is checked per webhook (finish).
                 let candidates = api == .legacy ? EventNames.configScope : EventNames.all
-                error(scalar.mark, "unknown event '\(Self.excerpt(name))'\(Suggestion.hint(for: name, in: candidates))")
+                error(scalar.mark, "unknown event '\(Self.excerpt(name))'\(Suggestion.hint(for: name, in: candidates + extraEvents))"
+                      + " (an event Kapso added after this version of kapsoctl is declared in the top-level 'extra_events' list)")
                 valid = false
             } else if buffered && name != EventNames.bufferable {
                 error(scalar.mark, "only '\(EventNames.bufferable)' can be buffered, not '\(name)'")
@@ -322,6 +329,25 @@ struct SpecFileDecoder {
             out.append(Located(value: name, mark: scalar.mark))
         }
         return valid ? Located(value: out, mark: list.mark) : nil
+    }
+
+    /// `extra_events`: well-formed event names (lowercase words joined by dots, like
+    /// `whatsapp.message.reacted`) that webhooks of this file may use though kapsoctl does not know them.
+    mutating func newEventNames(_ node: YAMLNode) -> [String] {
+        guard let list = sequence(node, "'extra_events'") else { return [] }
+        var names: [String] = []
+        for item in list.items {
+            guard case .scalar(let scalar) = item, !scalar.isNull else {
+                error(item.mark, "each item of 'extra_events' must be an event name, not \(item.kindDescription)")
+                continue
+            }
+            guard EventNames.isWellFormed(scalar.text) else {
+                error(scalar.mark, "'\(Self.excerpt(scalar.text))' is not a well-formed event name: lowercase letters, digits and '_' in two or more parts joined by dots, like 'whatsapp.message.received'")
+                continue
+            }
+            names.append(scalar.text)
+        }
+        return names
     }
 
     mutating func headers(_ node: YAMLNode) -> Located<[HeaderDecl]>? {
