@@ -24,7 +24,16 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Option(name: .customLong("env-template"), help: ArgumentHelp("Also write the variables the export reads as NAME= lines (no values), to fill in.", valueName: "file"))
+    var envTemplate: String?
+
     @OptionGroup var network: NetworkOptions
+
+    func validate() throws {
+        if let envTemplate, let output, envTemplate == output {
+            throw ValidationError("--env-template and --output name the same file")
+        }
+    }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -55,6 +64,10 @@ struct ExportCommand: AsyncParsableCommand {
         for omission in export.omissions {
             Console.error("warning: not exported, the spec cannot express the server's value: \(omission)")
         }
+        if let envTemplate {
+            try OutputFile.write(Self.template(export), to: envTemplate)
+            Console.error("Wrote \(envTemplate): \(export.variables.count) variable\(export.variables.count == 1 ? "" : "s") to fill in.")
+        }
         if let output {
             try OutputFile.write(export.yaml, to: output)
             let count = exported.reduce(0) { $0 + $1.webhooks.count }
@@ -66,5 +79,16 @@ struct ExportCommand: AsyncParsableCommand {
         if !export.variables.isEmpty {
             Console.error("Set these variables before planning against it: \(export.variables.map(\.name).joined(separator: ", "))")
         }
+    }
+
+    /// `NAME=` lines, each under a comment saying what it holds: a dotenv file to fill in (the
+    /// values are never written; they are secrets).
+    static func template(_ export: SpecExporter.Export) -> String {
+        var lines = ["# Variables read by the exported spec; fill in each value (the server's secrets are not exported)."]
+        for variable in export.variables {
+            lines.append("# \(HumanText.escape(variable.purpose))")
+            lines.append("\(variable.name)=")
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -72,9 +72,10 @@ import Testing
 @Suite struct ExportCommandTests {
     @Test func exportThenPlanShowsNoChanges() async throws {
         try await withScenario { simulator, dir, env in
-            let export = try await runKapsoctl(["export", "-o", "exported.yaml"], environment: env, directory: dir)
+            let export = try await runKapsoctl(["export", "-o", "exported.yaml", "--env-template", "kapso.env"], environment: env, directory: dir)
             #expect(export.status == 0, "\(export.stderr)")
             #expect(export.stderr.contains("Wrote exported.yaml: 2 configs, 154 webhooks."))
+            #expect(export.stderr.contains("Wrote kapso.env: 2 variables to fill in."))
             let yaml = try String(contentsOf: dir.appendingPathComponent("exported.yaml"), encoding: .utf8)
             expectNoCanary(yaml, export.stdout, export.stderr)
             #expect(yaml.hasPrefix("# Exported by kapsoctl from http://127.0.0.1:"))
@@ -83,17 +84,65 @@ import Testing
             #expect(bare.status == 0, "\(bare.stderr)")
             #expect(bare.stdout == "exported.yaml: valid (2 configs, 154 webhooks)\n")
             #expect(bare.stderr.contains("note: environment variable KAPSO_"), "\(bare.stderr)")
-            // Each placeholder names its variable in the header comment; give each the server's value.
-            var planEnv = env
+            // 154 webhooks share one secret value on the server: one variable, not 154; the
+            // Authorization header is the other. The header comment names both, and the template
+            // lists them to fill in, without values.
             let variables = yaml.split(separator: "\n").filter { $0.hasPrefix("#   KAPSO_") }
-            #expect(variables.count == 155)  // 154 secrets and one Authorization header
-            for line in variables {
-                let name = String(line.dropFirst(4).prefix { $0 != " " })
+            #expect(variables.count == 2)
+            #expect(variables.contains { $0.hasPrefix("#   KAPSO_SECRET ") && $0.hasSuffix("secret_key of 154 webhooks in 2 configs") }, "\(variables)")
+            let template = try String(contentsOf: dir.appendingPathComponent("kapso.env"), encoding: .utf8)
+            expectNoCanary(template)
+            #expect(template == """
+            # Variables read by the exported spec; fill in each value (the server's secrets are not exported).
+            # secret_key of 154 webhooks in 2 configs
+            KAPSO_SECRET=
+            # header Authorization of https://hooks.example.com/changed in config \(supportConfig)
+            KAPSO_SUPPORT_HOOKS_EXAMPLE_COM_CHANGED_AUTHORIZATION=
+
+            """)
+            var planEnv = env
+            for line in template.split(separator: "\n") where !line.hasPrefix("#") {
+                let name = String(line.dropLast())
                 planEnv[name] = name.hasSuffix("_AUTHORIZATION") ? "Bearer old-token" : secretCanary
             }
             let plan = try await runKapsoctl(["plan", "-f", "exported.yaml", "--detailed-exitcode"], environment: planEnv, directory: dir)
             #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
             #expect(plan.stdout.hasSuffix("Plan: 0 to create, 0 to update, 0 to delete, 154 unchanged, 0 unmanaged.\n"))
+            #expect(await simulator.writes().isEmpty)
+        }
+    }
+
+    /// Webhooks that share a secret value share its variable: named after their config when they
+    /// are all in one, after the role alone when they span configs; a value held once keeps the
+    /// webhook's own name. Names stay unique.
+    @Test func sharedSecretsShareAVariable() async throws {
+        let seed = SimulatorSeed(configs: [
+            SimulatorSeed.Config(id: supportConfig, name: "support", webhooks: [
+                seedHook(changedID, "https://a.example.com/1", secret: "CANARY-shared-1", headers: ["Authorization": "CANARY-auth-1"]),
+                seedHook(unchangedID, "https://a.example.com/2", secret: "CANARY-shared-1", headers: ["Authorization": "CANARY-auth-1"]),
+                seedHook(extraID, "https://a.example.com/3", secret: "CANARY-own-2"),
+            ]),
+            SimulatorSeed.Config(id: bulkConfig, name: "bulk", webhooks: [
+                seedHook(goneID, "https://b.example.com/1", secret: "CANARY-shared-1", headers: ["Authorization": "CANARY-auth-3"]),
+            ]),
+        ])
+        try await withScenario(seed: seed, spec: "version: 1\nconfigs: []\n") { simulator, dir, env in
+            let export = try await runKapsoctl(["export", "-o", "e.yaml", "--env-template", "e.env"], environment: env, directory: dir)
+            #expect(export.status == 0, "\(export.stderr)")
+            let template = try String(contentsOf: dir.appendingPathComponent("e.env"), encoding: .utf8)
+            let names = template.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { String($0.dropLast()) }
+            #expect(names == ["KAPSO_SECRET", "KAPSO_SUPPORT_AUTHORIZATION", "KAPSO_SUPPORT_A_EXAMPLE_COM_3_SECRET", "KAPSO_BULK_B_EXAMPLE_COM_1_AUTHORIZATION"], "\(template)")
+            let yaml = try String(contentsOf: dir.appendingPathComponent("e.yaml"), encoding: .utf8)
+            for text in [yaml, template, export.stdout, export.stderr] {
+                #expect(!text.contains("CANARY-"), "a secret leaked")
+            }
+            let values = ["KAPSO_SUPPORT_AUTHORIZATION": "CANARY-auth-1", "KAPSO_SECRET": "CANARY-shared-1",
+                          "KAPSO_SUPPORT_A_EXAMPLE_COM_3_SECRET": "CANARY-own-2", "KAPSO_BULK_B_EXAMPLE_COM_1_AUTHORIZATION": "CANARY-auth-3"]
+            let plan = try await runKapsoctl(["plan", "-f", "e.yaml", "--detailed-exitcode"], environment: env.merging(values) { $1 }, directory: dir)
+            #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+            let same = try await runKapsoctl(["export", "-o", "x", "--env-template", "x"], environment: env, directory: dir)
+            #expect(same.status == 1)
+            #expect(same.stderr.contains("--env-template and --output name the same file"))
             #expect(await simulator.writes().isEmpty)
         }
     }
@@ -138,7 +187,7 @@ import Testing
             #expect(result.status == 0)
             #expect(result.stdout.contains("  - whatsapp_config_id: \(supportConfig)\n    name: \"support\"\n"))
             #expect(!result.stdout.contains(bulkConfig))
-            #expect(result.stdout.contains("secret_key: \"${KAPSO_SUPPORT_HOOKS_EXAMPLE_COM_CHANGED_SECRET}\""))
+            #expect(result.stdout.contains("secret_key: \"${KAPSO_SUPPORT_SECRET}\""))
             #expect(result.stdout.contains("\"Authorization\": \"${KAPSO_SUPPORT_HOOKS_EXAMPLE_COM_CHANGED_AUTHORIZATION}\""))
             #expect(result.stdout.contains("\"X-Team\": \"blue\""))
             let unknown = try await runKapsoctl(["export", "--config", "00000000-0000-4000-8000-000000000000"], environment: env, directory: dir)

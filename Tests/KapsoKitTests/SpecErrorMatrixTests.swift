@@ -83,7 +83,7 @@ let invalidCases: [InvalidCase] = [
     InvalidCase(name: "misspelt event", yaml: oneWebhook("events: [whatsapp.message.recieved]"), line: 6, column: 18,
                 message: "unknown event 'whatsapp.message.recieved'; did you mean 'whatsapp.message.received'?"),
     InvalidCase(name: "unknown event names the way out", yaml: oneWebhook("events: [whatsapp.message.reacted]"), line: 6, column: 18,
-                message: "unknown event 'whatsapp.message.reacted'; did you mean 'whatsapp.message.read'? (an event Kapso added after this version of kapsoctl is declared in the top-level 'extra_events' list)"),
+                message: "unknown event 'whatsapp.message.reacted'; did you mean 'whatsapp.message.read'? (a new Kapso event goes in the top-level 'extra_events' list)"),
     InvalidCase(name: "misspelt event next to extra events", yaml: "extra_events: [whatsapp.message.reacted]\n" + oneWebhook("events: [whatsapp.message.reactd]"),
                 line: 7, column: 18, message: "unknown event 'whatsapp.message.reactd'; did you mean 'whatsapp.message.reacted'?"),
     InvalidCase(name: "malformed extra event", yaml: "extra_events: [Whatsapp.Message.Reacted]\n" + oneWebhook(""), line: 1, column: 16,

@@ -67,7 +67,10 @@ public enum SpecExporter {
         var omissions: [Omission] = []
         // Each round drops at least one part; bounded by the parts there are.
         while true {
-            let draft = render(sorted, source: source, leaving: left)
+            // Which webhooks share each secret value decides the variables' names: found by a first
+            // rendering, then named by a second.
+            let uses = render(sorted, source: source, leaving: left, sharing: [:]).uses
+            let draft = render(sorted, source: source, leaving: left, sharing: uses)
             let problems = check(draft)
             guard !problems.isEmpty else { return Export(yaml: draft.yaml, variables: draft.variables, omissions: omissions) }
             var dropped = false
@@ -108,6 +111,15 @@ public enum SpecExporter {
         var variables: [Variable]
         /// The part each line (1-based) belongs to.
         var owners: [Int: Part]
+        /// The webhooks (config, webhook) that hold each secret value in each role.
+        var uses: [SecretValue: Set<Part>]
+    }
+
+    /// A secret value in a role (`SECRET`, a header's name, `URL PASSWORD` ...): webhooks whose
+    /// server values are equal in one role share a variable.
+    struct SecretValue: Hashable {
+        var role: [String]
+        var value: String
     }
 
     /// The spec decoder's verdict on a draft: problems by line. Placeholders get a value that is
@@ -122,10 +134,31 @@ public enum SpecExporter {
         }
     }
 
-    private static func render(_ configs: [Config], source: String, leaving left: Set<Part>) -> Draft {
+    private static func render(_ configs: [Config], source: String, leaving left: Set<Part>,
+                               sharing: [SecretValue: Set<Part>]) -> Draft {
         var variables: [Variable] = []
         var taken = Set<String>()
-        func variable(_ parts: [String], purpose: String, value: String?) -> String {
+        var uses: [SecretValue: Set<Part>] = [:]
+        var shared: [SecretValue: String] = [:]
+        /// The variable for a secret of webhook `w` of config `c`: its own (named after the
+        /// webhook's place), or — when other webhooks hold the same value in the same role — one
+        /// they share, named after the config they are all in, or the role alone.
+        func variable(_ c: Int, _ w: Int, place: [String], role: [String], what: String, where where_: String, value: String?) -> String {
+            let key = value.map { SecretValue(role: role.map { $0.uppercased() }, value: $0) }
+            if let key { uses[key, default: []].insert(Part(config: c, webhook: w)) }
+            let group = key.flatMap { sharing[$0] } ?? []
+            guard let key, group.count > 1 else {
+                return name(place + role, purpose: "\(what) of \(where_)", value: value)
+            }
+            if let name = shared[key] { return name }
+            let configsUsed = Set(group.map(\.config))
+            let named = configsUsed.count == 1
+                ? name([label(configs[c])] + role, purpose: "\(what) of \(group.count) webhooks in \(configs[c].scope)", value: value)
+                : name(role, purpose: "\(what) of \(group.count) webhooks in \(configsUsed.count) \(configs[c].scope.api == .legacy ? "configs" : "scopes")", value: value)
+            shared[key] = named
+            return named
+        }
+        func name(_ parts: [String], purpose: String, value: String?) -> String {
             let base = "KAPSO_" + parts.map(slug).filter { !$0.isEmpty }.joined(separator: "_")
             var name = String(base.prefix(80))
             var suffix = 2
@@ -181,11 +214,7 @@ public enum SpecExporter {
             body.append(("\(pad)webhooks:", configPart))
             var urlCounts: [String: Int] = [:]
             for w in shown { urlCounts[URLIdentity.normalized(hooks[w].url ?? ""), default: 0] += 1 }
-            let label = switch config.scope {
-            case .config(let id): config.name ?? String(id.prefix(8))
-            case .phoneNumber(let id): config.name ?? id
-            case .project: "PROJECT"
-            }
+            let label = label(config)
             for w in shown {
                 let hook = hooks[w]
                 let hookPart = Part(config: c, webhook: w)
@@ -198,7 +227,7 @@ public enum SpecExporter {
                 let place = [label, hostAndPath(url)] + (shared ? [String(hook.id.prefix(8))] : [])
                 let where_ = "\(URLDisplay.masked(url)) in \(config.scope)"
                 let exported = ExportedURL(url) { role, value in
-                    variable(place + ["URL", role], purpose: "\(role.lowercased()) in the URL of \(where_)", value: value)
+                    variable(c, w, place: place, role: ["URL", role], what: "\(role.lowercased()) in the URL", where: where_, value: value)
                 }
                 body.append(("\(pad)  - url: \(exported.text)", hookPart))
                 // Two webhooks with one URL can only be told apart by id.
@@ -214,7 +243,7 @@ public enum SpecExporter {
                     case .url:
                         continue
                     case .secret:
-                        let name = variable(place + ["SECRET"], purpose: "\(attribute.name) of \(where_)", value: value?.string)
+                        let name = variable(c, w, place: place, role: ["SECRET"], what: attribute.name, where: where_, value: value?.string)
                         body.append(("\(key) \"${\(name)}\"", part))
                     case .events(let buffered):
                         guard let events = value?.list else { continue }
@@ -236,7 +265,7 @@ public enum SpecExporter {
                         body.append((key, part))
                         for (name, text) in headers.sorted(by: { $0.key < $1.key }) {
                             if Sensitivity.isSensitiveHeaderName(name) {
-                                let headerVar = variable(place + [name], purpose: "header \(name) of \(where_)", value: text)
+                                let headerVar = variable(c, w, place: place, role: [name], what: "header \(name)", where: where_, value: text)
                                 body.append(("\(pad)      \(quoted(name)): \"${\(headerVar)}\"", part))
                             } else {
                                 body.append(("\(pad)      \(quoted(name)): \(quoted(text))", part))
@@ -258,7 +287,16 @@ public enum SpecExporter {
         for (offset, line) in body.enumerated() {
             if let part = line.1 { owners[header.count + offset + 1] = part }
         }
-        return Draft(yaml: (header + body.map(\.0)).joined(separator: "\n") + "\n", variables: variables, owners: owners)
+        return Draft(yaml: (header + body.map(\.0)).joined(separator: "\n") + "\n", variables: variables, owners: owners, uses: uses)
+    }
+
+    /// A scope's word in variable names: its name, else its id (a config's first 8 characters).
+    private static func label(_ config: Config) -> String {
+        switch config.scope {
+        case .config(let id): config.name ?? String(id.prefix(8))
+        case .phoneNumber(let id): config.name ?? id
+        case .project: "PROJECT"
+        }
     }
 
     /// A YAML double-quoted scalar (JSON escaping) in which a literal `${` is written `$${`.

@@ -319,7 +319,7 @@ struct SpecFileDecoder {
                 // Under the Platform API, which scope may use an event is checked per webhook (finish).
                 let candidates = api == .legacy ? EventNames.configScope : EventNames.all
                 error(scalar.mark, "unknown event '\(Self.excerpt(name))'\(Suggestion.hint(for: name, in: candidates + extraEvents))"
-                      + " (an event Kapso added after this version of kapsoctl is declared in the top-level 'extra_events' list)")
+                      + " (a new Kapso event goes in the top-level 'extra_events' list)")
                 valid = false
             } else if buffered && name != EventNames.bufferable {
                 error(scalar.mark, "only '\(EventNames.bufferable)' can be buffered, not '\(name)'")
