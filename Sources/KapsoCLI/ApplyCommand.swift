@@ -4,6 +4,11 @@ import Foundation
 import KapsoKit
 import Synchronization
 
+/// The output formats of `apply`.
+enum ApplyFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
 /// `kapsoctl apply`: plan, confirm, and make exactly the planned changes.
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +36,9 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-deletes"), help: "Refuse, before any write, a run that would delete more webhooks than this.")
     var maxDeletes = 5
 
+    @Option(help: "Output format: text, or json (the report as one document on stdout; the plan goes to stderr).")
+    var format: ApplyFormat = .text
+
     func validate() throws {
         guard maxDeletes >= 0 else { throw ValidationError("--max-deletes must not be negative") }
         if planFile != nil && (!spec.files.isEmpty || !selection.configs.isEmpty || selection.prune || selection.rotateSecrets) {
@@ -46,10 +54,13 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         let run = try await PlanRun.make(spec: spec, selection: selection, network: network, environment: environment,
                                          settleDuplicates: true)
-        let renderer = TextRenderer(color: Console.colorEnabled(environment: environment))
-        Console.output(renderer.render(run.plan), terminator: "")
+        if format == .json {
+            Console.error(TextRenderer(color: false).render(run.plan), terminator: "")
+        } else {
+            Console.output(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")
+        }
         try await Self.execute(run.plan.writes, observed: run.observed, client: run.client, parallelism: network.parallelism,
-                               maxDeletes: maxDeletes, autoApprove: autoApprove)
+                               maxDeletes: maxDeletes, autoApprove: autoApprove, format: format, environment: environment)
     }
 
     /// `apply PLAN.json`: check the saved plan against the server and the environment, then write.
@@ -62,23 +73,32 @@ struct ApplyCommand: AsyncParsableCommand {
         guard base(saved.apiURL) == base(client.baseURL.absoluteString) else {
             throw SavedPlanError.otherServer(plan: saved.apiURL, now: client.baseURL.absoluteString)
         }
+        Progress.start(environment: environment)
         let observed = try await StateReader.read(scopes: saved.scopes, client: client, parallelism: network.parallelism).get()
+        Progress.stop()
         let writes = try saved.resolve(against: observed, environment: environment, client: client)
-        Console.output("Applying the plan saved in \(path) (made \(saved.createdAt)):")
+        let say: (String) -> Void = format == .json ? { Console.error($0) } : { Console.output($0) }
+        say("Applying the plan saved in \(path) (made \(saved.createdAt)):")
         for write in saved.writes {
             let mark = switch write.action { case .create: "+"; case .delete: "-"; case .replace: "-/+"; default: "~" }
             let fields = write.fields.isEmpty ? "" : " (\(write.fields.joined(separator: ", ")))"
-            Console.output("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in \(write.scope)\(fields)")
+            say("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in \(write.scope)\(fields)")
         }
         try await Self.execute(writes, observed: observed, client: client, parallelism: network.parallelism,
-                               maxDeletes: maxDeletes, autoApprove: true, confirm: false)
+                               maxDeletes: maxDeletes, autoApprove: true, confirm: false, format: format, environment: environment)
     }
 
     /// The shared second half of `apply` (from a fresh plan or a saved one): guard, confirm, write, report.
     static func execute(_ writes: [PlannedWrite], observed: ObservedState, client: KapsoClient, parallelism: Int,
-                        maxDeletes: Int, autoApprove: Bool, confirm: Bool = true) async throws {
+                        maxDeletes: Int, autoApprove: Bool, confirm: Bool = true, format: ApplyFormat,
+                        environment: [String: String]) async throws {
         guard !writes.isEmpty else {
-            Console.output("No changes. Nothing to apply.")
+            if format == .json {
+                Console.error("No changes. Nothing to apply.")
+                Console.output(ApplyReport(entries: []).json(), terminator: "")
+            } else {
+                Console.output("No changes. Nothing to apply.")
+            }
             return
         }
         // A replace deletes too, and counts.
@@ -91,11 +111,13 @@ struct ApplyCommand: AsyncParsableCommand {
             guard isatty(STDIN_FILENO) == 1 else {
                 throw CommandError("error: no terminal to confirm on; pass --auto-approve to apply without asking. Nothing was written.")
             }
-            Console.output("Apply these changes? [y/N] ", terminator: "")
+            // With --format json stdout carries only the report: the question goes to stderr.
+            let ask: (String, String) -> Void = format == .json ? { Console.error($0 + $1, terminator: "") } : { Console.output($0, terminator: $1) }
+            ask("Apply these changes? [y/N] ", "")
             let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
             guard answer == "y" || answer == "yes" else {
-                // A choice, not an error: said on stdout, next to the question.
-                Console.output("Not applied. Nothing was written.")
+                // A choice, not an error: said next to the question.
+                ask("Not applied. Nothing was written.", "\n")
                 throw ExitCode.failure
             }
         }
@@ -103,10 +125,17 @@ struct ApplyCommand: AsyncParsableCommand {
         // lets requests in flight finish and starts no new one.
         let interrupts = Interrupts()
         Console.markServerWritten()
-        let executor = Executor(client: client, parallelism: parallelism, shouldStart: { !interrupts.requested })
+        Progress.start(environment: environment)
+        Progress.applying(total: writes.count)
+        let executor = Executor(client: client, parallelism: parallelism, shouldStart: { !interrupts.requested },
+                                finished: { _ in Progress.writeFinished() })
         let report = await executor.apply(writes, observed: observed)
+        Progress.stop()
         interrupts.stop()
-        Console.output(report.rendered(), terminator: "")
+        switch format {
+        case .text: Console.output(report.rendered(), terminator: "")
+        case .json: Console.output(report.json(), terminator: "")
+        }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }

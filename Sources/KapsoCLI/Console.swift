@@ -18,6 +18,9 @@ enum Console {
         var serverWritten = false
         /// `--format github`: errors are also written as workflow commands on stdout.
         var annotating = false
+        /// The width of the live progress line on the terminal (stderr), to be cleared before other
+        /// output; 0 when none is shown.
+        var statusWidth = 0
     }
 
     private static let state = Mutex(State())
@@ -36,16 +39,38 @@ enum Console {
     static func output(_ text: String, terminator: String = "\n") {
         let (redactor, colour, failed) = state.withLock { ($0.redactor, $0.colour, $0.outputFailure != nil) }
         guard !failed else { return }
+        clearStatus()
         let safe = colour ? HumanText.escapeKeepingColour(text + terminator) : HumanText.escape(text + terminator, keepNewlines: true)
         if let failure = writeAll(STDOUT_FILENO, redactor.redact(safe)) {
             state.withLock { $0.outputFailure = $0.outputFailure ?? failure }
         }
     }
 
-    /// A line on stderr (failures to write there cannot be reported anywhere).
-    static func error(_ text: String) {
+    /// A line (or `text` + `terminator`) on stderr (failures to write there cannot be reported anywhere).
+    static func error(_ text: String, terminator: String = "\n") {
+        clearStatus()
         let redactor = state.withLock { $0.redactor }
-        _ = writeAll(STDERR_FILENO, redactor.redact(HumanText.escape(text + "\n", keepNewlines: true)))
+        _ = writeAll(STDERR_FILENO, redactor.redact(HumanText.escape(text + terminator, keepNewlines: true)))
+    }
+
+    /// Draws the live progress line on stderr (a terminal) over the last one. Only a carriage
+    /// return and spaces: no escape sequence, so it works on any terminal and honours `NO_COLOR`.
+    static func showStatus(_ text: String) {
+        let (line, previous) = state.withLock { state -> (String, Int) in
+            let line = state.redactor.redact(HumanText.escape(text))
+            defer { state.statusWidth = line.count }
+            return (line, state.statusWidth)
+        }
+        _ = writeAll(STDERR_FILENO, "\r" + line + String(repeating: " ", count: max(0, previous - line.count)))
+    }
+
+    /// Clears the live progress line, if one is shown.
+    static func clearStatus() {
+        let width = state.withLock { state -> Int in
+            defer { state.statusWidth = 0 }
+            return state.statusWidth
+        }
+        if width > 0 { _ = writeAll(STDERR_FILENO, "\r" + String(repeating: " ", count: width) + "\r") }
     }
 
     /// Masks known secrets in bytes bound for a file.

@@ -56,7 +56,9 @@ struct ExportCommand: AsyncParsableCommand {
             }
             selected = known.filter { wanted.contains(key($0.scope)) }
         }
+        Progress.start(environment: environment)
         let observed = try await StateReader.read(scopes: selected.map(\.scope), client: client, parallelism: network.parallelism).get()
+        Progress.stop()
         let exported = selected.map { SpecExporter.Config(scope: $0.scope, name: $0.name, webhooks: observed.webhooks[$0.scope] ?? []) }
             // The project block is written when it has webhooks (or was asked for).
             .filter { $0.scope != .project || !$0.webhooks.isEmpty || !configs.isEmpty }

@@ -42,6 +42,7 @@ public struct Kapsoctl: AsyncParsableCommand {
             }
             code = exit == .validationFailure ? 1 : exit.rawValue
         }
+        Progress.stop()
         let (failure, serverWritten) = Console.finishOutput()
         if let failure {
             Console.error("error: cannot write to standard output: \(failure)")

@@ -44,9 +44,10 @@ struct NetworkOptions: ParsableArguments {
         Console.protect([key])
         let base = apiURL ?? environment["KAPSO_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? KapsoClient.defaultBaseURL(for: api)
         let url = try KapsoClient.validateBaseURL(base)
-        var logger: RequestLogger?
-        if verbose {
-            logger = { entry in Console.error("kapsoctl: \(entry)") }
+        let verbose = verbose
+        let logger: RequestLogger = { entry in
+            if verbose { Console.error("kapsoctl: \(entry)") }
+            Progress.observe(entry)
         }
         return KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport(maxConnectionsPerHost: parallelism),
                            timeout: timeout, retry: RetryPolicy(budget: retryBudget), logger: logger, parallelism: parallelism)

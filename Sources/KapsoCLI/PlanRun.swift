@@ -29,6 +29,8 @@ struct PlanRun {
             }
             state.configs = state.configs.filter { wanted.contains(key($0.scope)) }
         }
+        Progress.start(environment: environment)
+        defer { Progress.stop() }
         let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism,
                                                   settleReads: settleDuplicates ? 3 : 0).get()
         let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)

@@ -23,6 +23,8 @@ public struct HTTPResponseData: Sendable {
     public var status: Int
     public var headers: [String: String]
     public var body: Data
+    /// How many times the client sent the request to get this answer (set by the client).
+    public var attempts = 1
 
     public init(status: Int, headers: [String: String], body: Data) {
         self.status = status

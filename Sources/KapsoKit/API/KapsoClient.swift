@@ -76,7 +76,23 @@ public struct KapsoClient: Sendable {
     /// Sends one request, retrying by the policy, and returns a 2xx response.
     /// `shownPath` is what logs and errors show instead of `path`, when that holds something secret.
     func perform(_ method: String, _ requestPath: String, shownPath: String? = nil, body: (any Encodable)? = nil,
-                         secrets: [String] = []) async throws(APIError) -> HTTPResponseData {
+                 secrets: [String] = []) async throws(APIError) -> HTTPResponseData {
+        guard let trace = RequestTrace.current else {
+            return try await attempts(method, requestPath, shownPath: shownPath, body: body, secrets: secrets)
+        }
+        do {
+            let response = try await attempts(method, requestPath, shownPath: shownPath, body: body, secrets: secrets)
+            trace.record(.init(method: method, status: response.status, attempts: response.attempts))
+            return response
+        } catch {
+            trace.record(.init(method: method, status: error.status, attempts: error.attempts))
+            throw error
+        }
+    }
+
+    /// Sends one request until it succeeds or may not be tried again.
+    private func attempts(_ method: String, _ requestPath: String, shownPath: String?, body: (any Encodable)?,
+                          secrets: [String]) async throws(APIError) -> HTTPResponseData {
         let path = shownPath ?? requestPath
         var request = HTTPRequestData(method: method, url: URL(string: baseURL.absoluteString.trimmingSuffix("/") + requestPath)!,
                                       headers: ["X-API-Key": apiKey, "Accept": "application/json"], timeout: timeout)
@@ -101,11 +117,12 @@ public struct KapsoClient: Sendable {
             entry.milliseconds = Int(Date().timeIntervalSince(sent) * 1000)
             let retryable: Bool
             switch outcome {
-            case .success(let response):
+            case .success(var response):
                 await pacer.observe(status: response.status, headers: response.headers)
                 entry.status = response.status
                 if (200..<300).contains(response.status) {
                     logger?(entry)
+                    response.attempts = attempt
                     return response
                 }
                 failure = APIError(method: method, path: path, reason: .status(response.status),

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One line of `--verbose` output: a request that was sent and what came of it.
 /// Holds no header and no body, so neither the API key nor a secret can reach a log.
@@ -38,3 +39,30 @@ public struct RequestLogEntry: Sendable, Equatable, CustomStringConvertible {
 
 /// Receives every request the client sends.
 public typealias RequestLogger = @Sendable (RequestLogEntry) -> Void
+
+/// The requests sent within one task (and its child tasks), with their final status and
+/// attempts: how `apply` learns what became of each write's request without every client method
+/// returning it. Bound with `RequestTrace.$current.withValue(trace) { ... }`.
+public final class RequestTrace: Sendable {
+    public struct Record: Sendable, Equatable {
+        public var method: String
+        /// The final status, or nil when no answer came.
+        public var status: Int?
+        public var attempts: Int
+    }
+
+    @TaskLocal public static var current: RequestTrace?
+
+    private let records = Mutex<[Record]>([])
+
+    public init() {}
+
+    func record(_ record: Record) {
+        records.withLock { $0.append(record) }
+    }
+
+    public var all: [Record] { records.withLock { $0 } }
+
+    /// The last request that was not a read: a write's own request.
+    public var lastWrite: Record? { all.last { $0.method != "GET" } }
+}

@@ -7,20 +7,34 @@ import Foundation
 /// - When `X-RateLimit-Remaining` falls to the number of requests that may be in flight, request
 ///   starts are spaced at `60 s / X-RateLimit-Limit` (the documented limits are per minute), so the
 ///   last of the budget is spread out instead of spent in one burst.
+/// - What a response says about the budget holds for one window (60 s) at most: a server that
+///   stops sending the headers does not leave the client slowed for good. A 429 that says when to
+///   come back (`Retry-After`) is obeyed by that hold alone: its `Remaining: 0` says nothing about
+///   the next window.
 actor RequestPacer {
     private var notBefore = Date.distantPast
     private var spacing: TimeInterval = 0
+    private var spacingLearned = Date.distantPast
     private var lastStart = Date.distantPast
     /// At or below this many remaining requests, starts are spaced.
     private let threshold: Int
+    /// How long what the headers said holds.
+    private let window: TimeInterval
 
-    init(threshold: Int) {
+    init(threshold: Int, window: TimeInterval = 60) {
         self.threshold = max(1, threshold)
+        self.window = window
+    }
+
+    /// The spacing in force now.
+    private func effectiveSpacing(_ now: Date) -> TimeInterval {
+        now.timeIntervalSince(spacingLearned) < window ? spacing : 0
     }
 
     /// Waits until a request may start, and books that start.
     func waitTurn() async {
         let now = Date()
+        let spacing = effectiveSpacing(now)
         let start = max(now, notBefore, spacing > 0 ? lastStart.addingTimeInterval(spacing) : now)
         lastStart = start
         let wait = start.timeIntervalSince(now)
@@ -33,15 +47,17 @@ actor RequestPacer {
     func observe(status: Int, headers: [String: String]) {
         if status == 429, let retryAfter = RetryPolicy.parseRetryAfter(headers["retry-after"]) {
             notBefore = max(notBefore, Date().addingTimeInterval(retryAfter))
+            return
         }
         if let remaining = headers["x-ratelimit-remaining"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
            let limit = headers["x-ratelimit-limit"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), limit > 0 {
             spacing = remaining <= threshold ? 60 / Double(limit) : 0
+            spacingLearned = Date()
         }
     }
 
     /// The current spacing between starts, in seconds (for tests).
-    var currentSpacing: TimeInterval { spacing }
+    var currentSpacing: TimeInterval { effectiveSpacing(Date()) }
 
     /// No request starts before this instant (for tests).
     var heldUntil: Date { notBefore }

@@ -16,7 +16,11 @@ public struct ApplyReport: Sendable {
         public var write: WriteSummary
         public var outcome: Outcome
         /// The id of the webhook this run's POST created (known only from its answer).
-        var createdID: String?
+        public internal(set) var createdID: String?
+        /// The final status of the write's request, nil when none came (or none was sent).
+        public internal(set) var status: Int?
+        /// How many times the write's request was sent, nil when it was not.
+        public internal(set) var attempts: Int?
 
         init(_ write: WriteSummary, _ outcome: Outcome, createdID: String? = nil) {
             self.write = write

@@ -18,11 +18,15 @@ public struct Executor: Sendable {
     public let parallelism: Int
     /// Asked before each request starts; false once the run was interrupted.
     public let shouldStart: @Sendable () -> Bool
+    /// Told each time a write's outcome is known (for progress).
+    public let finished: @Sendable (ApplyReport.Entry) -> Void
 
-    public init(client: KapsoClient, parallelism: Int, shouldStart: @escaping @Sendable () -> Bool = { true }) {
+    public init(client: KapsoClient, parallelism: Int, shouldStart: @escaping @Sendable () -> Bool = { true },
+                finished: @escaping @Sendable (ApplyReport.Entry) -> Void = { _ in }) {
         self.client = client
         self.parallelism = parallelism
         self.shouldStart = shouldStart
+        self.finished = finished
     }
 
     /// Sends every write and reports each outcome (in the writes' order). `observed` is what the
@@ -39,7 +43,17 @@ public struct Executor: Sendable {
             let done = await boundedMap(indices, limit: parallelism) { index in
                 let write = writes[index]
                 guard shouldStart() else { return ApplyReport.Entry(write.summary, .notAttempted) }
-                return await perform(write, fresh: fresh, observed: observed)
+                // The write's own request (its last non-GET one) gives the entry its status and attempts.
+                let trace = RequestTrace()
+                var entry = await RequestTrace.$current.withValue(trace) {
+                    await perform(write, fresh: fresh, observed: observed)
+                }
+                if let request = trace.lastWrite {
+                    entry.status = request.status
+                    entry.attempts = request.attempts
+                }
+                finished(entry)
+                return entry
             }
             for (index, entry) in zip(indices, done) { entries[index] = entry }
         }

@@ -35,16 +35,17 @@ public enum JSONRenderer {
             "fields": .array(change.fields.map(field)),
             "unverifiable": .array(change.unverifiable.map(JSONValue.string)),
         ]
-        switch change.scope {
-        case .config(let id): object["config_id"] = .string(id)
-        case .phoneNumber(let id):
-            object["scope"] = .string("phone_number")
-            object["phone_number_id"] = .string(id)
-        case .project:
-            object["scope"] = .string("project")
-            object["phone_number_id"] = .null
-        }
+        object.merge(scopeKeys(change.scope)) { $1 }
         return .object(object)
+    }
+
+    /// Where a change is: `config_id` (legacy), or `scope` and `phone_number_id` (Platform).
+    static func scopeKeys(_ scope: WebhookScope) -> [String: JSONValue] {
+        switch scope {
+        case .config(let id): ["config_id": .string(id)]
+        case .phoneNumber(let id): ["scope": .string("phone_number"), "phone_number_id": .string(id)]
+        case .project: ["scope": .string("project"), "phone_number_id": .null]
+        }
     }
 
     private static func field(_ field: FieldChange) -> JSONValue {
