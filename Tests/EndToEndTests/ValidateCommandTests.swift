@@ -31,7 +31,7 @@ import Testing
         let mixed = try await runKapsoctl(["validate", "-f", "examples"], environment: exampleEnvironment.merging(
             ["ACME_WEBHOOK_SECRET": "w", "ACME_META_SECRET": "m", "ACME_PROJECT_SECRET": "p"]) { $1 }, directory: packageRoot)
         #expect(mixed.status == 1)
-        #expect(mixed.stderr.contains("examples/platform.yaml:4:6: error: this file is for 'api: platform' but examples/anchors.yaml is for 'api: legacy'"), "\(mixed.stderr)")
+        #expect(mixed.stderr.contains("examples/platform.yaml:5:6: error: this file is for 'api: platform' but examples/anchors.yaml is for 'api: legacy'"), "\(mixed.stderr)")
     }
 
     @Test func severalFilesAreMerged() async throws {
@@ -48,20 +48,20 @@ import Testing
         let result = try await runKapsoctl(["validate"], environment: [:], directory: packageRoot)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "webhooks.yaml: valid (2 configs, 3 webhooks)\n")
-        #expect(result.stderr.contains("webhooks.yaml:16:15: note: environment variable ACME_WEBHOOK_SECRET is not set; plan and apply will need it\n"), "\(result.stderr)")
-        #expect(result.stderr.contains("webhooks.yaml:28:34: note: environment variable ACME_HOOK_TOKEN is not set; plan and apply will need it\n"))
+        #expect(result.stderr.contains("webhooks.yaml:17:15: note: environment variable ACME_WEBHOOK_SECRET is not set; plan and apply will need it\n"), "\(result.stderr)")
+        #expect(result.stderr.contains("webhooks.yaml:29:34: note: environment variable ACME_HOOK_TOKEN is not set; plan and apply will need it\n"))
         #expect(result.stderr.components(separatedBy: "note:").count - 1 == 3, "\(result.stderr)")
 
         let required = try await runKapsoctl(["validate", "--require-env"], environment: [:], directory: packageRoot)
         #expect(required.status == 1)
         #expect(required.stdout.isEmpty)
-        #expect(required.stderr.contains("webhooks.yaml:16:15: error: environment variable ACME_WEBHOOK_SECRET is not set"))
-        #expect(required.stderr.contains("webhooks.yaml:28:34: error: environment variable ACME_HOOK_TOKEN is not set"))
+        #expect(required.stderr.contains("webhooks.yaml:17:15: error: environment variable ACME_WEBHOOK_SECRET is not set"))
+        #expect(required.stderr.contains("webhooks.yaml:29:34: error: environment variable ACME_HOOK_TOKEN is not set"))
         #expect(required.stderr.hasSuffix("errors found.\n"))
 
         let plan = try await runKapsoctl(["plan"], environment: ["KAPSO_API_KEY": "k", "KAPSO_API_URL": "http://127.0.0.1:9"], directory: packageRoot)
         #expect(plan.status == 1)
-        #expect(plan.stderr.contains("webhooks.yaml:16:15: error: environment variable ACME_WEBHOOK_SECRET is not set"), "\(plan.stderr)")
+        #expect(plan.stderr.contains("webhooks.yaml:17:15: error: environment variable ACME_WEBHOOK_SECRET is not set"), "\(plan.stderr)")
     }
 
     /// Content checks that need a variable's value wait for it; the others still run.
