@@ -7,7 +7,7 @@ public struct Kapsoctl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kapsoctl",
         abstract: "GitOps for Kapso's WhatsApp webhooks: validate, plan and apply a webhooks.yaml.",
-        version: "0.1.0",
+        version: KapsoctlVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ExportCommand.self, SchemaCommand.self, SimCommand.self]
     )
 

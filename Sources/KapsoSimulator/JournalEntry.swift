@@ -13,13 +13,22 @@ public struct JournalEntry: Sendable, Equatable, Codable {
     /// `list_shift`, `concurrent_create`.
     public var fault: String?
 
-    public init(method: String, path: String, query: String, body: String, status: Int, fault: String? = nil) {
+    /// The request's `User-Agent`, when it had one.
+    public var userAgent: String?
+
+    public init(method: String, path: String, query: String, body: String, status: Int, fault: String? = nil, userAgent: String? = nil) {
+        self.userAgent = userAgent
         self.method = method
         self.path = path
         self.query = query
         self.body = body
         self.status = status
         self.fault = fault
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, path, query, body, status, fault
+        case userAgent = "user_agent"
     }
 
     /// True for POST, PATCH, PUT and DELETE.

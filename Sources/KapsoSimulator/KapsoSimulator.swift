@@ -86,7 +86,8 @@ private struct SimulatorHandler: HTTPHandler {
         }
         let response = await store.respond(method: request.method.rawValue, path: request.path,
                                            query: request.query.map { ($0.name, $0.value) },
-                                           apiKey: request.headers[HTTPHeader("X-API-Key")], body: body)
+                                           apiKey: request.headers[HTTPHeader("X-API-Key")], body: body,
+                                           userAgent: request.headers[HTTPHeader("User-Agent")])
         // The request is stored and journalled at once; the answer waits: a test can see a
         // request arrive while its client is still waiting for the answer.
         let latency = await store.latency(for: request.method.rawValue)

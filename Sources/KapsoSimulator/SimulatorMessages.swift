@@ -9,6 +9,7 @@ struct SimRequest: Sendable {
     var rawQuery: String
     var apiKey: String?
     var body: Data
+    var userAgent: String? = nil
 }
 
 /// An answer of the simulator, for an HTTP front end to send: `drop` means close the connection

@@ -215,9 +215,10 @@ extension SimulatorStore {
     /// Handles one API request (path below the origin, query items decoded) and journals it. The
     /// entry point of every HTTP front end: FlyingFox here, and the tests' own raw-socket server.
     public func respond(method: String, path: String, query: [(name: String, value: String)], apiKey: String?,
-                        body: Data) -> SimulatorAnswer {
+                        body: Data, userAgent: String? = nil) -> SimulatorAnswer {
         let rawQuery = query.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
-        let response = handle(SimRequest(method: method, path: path, query: query, rawQuery: rawQuery, apiKey: apiKey, body: body))
+        let response = handle(SimRequest(method: method, path: path, query: query, rawQuery: rawQuery, apiKey: apiKey, body: body,
+                                         userAgent: userAgent))
         return SimulatorAnswer(status: response.status, headers: response.headers, body: response.body, drop: response.drop)
     }
 
@@ -230,7 +231,7 @@ extension SimulatorStore {
         let (response, fault) = respond(to: request, isWrite: isWrite)
         entries.append(JournalEntry(method: request.method, path: request.path, query: request.rawQuery,
                                     body: String(decoding: request.body, as: UTF8.self),
-                                    status: response.drop ? 0 : response.status, fault: fault))
+                                    status: response.drop ? 0 : response.status, fault: fault, userAgent: request.userAgent))
         if !journalWaiters.isEmpty {
             let ready = journalWaiters.filter { $0.condition(entries) }
             journalWaiters.removeAll { $0.condition(entries) }

@@ -95,7 +95,7 @@ public struct KapsoClient: Sendable {
                           secrets: [String]) async throws(APIError) -> HTTPResponseData {
         let path = shownPath ?? requestPath
         var request = HTTPRequestData(method: method, url: URL(string: baseURL.absoluteString.trimmingSuffix("/") + requestPath)!,
-                                      headers: ["X-API-Key": apiKey, "Accept": "application/json"], timeout: timeout)
+                                      headers: ["X-API-Key": apiKey, "Accept": "application/json", "User-Agent": KapsoctlVersion.userAgent], timeout: timeout)
         if let body {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
