@@ -88,9 +88,9 @@ struct SimStartFailure: Error {
         let entries = try JSONValue.parse(journal.body)["data"]
         #expect(entries == .array([
             .object(["method": .string("GET"), "path": .string("/api/v1/whatsapp_configs"), "query": .string("page=1&per_page=100"),
-                     "body": .string(""), "status": .int(429), "fault": .string("rate_limit")]),
+                     "body": .string(""), "status": .int(429), "fault": .string("rate_limit"), "user_agent": .string(KapsoctlVersion.userAgent)]),
             .object(["method": .string("GET"), "path": .string("/api/v1/whatsapp_configs"), "query": .string("page=1&per_page=100"),
-                     "body": .string(""), "status": .int(200)]),
+                     "body": .string(""), "status": .int(200), "user_agent": .string(KapsoctlVersion.userAgent)]),
         ]))
     }
 
