@@ -19,9 +19,16 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // Debian's libcurl through pkg-config: the HTTP transport (which honours SSL_CERT_FILE,
+        // HTTPS_PROXY and NO_PROXY, and tells a certificate failure from a dropped connection).
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(
             name: "KapsoKit",
-            dependencies: ["CYaml"]
+            dependencies: ["CYaml", "CCurl"]
         ),
         // The Kapso-compatible HTTP server used by tests, the demo and local dry runs.
         .target(
@@ -68,7 +75,7 @@ let package = Package(
             name: "EndToEndTests",
             // Depending on the executable makes `swift test` build it next to the test bundle.
             dependencies: ["kapsoctl", "KapsoKit", "KapsoSimulator", "TestSupport"],
-            exclude: ["Golden"]
+            exclude: ["Golden", "Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -72,7 +72,7 @@ func clientRun(requests: Int, parallelism: Int, latencyMs: Int) async throws -> 
     faults.latencyMilliseconds = latencyMs
     let simulator = try KapsoSimulator(seed: seed, apiKey: "bench", faults: faults)
     let url = try await simulator.start()
-    let client = KapsoClient(baseURL: url, apiKey: "bench", transport: URLSessionTransport(maxConnectionsPerHost: parallelism))
+    let client = KapsoClient(baseURL: url, apiKey: "bench", transport: CurlTransport(maxConnectionsPerHost: parallelism))
     let start = DispatchTime.now().uptimeNanoseconds
     try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
@@ -116,7 +116,7 @@ func readProject(configs: Int, parallelism: Int, latencyMs: Int) async throws ->
     faults.latencyMilliseconds = latencyMs
     let simulator = try KapsoSimulator(seed: seed, apiKey: "bench", faults: faults)
     let url = try await simulator.start()
-    let client = KapsoClient(baseURL: url, apiKey: "bench", transport: URLSessionTransport(maxConnectionsPerHost: parallelism))
+    let client = KapsoClient(baseURL: url, apiKey: "bench", transport: CurlTransport(maxConnectionsPerHost: parallelism))
     let ids = seed.configs.map { WebhookScope.config($0.id) }
     let start = DispatchTime.now().uptimeNanoseconds
     guard case .success(let observed) = await StateReader.read(scopes: ids, client: client, parallelism: parallelism) else {

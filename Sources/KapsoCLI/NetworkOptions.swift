@@ -49,7 +49,8 @@ struct NetworkOptions: ParsableArguments {
             if verbose { Console.error("kapsoctl: \(entry)") }
             Progress.observe(entry)
         }
-        return KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport(maxConnectionsPerHost: parallelism),
+        let trust = try CurlTransport.Trust.from(environment: environment)
+        return KapsoClient(baseURL: url, apiKey: key, transport: CurlTransport(maxConnectionsPerHost: parallelism, trust: trust),
                            timeout: timeout, retry: RetryPolicy(budget: retryBudget), logger: logger, parallelism: parallelism)
     }
 }

@@ -175,7 +175,7 @@ func platformEnvironment(_ env: [String: String]) -> [String: String] {
             #expect(file.contains("\"from_scope\""))
             expectNoCanary(file)
             // A change on the server since the plan: refused, nothing written.
-            let client = KapsoClient(baseURL: URL(string: env["KAPSO_API_URL"]!)!, apiKey: apiKey, transport: URLSessionTransport())
+            let client = KapsoClient(baseURL: URL(string: env["KAPSO_API_URL"]!)!, apiKey: apiKey, transport: CurlTransport())
             _ = try await client.updateWebhook(in: .project, id: strayID, attributes: WebhookAttributes([.active: false]))
             await simulator.store.clearJournal()
             let stale = try await runKapsoctl(["apply", "plan.json"], environment: env, directory: dir)

@@ -48,7 +48,7 @@ import Testing
             #expect(mixed.status == 1)
             #expect(mixed.stderr.contains("a saved plan already fixes the spec"))
             // Someone edits a webhook on the server after the review.
-            let client = KapsoClient(baseURL: URL(string: env["KAPSO_API_URL"]!)!, apiKey: apiKey, transport: URLSessionTransport())
+            let client = KapsoClient(baseURL: URL(string: env["KAPSO_API_URL"]!)!, apiKey: apiKey, transport: CurlTransport())
             _ = try await client.updateWebhook(in: .config(supportConfig), id: unchangedID, attributes: WebhookAttributes([.inactivityMinutes: 9]))
             let stale = try await runKapsoctl(["apply", "plan.json"], environment: env, directory: dir)
             #expect(stale.status == 1)

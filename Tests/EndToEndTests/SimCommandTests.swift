@@ -52,7 +52,7 @@ struct SimStartFailure: Error {
 }
 
 @Suite struct SimCommandTests {
-    let transport = URLSessionTransport()
+    let transport = CurlTransport()
 
     @Test func servesTheSeedOnAFreePort() async throws {
         let dir = try makeTemporaryDirectory()

@@ -16,7 +16,7 @@ private func applyAfterChange(_ between: (URL) async throws -> Void) async throw
 }
 
 private func run(_ simulator: KapsoSimulator, _ url: URL, _ between: (URL) async throws -> Void) async throws -> (ApplyReport, [JournalEntry]) {
-    let client = KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport())
+    let client = KapsoClient(baseURL: url, apiKey: key, transport: CurlTransport())
     let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(config)\n    webhooks:\n      - {url: https://new.example.com/hook, secret_key: s, events: [whatsapp.message.sent]}\n"
     let desired = try loadSpec(spec).get().configs
     let observed = ObservedState(webhooks: [.config(config): try await client.listWebhooks(in: .config(config))])
@@ -29,7 +29,7 @@ private func run(_ simulator: KapsoSimulator, _ url: URL, _ between: (URL) async
 
 /// Creates a webhook on the server behind the plan's back, as a concurrent apply would.
 private func createBehindTheBack(_ url: URL, events: [String]) async throws {
-    let client = KapsoClient(baseURL: url, apiKey: key, transport: URLSessionTransport())
+    let client = KapsoClient(baseURL: url, apiKey: key, transport: CurlTransport())
     _ = try await client.createWebhook(in: .config(config), attributes: WebhookAttributes([.url: "https://new.example.com/hook", .secretKey: "s", .events: .list(events)]))
 }
 

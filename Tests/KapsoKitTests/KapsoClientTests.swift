@@ -33,7 +33,7 @@ private func withClient(count: Int = 0, withPinned: Bool = false, faults: FaultP
     try await withRunningSimulator(seed: seed, apiKey: canaryKey, faults: faults) { simulator, url in
         let sink = LogSink()
         // A transport per test: tests must not queue behind each other's connections.
-        let client = KapsoClient(baseURL: url, apiKey: canaryKey, transport: URLSessionTransport(), timeout: timeout,
+        let client = KapsoClient(baseURL: url, apiKey: canaryKey, transport: CurlTransport(), timeout: timeout,
                                  retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05, maxConnectionAttempts: 4),
                                  logger: sink.logger)
         try await body(client, simulator, sink)
@@ -176,7 +176,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
     @Test func wrongKeyIs401AndTheKeyIsNeverShown() async throws {
         try await withClient { client, simulator, sink in
             let url = client.baseURL
-            let wrong = KapsoClient(baseURL: url, apiKey: "wrong-CANARY-key", transport: URLSessionTransport(), logger: sink.logger)
+            let wrong = KapsoClient(baseURL: url, apiKey: "wrong-CANARY-key", transport: CurlTransport(), logger: sink.logger)
             let error = await apiError { _ = try await wrong.listWebhooks(in: .config(config)) }
             #expect(error?.status == 401)
             #expect(error?.serverMessage == "Unauthorized")
@@ -394,7 +394,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
             redirectTask.cancel()
         }
         let client = KapsoClient(baseURL: URL(string: "http://127.0.0.1:\(port)/api/v1")!, apiKey: canaryKey,
-                                 transport: URLSessionTransport(), retry: .none)
+                                 transport: CurlTransport(), retry: .none)
         let error = await apiError { _ = try await client.listConfigs() }
         #expect(error?.status == 302)
         #expect(seen.withLock { $0 }.isEmpty)
@@ -415,12 +415,12 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
             try await server.waitUntilListening()
             guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no port"); return }
             let url = URL(string: "http://127.0.0.1:\(port)/api/v1")!
-            let small = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(maxResponseBytes: 1 << 20))
+            let small = KapsoClient(baseURL: url, apiKey: "k", transport: CurlTransport(maxResponseBytes: 1 << 20))
             let error = await apiError { _ = try await small.listConfigs() }
             #expect(error?.reason == .invalidResponse("the response is larger than 1048576 bytes"))
             #expect(error?.attempts == 1)
             // The same answer within the bound is read (and found not to be the documented JSON).
-            let large = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(maxResponseBytes: 4 << 20))
+            let large = KapsoClient(baseURL: url, apiKey: "k", transport: CurlTransport(maxResponseBytes: 4 << 20))
             let decoded = await apiError { _ = try await large.listConfigs() }
             #expect(decoded?.reason == .invalidResponse("the body is not the documented JSON"))
             await server.stop()

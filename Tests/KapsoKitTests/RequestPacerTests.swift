@@ -57,7 +57,7 @@ import Testing
     }
 
     private func pacedByHeaders(_ url: URL) async throws {
-        let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(), parallelism: 600)
+        let client = KapsoClient(baseURL: url, apiKey: "k", transport: CurlTransport(), parallelism: 600)
         _ = try await client.listWebhooks(in: .config(configA))
         let start = Date()
         for _ in 0..<4 { _ = try await client.listWebhooks(in: .config(configA)) }
@@ -78,7 +78,7 @@ import Testing
     }
 
     private func sharedPause(_ simulator: KapsoSimulator, _ url: URL) async throws {
-        let client = KapsoClient(baseURL: url, apiKey: "k", transport: URLSessionTransport(),
+        let client = KapsoClient(baseURL: url, apiKey: "k", transport: CurlTransport(),
                                  retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05))
         let first = Task { try await client.listWebhooks(in: .config(configA)) }
         // Once the client has seen the 429 of its first request ...

@@ -44,7 +44,7 @@ private let apiKeyCanary = "CANARY-api-key-9313"
 
 /// A client used only for its derived keys (no request is sent).
 private func client(key: String = apiKeyCanary, url: String = "https://app.kapso.ai/api/v1") -> KapsoClient {
-    KapsoClient(baseURL: URL(string: url)!, apiKey: key, transport: URLSessionTransport())
+    KapsoClient(baseURL: URL(string: url)!, apiKey: key, transport: CurlTransport())
 }
 
 @Suite struct SavedPlanTests {

@@ -37,7 +37,7 @@ func call(_ method: String, _ url: URL, _ path: String, key: String? = simKey, b
     if let key { headers["X-API-Key"] = key }
     if body != nil { headers["Content-Type"] = "application/json" }
     let target = URL(string: url.absoluteString + path)!
-    let response = try await URLSessionTransport(maxConnectionsPerHost: 2).send(HTTPRequestData(method: method, url: target, headers: headers,
+    let response = try await CurlTransport(maxConnectionsPerHost: 2).send(HTTPRequestData(method: method, url: target, headers: headers,
                                                                body: body.map { Data($0.utf8) }, timeout: 10))
     return Answer(status: response.status, headers: response.headers, json: try? JSONValue.parse(response.body), body: response.body)
 }

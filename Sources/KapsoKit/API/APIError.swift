@@ -13,6 +13,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidResponse(String)
         /// The run was cancelled.
         case cancelled
+        /// No secure connection could be made, and trying again cannot make one (the server's
+        /// certificate does not verify, a proxy refuses the tunnel): nothing reached the API.
+        case tls(String)
 
         var isConnection: Bool {
             if case .connection = self { return true }
@@ -53,7 +56,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         switch reason {
         case .timedOut, .connection, .invalidResponse: true
         case .status(let code): code >= 500
-        case .cancelled: false
+        case .cancelled, .tls: false
         }
     }
 
@@ -65,9 +68,12 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .connection(let detail): text += detail
         case .invalidResponse(let detail): text += "unexpected response (\(detail))"
         case .cancelled: text += "cancelled"
+        case .tls(let detail): text += detail
         }
         if let serverMessage, !serverMessage.isEmpty { text += ": \(serverMessage)" }
-        if let retryBudget {
+        if retryBudget == 0 {
+            text += " (not retried: the retry budget is 0 s; --retry-budget sets it)"
+        } else if let retryBudget {
             text += " (gave up after \(attempts) attempts in \(Int(seconds.rounded())) s: the retry budget of \(Self.seconds(retryBudget)) is spent; --retry-budget sets it)"
         } else if attempts > 1 {
             text += " (after \(attempts) attempts)"

@@ -43,6 +43,9 @@ public enum TransportFailure: Error, Sendable, Equatable, CustomStringConvertibl
     case cancelled
     /// The answer cannot be used (e.g. its body is larger than the transport accepts).
     case invalidResponse(String)
+    /// A secure connection that retrying cannot establish: the server's certificate does not
+    /// verify, or a proxy refuses the tunnel. Never retried.
+    case tls(String)
 
     /// In words, for logs and errors.
     public var description: String {
@@ -51,6 +54,7 @@ public enum TransportFailure: Error, Sendable, Equatable, CustomStringConvertibl
         case .connection(let detail): detail
         case .cancelled: "cancelled"
         case .invalidResponse(let detail): "unusable answer: \(detail)"
+        case .tls(let detail): detail
         }
     }
 }

@@ -138,6 +138,7 @@ public struct KapsoClient: Sendable {
                 case .connection(let detail): .connection(detail)
                 case .cancelled: .cancelled
                 case .invalidResponse(let detail): .invalidResponse(detail)
+                case .tls(let detail): .tls(detail)
                 }
                 failure = APIError(method: method, path: path, reason: reason, attempts: attempt)
                 // Only a lost answer is worth another try, and only when sending again is safe.

@@ -95,7 +95,13 @@ public struct StateReadError: ReportedError, Sendable, Equatable {
     public var failures: [Failure]
 
     public var report: String {
-        failures.map { failure in
+        // A connection that cannot be secured fails every read alike: said once.
+        if let first = failures.first, case .read(_, let error) = first, case .tls = error.reason,
+           failures.allSatisfy({ if case .read(_, let other) = $0 { other.reason == error.reason } else { false } }) {
+            let count = failures.count
+            return "error: cannot connect securely to the API (\(count) read\(count == 1 ? "" : "s") failed, none retried): \(error)"
+        }
+        return failures.map { failure in
             switch failure {
             case .read(.config(let id), let error) where error.status == 404:
                 "error: config \(id): the server does not know this WhatsApp config (\(error))"

@@ -1,0 +1,99 @@
+import Foundation
+import KapsoKit
+import KapsoSimulator
+import TestSupport
+import Testing
+
+private let fixtures = packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures")
+
+/// A throwaway CA (openssl) and a certificate it signed for 127.0.0.1, in `dir`.
+private func makeCertificates(in dir: URL) async throws {
+    let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+    func run(_ arguments: [String]) async throws {
+        let result = try await runTool(openssl, arguments, directory: dir)
+        #expect(result.status == 0, "openssl \(arguments.first ?? ""): \(result.output)")
+    }
+    try await run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                   "-subj", "/CN=kapsoctl test interception CA"])
+    try await run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"])
+    try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(to: dir.appendingPathComponent("san.cnf"), atomically: true, encoding: .utf8)
+    try await run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+                   "-days", "2", "-extfile", "san.cnf"])
+}
+
+/// The port a helper printed as `listening on PORT`.
+private func port(of helper: BackgroundProcess) async throws -> Int {
+    let line = try #require(await helper.line(startingWith: "listening on "))
+    return try #require(Int(line.dropFirst("listening on ".count)))
+}
+
+/// CI runners behind TLS interception or a proxy: the simulator behind a TLS front whose
+/// certificate a throwaway CA signed, and an HTTP CONNECT proxy, all on loopback.
+@Suite struct CorporateNetworkTests {
+    @Test func customCABundleProxiesAndUntrustedCertificates() async throws {
+        try await withScenario { _, dir, env in
+            try await makeCertificates(in: dir)
+            let simulatorPort = try #require(URL(string: env["KAPSO_API_URL"]!)?.port)
+            let front = try BackgroundProcess(["python3", fixtures.appendingPathComponent("network_fronts.py").path, "tls",
+                                                       dir.appendingPathComponent("server.pem").path,
+                                                       dir.appendingPathComponent("server.key").path, String(simulatorPort)])
+            defer { front.stop() }
+            let proxy = try BackgroundProcess(["python3", fixtures.appendingPathComponent("network_fronts.py").path, "proxy"])
+            defer { proxy.stop() }
+            let tlsPort = try await port(of: front)
+            let proxyPort = try await port(of: proxy)
+            var secure = env
+            secure["KAPSO_API_URL"] = "https://127.0.0.1:\(tlsPort)/api/v1"
+            func accepted() -> Int { front.lines.filter { $0.hasPrefix("accepted ") }.count }
+
+            // Not trusted: said once, in words, with what to do; not retried (one connection per
+            // config read, two configs).
+            let untrusted = try await runKapsoctl(["plan"], environment: secure, directory: dir)
+            #expect(untrusted.status == 1)
+            let errors = untrusted.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+            #expect(errors.count == 1, "\(untrusted.stderr)")
+            #expect(untrusted.stderr.contains("error: cannot connect securely to the API (2 reads failed, none retried)"), "\(untrusted.stderr)")
+            #expect(untrusted.stderr.contains("the server's TLS certificate is not trusted (unable to get local issuer certificate)"), "\(untrusted.stderr)")
+            #expect(untrusted.stderr.contains("point SSL_CERT_FILE at a PEM bundle"))
+            #expect(!untrusted.stderr.contains("network error") && !untrusted.stderr.contains("attempts"), "\(untrusted.stderr)")
+            #expect(accepted() == 2, "\(front.lines)")
+
+            // SSL_CERT_FILE: the interception CA is trusted, and the plan is the scenario's.
+            var trusted = secure
+            trusted["SSL_CERT_FILE"] = dir.appendingPathComponent("ca.pem").path
+            let plan = try await runKapsoctl(["plan"], environment: trusted, directory: dir)
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stdout.hasSuffix("Plan: 1 to create, 2 to update, 1 to delete, 150 unchanged, 1 unmanaged.\n"))
+
+            // HTTPS_PROXY: the run goes through the proxy's CONNECT tunnel.
+            var proxied = trusted
+            proxied["HTTPS_PROXY"] = "http://127.0.0.1:\(proxyPort)"
+            let throughProxy = try await runKapsoctl(["plan"], environment: proxied, directory: dir)
+            #expect(throughProxy.status == 0, "\(throughProxy.stderr)")
+            #expect(proxy.lines.contains("CONNECT 127.0.0.1:\(tlsPort)"), "\(proxy.lines)")
+            // NO_PROXY: not through it.
+            let tunnels = proxy.lines.count
+            proxied["NO_PROXY"] = "127.0.0.1"
+            let direct = try await runKapsoctl(["plan"], environment: proxied, directory: dir)
+            #expect(direct.status == 0, "\(direct.stderr)")
+            #expect(proxy.lines.count == tunnels, "NO_PROXY was ignored: \(proxy.lines)")
+
+            // A proxy that is not there is said in words.
+            var noProxy = trusted
+            noProxy["HTTPS_PROXY"] = "http://127.0.0.1:9"
+            let refused = try await runKapsoctl(["plan", "--retry-budget", "0"], environment: noProxy, directory: dir)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("could not connect to the proxy"), "\(refused.stderr)")
+
+            // A bundle that cannot be read is refused before any request.
+            let before = accepted()
+            var missing = secure
+            missing["SSL_CERT_FILE"] = dir.appendingPathComponent("no-such.pem").path
+            let badBundle = try await runKapsoctl(["plan"], environment: missing, directory: dir)
+            #expect(badBundle.status == 1)
+            #expect(badBundle.stderr.contains("SSL_CERT_FILE names \(dir.path)/no-such.pem, which cannot be read"), "\(badBundle.stderr)")
+            #expect(accepted() == before)
+            expectNoCanary(untrusted.stdout, untrusted.stderr, plan.stdout, plan.stderr, throughProxy.stderr, refused.stderr)
+        }
+    }
+}
