@@ -53,8 +53,14 @@ let package = Package(
         // `swift run -c release kapsoctl-bench`: figures as ratios against a floor of the same run.
         .executableTarget(
             name: "kapsoctl-bench",
-            dependencies: ["KapsoKit", "KapsoSimulator"],
+            dependencies: ["KapsoKit", "KapsoSimulator", "kapsoctl", "kapsoctl-yaml-floor"],
             path: "Benchmarks/kapsoctl-bench"
+        ),
+        // The spec-loading floor: libyaml's bare event loop, in C, as a process of its own.
+        .executableTarget(
+            name: "kapsoctl-yaml-floor",
+            dependencies: ["CYaml"],
+            path: "Benchmarks/yaml-floor"
         ),
         // Helpers shared by the test targets (golden files).
         .target(

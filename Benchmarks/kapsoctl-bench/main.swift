@@ -1,21 +1,90 @@
-// Benchmarks for kapsoctl. Prints figures as ratios against a floor measured in the same run,
-// never pass/fail timings: the machines are shared and noisy.
+// Benchmarks for kapsoctl. Every figure is printed as a ratio to a floor measured in the same run,
+// never as a pass/fail timing: the machines are shared and noisy.
+//
+//   swift run -c release kapsoctl-bench            spec loading, start-up, plan reads
+//   swift run -c release kapsoctl-bench --long     also apply against a real rate limit (~1.5 min)
+//
+// Whole processes are measured (the built `kapsoctl` and the C floor `kapsoctl-yaml-floor`, both
+// next to this binary): wall time from spawn to exit, and peak memory (ru_maxrss).
 import Foundation
-@_spi(Benchmarks) import KapsoKit
+import KapsoKit
 import KapsoSimulator
 
-/// Median wall time of `runs` calls of `body`, in seconds.
-func median(runs: Int = 7, _ body: () throws -> Void) rethrows -> Double {
-    var times: [Double] = []
-    for _ in 0..<runs {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-    return times.sorted()[runs / 2]
+// MARK: - Processes
+
+struct ProcessRun {
+    var seconds: Double
+    /// Peak resident memory, bytes.
+    var peakBytes: Int
+    var status: Int32
 }
 
-/// A realistic spec of `configs` × `perConfig` webhooks, every attribute set.
+/// GNU time, when present: it forks (not vfork) a fresh child, so that child's peak memory is its
+/// own. A child spawned straight from this process (posix_spawn shares our memory until exec)
+/// would report this process's resident size as its peak.
+let gnuTime = FileManager.default.isExecutableFile(atPath: "/usr/bin/time") ? "/usr/bin/time" : nil
+
+/// Runs `path` with `arguments` and exactly `environment`, stdout and stderr discarded.
+func spawn(_ path: String, _ arguments: [String], environment: [String: String] = [:]) -> ProcessRun {
+    guard let gnuTime else { return spawnDirectly(path, arguments, environment: environment, peakFile: nil) }
+    let peakFile = scratch.appendingPathComponent("peak-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: peakFile) }
+    var run = spawnDirectly(gnuTime, ["-f", "%M", "-o", peakFile, path] + arguments, environment: environment, peakFile: peakFile)
+    let kilobytes = (try? String(contentsOfFile: peakFile, encoding: .utf8))?.split(separator: "\n").last.flatMap { Int($0) } ?? 0
+    run.peakBytes = kilobytes * 1024
+    return run
+}
+
+func spawnDirectly(_ path: String, _ arguments: [String], environment: [String: String], peakFile: String?) -> ProcessRun {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    guard posix_spawn(&pid, path, &actions, nil, argv, envp) == 0 else { fatalError("cannot run \(path)") }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return ProcessRun(seconds: seconds, peakBytes: Int(usage.ru_maxrss) * 1024, status: (status >> 8) & 0xFF)
+}
+
+/// Median time and peak memory of `runs` runs; every run must exit `expecting`.
+func measure(runs: Int, expecting: Int32 = 0, _ body: () -> ProcessRun) -> (seconds: Double, peakBytes: Int) {
+    var times: [Double] = []
+    var peak = 0
+    for _ in 0..<runs {
+        let run = body()
+        precondition(run.status == expecting, "a benchmark run exited \(run.status)")
+        times.append(run.seconds)
+        peak = max(peak, run.peakBytes)
+    }
+    return (times.sorted()[runs / 2], peak)
+}
+
+let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let kapsoctl = here.appendingPathComponent("kapsoctl").path
+let floorTool = here.appendingPathComponent("kapsoctl-yaml-floor").path
+let long = CommandLine.arguments.contains("--long")
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kapsoctl-bench-\(getpid())")
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: scratch) }
+
+func ms(_ seconds: Double) -> String { String(format: "%7.1f ms", seconds * 1000) }
+func mb(_ bytes: Int) -> String { bytes == 0 ? "     n/a" : String(format: "%6.1f MB", Double(bytes) / 1_000_000) }
+
+// MARK: - Spec loading
+
+/// A realistic spec of `configs` × `perConfig` webhooks, every attribute set, `${VAR}` secrets.
 func makeSpec(configs: Int, perConfig: Int) -> String {
     var out = "version: 1\ndefaults:\n  active: true\n  headers:\n    X-Source: kapso\nconfigs:\n"
     for c in 0..<configs {
@@ -39,97 +108,140 @@ func makeSpec(configs: Int, perConfig: Int) -> String {
     return out
 }
 
-let text = makeSpec(configs: 100, perConfig: 100)
-let bytes = Array(text.utf8)
-let path = FileManager.default.temporaryDirectory.appendingPathComponent("kapsoctl-bench-\(getpid()).yaml").path
-_ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-defer { try? FileManager.default.removeItem(atPath: path) }
-let environment = ["BENCH_SECRET": "s", "BENCH_TOKEN": "t"]
-
-var events = 0
-let floor = median { events = YAMLBenchmarks.countEvents(bytes) }
-var webhooks = 0
-let full = try median {
-    webhooks = try SpecLoader.load(paths: [path], environment: environment).webhookCount
-}
-let megabytes = Double(bytes.count) / 1_000_000
-print(String(format: "spec load: %.1f MB, %d webhooks, %d libyaml events", megabytes, webhooks, events))
-print(String(format: "  floor  (libyaml events only):        %7.1f ms  %6.1f MB/s", floor * 1000, megabytes / floor))
-print(String(format: "  kapsoctl (read, tree, decode, merge): %7.1f ms  %6.1f MB/s  = %.2f× floor", full * 1000, megabytes / full, full / floor))
-
-// MARK: - Client against the simulator over loopback
-
-/// `requests` GETs of one webhook with at most `parallelism` in flight; the floor is the time the
-/// simulator's latency alone imposes: ceil(requests / parallelism) × latency.
-func clientRun(requests: Int, parallelism: Int, latencyMs: Int) async throws -> (seconds: Double, floor: Double) {
-    let config = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
-    let id = "9e8d7c6b-5a4f-3e2d-1c0b-9a8f7e6d5c4b"
-    let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: config, webhooks: [
-        .object(["id": .string(id), "url": .string("https://a.example.com"), "secret_key": .string("s"),
-                 "events": .array([.string("whatsapp.message.sent")])]),
-    ])])
-    var faults = FaultPlan()
-    faults.latencyMilliseconds = latencyMs
-    let simulator = try KapsoSimulator(seed: seed, apiKey: "bench", faults: faults)
-    let url = try await simulator.start()
-    let client = KapsoClient(baseURL: url, apiKey: "bench", transport: CurlTransport(maxConnectionsPerHost: parallelism))
-    let start = DispatchTime.now().uptimeNanoseconds
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        var next = 0
-        while next < min(parallelism, requests) {
-            group.addTask { _ = try await client.getWebhook(in: .config(config), id: id) }
-            next += 1
-        }
-        while try await group.next() != nil {
-            if next < requests {
-                group.addTask { _ = try await client.getWebhook(in: .config(config), id: id) }
-                next += 1
-            }
-        }
-    }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    await simulator.stop()
-    let rounds = (requests + parallelism - 1) / parallelism
-    return (seconds, Double(rounds * latencyMs) / 1000)
+let specEnvironment = ["BENCH_SECRET": "s", "BENCH_TOKEN": "t"]
+print("spec loading, whole process: `kapsoctl validate` against the floor, libyaml's bare event loop in C")
+print("  (`kapsoctl-yaml-floor`: reads the file, parses every event, counts them), on the same file")
+print("  webhooks      file    floor                kapsoctl validate              ratio   memory / file")
+var smallSpec = ""
+for count in [100, 1_000, 10_000, 50_000] {
+    let file = scratch.appendingPathComponent("spec-\(count).yaml").path
+    let text = makeSpec(configs: max(1, count / 100), perConfig: min(count, 100))
+    try text.write(toFile: file, atomically: true, encoding: .utf8)
+    if count == 100 { smallSpec = file }
+    let runs = count >= 50_000 ? 3 : 9
+    let floor = measure(runs: runs) { spawn(floorTool, [file]) }
+    let full = measure(runs: runs) { spawn(kapsoctl, ["validate", "-f", file], environment: specEnvironment) }
+    print(String(format: "  %8d  %@  %@ %@   %@ %@   %5.2f×   %5.1f×", count, mb(text.utf8.count), ms(floor.seconds), mb(floor.peakBytes),
+                 ms(full.seconds), mb(full.peakBytes), full.seconds / floor.seconds, Double(full.peakBytes) / Double(text.utf8.count)))
 }
 
-print("client: 200 GETs against the simulator with 20 ms latency (floor = latency × rounds)")
-for parallelism in [1, 8, 16] {
-    let run = try await clientRun(requests: 200, parallelism: parallelism, latencyMs: 20)
-    print(String(format: "  parallelism %2d: %6.2f s, floor %5.2f s = %.2f× floor", parallelism, run.seconds, run.floor, run.seconds / run.floor))
+// MARK: - Start-up
+
+print("start-up (median of 21): against spawning /bin/true")
+let nothing = measure(runs: 21) { spawn("/bin/true", []) }
+print("  /bin/true:                             \(ms(nothing.seconds))")
+var binaries = [("this build", kapsoctl)]
+let archive = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent(".build-release/release/kapsoctl").path
+if FileManager.default.isExecutableFile(atPath: archive) { binaries.append(("release archive (static)", archive)) }
+for (name, binary) in binaries {
+    let version = measure(runs: 21) { spawn(binary, ["--version"]) }
+    let validate = measure(runs: 21) { spawn(binary, ["validate", "-f", smallSpec], environment: specEnvironment) }
+    print(String(format: "  %-26@ --version %@ (%.1f× /bin/true), validate of 100 webhooks %@",
+                 name, ms(version.seconds), version.seconds / nothing.seconds, ms(validate.seconds)))
 }
-let bare = try await clientRun(requests: 500, parallelism: 8, latencyMs: 0)
-print(String(format: "client: 500 GETs, no latency, parallelism 8: %.2f s (%.2f ms a request)", bare.seconds, bare.seconds * 1000 / 500))
+if binaries.count == 1 { print("  (bash scripts/release builds the static binary; run again to measure it)") }
 
-// MARK: - Reading a project of many configs
+// MARK: - Plan reads, whole process
 
-/// `configs` configs of 3 webhooks each read by StateReader at `parallelism`, the simulator answering
-/// in `latencyMs`; the floor is ceil(configs / parallelism) × latency (one page per config).
-func readProject(configs: Int, parallelism: Int, latencyMs: Int) async throws -> (seconds: Double, floor: Double) {
-    let seed = SimulatorSeed(configs: (0..<configs).map { c in
-        SimulatorSeed.Config(id: String(format: "%08x-0000-4000-8000-%012x", c, c), webhooks: (0..<3).map { w in
+/// `kapsoctl plan` over a project of `configs` configs of 3 webhooks, answering in `latencyMs`,
+/// counted from process start. The floor is the ideal bound: ceil(requests ÷ parallelism) ×
+/// latency, requests counted by the simulator — for the Platform API, whose two lists are read
+/// side by side but each page after the one before (a page's offset depends on the count the
+/// first gives), the longer list's pages × latency.
+func planRun(api: APIGeneration, scopes: Int, parallelism: Int, latencyMs: Int) async throws -> (seconds: Double, floor: Double, requests: Int) {
+    let hooks: (Int) -> [JSONValue] = { c in
+        (0..<3).map { w in
             .object(["url": .string("https://hooks\(c).example.com/\(w)"), "secret_key": .string("s"),
                      "events": .array([.string("whatsapp.message.received")])])
+        }
+    }
+    var spec = "version: 1\n"
+    let seed: SimulatorSeed
+    switch api {
+    case .legacy:
+        seed = SimulatorSeed(configs: (0..<scopes).map { c in
+            SimulatorSeed.Config(id: String(format: "%08x-0000-4000-8000-%012x", c, c), webhooks: hooks(c))
         })
-    })
+        spec += "configs:\n"
+        for c in 0..<scopes {
+            spec += "  - whatsapp_config_id: \(String(format: "%08x-0000-4000-8000-%012x", c, c))\n    webhooks:\n"
+            for w in 0..<3 { spec += "      - {url: \"https://hooks\(c).example.com/\(w)\", events: [whatsapp.message.received]}\n" }
+        }
+    case .platform:
+        seed = SimulatorSeed(phoneNumbers: (0..<scopes).map { c in
+            SimulatorSeed.PhoneNumber(phoneNumberID: String(1_000_000 + c), webhooks: hooks(c))
+        })
+        spec += "api: platform\nphone_numbers:\n"
+        for c in 0..<scopes {
+            spec += "  - phone_number_id: \"\(1_000_000 + c)\"\n    webhooks:\n"
+            for w in 0..<3 { spec += "      - {url: \"https://hooks\(c).example.com/\(w)\", events: [whatsapp.message.received]}\n" }
+        }
+    }
+    let file = scratch.appendingPathComponent("plan-\(api.rawValue)-\(scopes).yaml").path
+    try spec.write(toFile: file, atomically: true, encoding: .utf8)
     var faults = FaultPlan()
     faults.latencyMilliseconds = latencyMs
     let simulator = try KapsoSimulator(seed: seed, apiKey: "bench", faults: faults)
     let url = try await simulator.start()
-    let client = KapsoClient(baseURL: url, apiKey: "bench", transport: CurlTransport(maxConnectionsPerHost: parallelism))
-    let ids = seed.configs.map { WebhookScope.config($0.id) }
-    let start = DispatchTime.now().uptimeNanoseconds
-    guard case .success(let observed) = await StateReader.read(scopes: ids, client: client, parallelism: parallelism) else {
-        fatalError("read failed")
+    let base = api == .legacy ? url.absoluteString : url.absoluteString.replacingOccurrences(of: "/api/v1", with: "/platform/v1")
+    var times: [Double] = []
+    var journal: [JournalEntry] = []
+    for _ in 0..<3 {
+        await simulator.store.clearJournal()
+        let run = spawn(kapsoctl, ["plan", "-f", file, "--parallelism", String(parallelism)],
+                        environment: ["KAPSO_API_KEY": "bench", "KAPSO_API_URL": base])
+        precondition(run.status == 0, "plan failed")
+        times.append(run.seconds)
+        journal = await simulator.store.journal()
     }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    precondition(observed.webhooks.count == configs)
     await simulator.stop()
-    return (seconds, Double((configs + parallelism - 1) / parallelism * latencyMs) / 1000)
+    let rounds = switch api {
+    case .legacy: (journal.count + parallelism - 1) / parallelism
+    case .platform: Dictionary(grouping: journal, by: \.path).values.map(\.count).max() ?? 0
+    }
+    return (times.sorted()[1], Double(rounds * latencyMs) / 1000, journal.count)
 }
 
-print("plan reads: 300 configs (WhatsApp numbers) against the simulator with 20 ms latency")
+print("plan, whole process, 300 WhatsApp configs of 3 webhooks, the server answering in 20 ms (median of 3);")
+print("  floor = the ideal bound, ceil(requests ÷ parallelism) × 20 ms")
 for parallelism in [8, 16, 32] {
-    let run = try await readProject(configs: 300, parallelism: parallelism, latencyMs: 20)
-    print(String(format: "  parallelism %2d: %5.2f s, floor %5.2f s = %.2f× floor", parallelism, run.seconds, run.floor, run.seconds / run.floor))
+    let run = try await planRun(api: .legacy, scopes: 300, parallelism: parallelism, latencyMs: 20)
+    print(String(format: "  parallelism %2d: %d requests, %@, floor %@ = %.2f× floor", parallelism, run.requests,
+                 ms(run.seconds), ms(run.floor), run.seconds / run.floor))
+}
+print("plan, Platform API, 300 phone numbers of 3 webhooks, 20 ms: the project's webhooks are one list, so")
+print("  requests are pages (100 a page) whatever the count of numbers; floor = the longer list's pages × 20 ms")
+for parallelism in [8] {
+    let run = try await planRun(api: .platform, scopes: 300, parallelism: parallelism, latencyMs: 20)
+    print(String(format: "  parallelism %2d: %d requests (phone numbers and webhooks), %@, floor %@ = %.2f× floor",
+                 parallelism, run.requests, ms(run.seconds), ms(run.floor), run.seconds / run.floor))
+}
+
+// MARK: - Apply against a real rate limit
+
+if long {
+    // 900 updates at 600 requests a minute: the floor is the limit itself, (requests − 600) ÷ 10 a
+    // second once the first minute's budget is spent.
+    let seedHooks = (0..<900).map { i in
+        JSONValue.object(["url": .string("https://hooks.example.com/\(i)"), "secret_key": .string("s"),
+                          "events": .array([.string("whatsapp.message.received")]), "active": .bool(false)])
+    }
+    let config = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
+    var spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(config)\n    webhooks:\n"
+    for i in 0..<900 { spec += "      - {url: \"https://hooks.example.com/\(i)\", active: true}\n" }
+    let file = scratch.appendingPathComponent("apply-900.yaml").path
+    try spec.write(toFile: file, atomically: true, encoding: .utf8)
+    var faults = FaultPlan()
+    faults.requestsPerMinute = 600
+    let simulator = try KapsoSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: config, webhooks: seedHooks)]),
+                                       apiKey: "bench", faults: faults)
+    let url = try await simulator.start()
+    let run = spawn(kapsoctl, ["apply", "-f", file, "--auto-approve"], environment: ["KAPSO_API_KEY": "bench", "KAPSO_API_URL": url.absoluteString])
+    let journal = await simulator.store.journal()
+    await simulator.stop()
+    let refused = journal.filter { $0.status == 429 }.count
+    let floor = Double(journal.count - refused - 600) / 10
+    print(String(format: "apply: 900 updates against a real limit of 600 a minute: %.1f s (exit %d), %d requests, %d answered 429; floor %.1f s = %.2f× floor",
+                 run.seconds, run.status, journal.count, refused, floor, run.seconds / floor))
 }

@@ -14,6 +14,20 @@ import Testing
         #expect(Date().timeIntervalSince(start) >= 0.29)
     }
 
+    /// Issue: a request waiting out a 429's hold started when its own sleep ended, though a 429
+    /// seen meanwhile had moved the hold: each parallel slot took one more 429 after every wait.
+    @Test func aHoldExtendedWhileWaitingIsWaitedOut() async {
+        let pacer = RequestPacer(threshold: 8)
+        await pacer.observe(status: 429, headers: ["retry-after": "0.2"])
+        let started = Date()
+        let waiter = Task { await pacer.waitTurn() }
+        while await pacer.sleeping == 0 { await Task.yield() }
+        // The server says, to another request, to wait longer.
+        await pacer.observe(status: 429, headers: ["retry-after": "0.5"])
+        await waiter.value
+        #expect(Date().timeIntervalSince(started) >= 0.49)
+    }
+
     @Test func lowRemainingBudgetSpacesStarts() async {
         let pacer = RequestPacer(threshold: 8)
         await pacer.observe(status: 200, headers: ["x-ratelimit-limit": "600", "x-ratelimit-remaining": "9"])

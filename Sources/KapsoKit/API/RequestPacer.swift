@@ -31,17 +31,26 @@ actor RequestPacer {
         now.timeIntervalSince(spacingLearned) < window ? spacing : 0
     }
 
-    /// Waits until a request may start, and books that start.
+    /// Waits until a request may start, and books that start. A 429 seen by another request while
+    /// this one slept may have moved the hold further: it is checked again on waking (before, each
+    /// request in flight ran into one more 429 after every wait).
     func waitTurn() async {
-        let now = Date()
-        let spacing = effectiveSpacing(now)
-        let start = max(now, notBefore, spacing > 0 ? lastStart.addingTimeInterval(spacing) : now)
-        lastStart = start
-        let wait = start.timeIntervalSince(now)
-        if wait > 0 {
+        while true {
+            let now = Date()
+            let spacing = effectiveSpacing(now)
+            let start = max(now, notBefore, spacing > 0 ? lastStart.addingTimeInterval(spacing) : now)
+            lastStart = start
+            let wait = start.timeIntervalSince(now)
+            guard wait > 0 else { return }
+            sleeping += 1
             try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+            sleeping -= 1
+            if notBefore <= Date() { return }
         }
     }
+
+    /// Requests waiting for their turn now (for tests).
+    private(set) var sleeping = 0
 
     /// Learns from a response's status and headers (lowercased names).
     func observe(status: Int, headers: [String: String]) {

@@ -174,20 +174,3 @@ private final class EventParser {
         }
     }
 }
-
-/// Entry points for `kapsoctl-bench`; not part of the supported API.
-@_spi(Benchmarks)
-public enum YAMLBenchmarks {
-    /// Parses `bytes` with libyaml and only counts the events: the floor that benchmarks compare
-    /// the loader against (no tree, no typing). Negative when the input is invalid.
-    public static func countEvents(_ bytes: [UInt8]) -> Int {
-        let parser = EventParser(bytes)
-        var count = 0
-        do {
-            while try !parser.next({ _ in count += 1 }) {}
-        } catch {
-            return -count
-        }
-        return count
-    }
-}
