@@ -18,14 +18,17 @@ import Testing
     /// seen meanwhile had moved the hold: each parallel slot took one more 429 after every wait.
     @Test func aHoldExtendedWhileWaitingIsWaitedOut() async {
         let pacer = RequestPacer(threshold: 8)
-        await pacer.observe(status: 429, headers: ["retry-after": "0.2"])
-        let started = Date()
-        let waiter = Task { await pacer.waitTurn() }
-        while await pacer.sleeping == 0 { await Task.yield() }
-        // The server says, to another request, to wait longer.
-        await pacer.observe(status: 429, headers: ["retry-after": "0.5"])
-        await waiter.value
-        #expect(Date().timeIntervalSince(started) >= 0.49)
+        await pacer.observe(status: 429, headers: ["retry-after": "1"])
+        let waiter = Task { () -> Date in
+            await pacer.waitTurn()
+            return Date()
+        }
+        await pacer.untilWaited(1)
+        // While it waits, the server tells another request to wait longer.
+        await pacer.observe(status: 429, headers: ["retry-after": "1.5"])
+        let hold = await pacer.heldUntil
+        let started = await waiter.value
+        #expect(started >= hold, "started \(hold.timeIntervalSince(started)) s before the hold ended")
     }
 
     @Test func lowRemainingBudgetSpacesStarts() async {

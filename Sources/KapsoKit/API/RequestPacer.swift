@@ -42,15 +42,25 @@ actor RequestPacer {
             lastStart = start
             let wait = start.timeIntervalSince(now)
             guard wait > 0 else { return }
-            sleeping += 1
+            waits += 1
+            let ready = waitWatchers.filter { $0.count <= waits }
+            waitWatchers.removeAll { $0.count <= waits }
+            for watcher in ready { watcher.continuation.resume() }
             try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
-            sleeping -= 1
-            if notBefore <= Date() { return }
+            // A cancelled task does not sleep: it must not loop here.
+            if Task.isCancelled || notBefore <= Date() { return }
         }
     }
 
-    /// Requests waiting for their turn now (for tests).
-    private(set) var sleeping = 0
+    /// How many times a request has had to wait for its turn (for tests).
+    private var waits = 0
+    private var waitWatchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+    /// Returns once requests have had to wait `count` times in all (for tests; never misses one).
+    func untilWaited(_ count: Int) async {
+        if waits >= count { return }
+        await withCheckedContinuation { waitWatchers.append((count, $0)) }
+    }
 
     /// Learns from a response's status and headers (lowercased names).
     func observe(status: Int, headers: [String: String]) {
