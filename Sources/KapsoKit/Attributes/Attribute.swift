@@ -28,10 +28,13 @@ public struct Attribute: Sendable, Hashable, CustomStringConvertible {
     public let immutable: Bool
     /// One sentence for people: the JSON Schema's description (editors show it).
     public let help: String
+    /// The row's place in ``all``: attributes are stored by it (``WebhookAttributes``, ``AttributeSet``).
+    public let ordinal: Int
 
-    init(_ name: String, _ kind: AttributeKind, sensitive: Bool = false, requiredOnCreate: Bool = false,
+    init(_ ordinal: Int, _ name: String, _ kind: AttributeKind, sensitive: Bool = false, requiredOnCreate: Bool = false,
          allowedInDefaults: Bool = true, onlyWhileBuffering: Bool = false, serverDefault: FieldValue? = nil,
          absentMeans: FieldValue? = nil, immutable: Bool = false, help: String) {
+        self.ordinal = ordinal
         self.help = help
         self.name = name
         self.kind = kind
@@ -46,36 +49,36 @@ public struct Attribute: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { name }
 
-    public static func == (a: Attribute, b: Attribute) -> Bool { a.name == b.name }
-    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+    public static func == (a: Attribute, b: Attribute) -> Bool { a.ordinal == b.ordinal }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
 }
 
 extension Attribute {
-    public static let url = Attribute("url", .url, requiredOnCreate: true, allowedInDefaults: false,
+    public static let url = Attribute(0, "url", .url, requiredOnCreate: true, allowedInDefaults: false,
                                       help: "Where deliveries are POSTed: https (http only to a loopback host). Identifies the webhook unless 'id' pins it.")
     /// Platform API only: what a delivery carries (`meta`: the raw Meta payload, no events, no buffering).
-    public static let kind = Attribute("kind", .choice(["kapso", "meta"]), serverDefault: "kapso", absentMeans: "kapso", immutable: true,
+    public static let kind = Attribute(1, "kind", .choice(["kapso", "meta"]), serverDefault: "kapso", absentMeans: "kapso", immutable: true,
                                        help: "Platform API: 'kapso' (Kapso's events) or 'meta' (Meta's raw payload; no events, no buffering; one per number). Changing it replaces the webhook.")
     /// Platform API only: the shape of a `kapso` webhook's payload.
-    public static let payloadVersion = Attribute("payload_version", .choice(["v1", "v2"]), serverDefault: "v2", absentMeans: "v2",
+    public static let payloadVersion = Attribute(2, "payload_version", .choice(["v1", "v2"]), serverDefault: "v2", absentMeans: "v2",
                                                  help: "Platform API: the payload's shape for a 'kapso' webhook (default v2).")
-    public static let secretKey = Attribute("secret_key", .secret, sensitive: true, requiredOnCreate: true,
+    public static let secretKey = Attribute(3, "secret_key", .secret, sensitive: true, requiredOnCreate: true,
                                             help: "The HMAC-SHA256 key Kapso signs deliveries with. Never printed; write ${VAR} to read it from the environment.")
-    public static let events = Attribute("events", .events(buffered: false), requiredOnCreate: true,
+    public static let events = Attribute(4, "events", .events(buffered: false), requiredOnCreate: true,
                                          help: "The events the webhook receives (at least one; a new Kapso event goes in the top-level 'extra_events').")
-    public static let active = Attribute("active", .boolean, serverDefault: true, help: "Whether deliveries are sent (default true).")
-    public static let headers = Attribute("headers", .headers, serverDefault: [:],
+    public static let active = Attribute(5, "active", .boolean, serverDefault: true, help: "Whether deliveries are sent (default true).")
+    public static let headers = Attribute(6, "headers", .headers, serverDefault: [:],
                                           help: "Extra headers sent with every delivery; names are case-insensitive. Credential-like names and ${VAR} values are secret.")
-    public static let bufferEnabled = Attribute("buffer_enabled", .boolean, serverDefault: false,
+    public static let bufferEnabled = Attribute(7, "buffer_enabled", .boolean, serverDefault: false,
                                                 help: "Batch received messages into one delivery (default false).")
-    public static let bufferWindowSeconds = Attribute("buffer_window_seconds", .integer(1...60), onlyWhileBuffering: true, serverDefault: 5,
+    public static let bufferWindowSeconds = Attribute(8, "buffer_window_seconds", .integer(1...60), onlyWhileBuffering: true, serverDefault: 5,
                                                       help: "Seconds a batch collects messages, 1 to 60 (default 5).")
-    public static let maxBufferSize = Attribute("max_buffer_size", .integer(1...100), onlyWhileBuffering: true, serverDefault: 50,
+    public static let maxBufferSize = Attribute(9, "max_buffer_size", .integer(1...100), onlyWhileBuffering: true, serverDefault: 50,
                                                 help: "Messages per batch at most, 1 to 100 (default 50).")
-    public static let bufferEvents = Attribute("buffer_events", .events(buffered: true), onlyWhileBuffering: true,
+    public static let bufferEvents = Attribute(10, "buffer_events", .events(buffered: true), onlyWhileBuffering: true,
                                                serverDefault: .list([EventNames.bufferable]),
                                                help: "The events that are batched: only whatsapp.message.received, which 'events' must list.")
-    public static let inactivityMinutes = Attribute("inactivity_minutes", .integer(1...1440), serverDefault: 60,
+    public static let inactivityMinutes = Attribute(11, "inactivity_minutes", .integer(1...1440), serverDefault: 60,
                                                     help: "Minutes without messages before whatsapp.conversation.inactive fires, 1 to 1440 (default 60).")
 
     /// The table: every attribute, in documentation order, which is also the order of every output.
@@ -101,6 +104,9 @@ extension Attribute {
 
     /// Every attribute name, in table order.
     public static let names: [String] = all.map(\.name)
+
+    /// How many attributes the table has.
+    public static let count = all.count
 }
 
 /// Which Kapso API generation a spec targets.

@@ -6,29 +6,30 @@
 /// by the attributes' names, and decodes leniently (unknown keys ignored, each value read by its
 /// attribute's kind).
 public struct WebhookAttributes: Sendable, Equatable, Codable {
-    private var values: [String: FieldValue] = [:]
+    /// By ``Attribute/ordinal``: one slot per row of the table (no hashing on the hot paths).
+    private var values: [FieldValue?] = Array(repeating: nil, count: Attribute.count)
 
     public init() {}
 
     /// `WebhookAttributes([.url: "https://…", .events: ["whatsapp.message.sent"], .active: false])`
     public init(_ values: [Attribute: FieldValue]) {
-        for (attribute, value) in values { self.values[attribute.name] = value }
+        for (attribute, value) in values { self.values[attribute.ordinal] = value }
     }
 
     public subscript(attribute: Attribute) -> FieldValue? {
-        get { values[attribute.name] }
-        set { values[attribute.name] = newValue }
+        get { values[attribute.ordinal] }
+        set { values[attribute.ordinal] = newValue }
     }
 
     /// The attributes that are set, in table order.
     public var entries: [(attribute: Attribute, value: FieldValue)] {
-        Attribute.all.compactMap { attribute in values[attribute.name].map { (attribute, $0) } }
+        Attribute.all.compactMap { attribute in values[attribute.ordinal].map { (attribute, $0) } }
     }
 
     /// The names of the attributes that are set, in table order.
     public var setNames: [String] { entries.map(\.attribute.name) }
 
-    public var isEmpty: Bool { values.isEmpty }
+    public var isEmpty: Bool { values.allSatisfy { $0 == nil } }
 
     // Typed views of the attributes that carry special rules (identity, secrets, buffering).
     public var url: String? { self[.url]?.string }
@@ -39,15 +40,35 @@ public struct WebhookAttributes: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(JSONValue.object(values.mapValues(\.json)))
+        try container.encode(JSONValue.object(Dictionary(uniqueKeysWithValues: entries.map { ($0.attribute.name, $0.value.json) })))
     }
 
     public init(from decoder: any Decoder) throws {
         guard case .object(let object) = try JSONValue(from: decoder) else { return }
         for attribute in Attribute.all {
             if let json = object[attribute.name], let value = attribute.kind.read(json) {
-                values[attribute.name] = value
+                values[attribute.ordinal] = value
             }
         }
     }
+}
+
+/// A set of attributes, as bits by ``Attribute/ordinal``.
+public struct AttributeSet: Sendable, Hashable, ExpressibleByArrayLiteral {
+    private var bits: UInt32 = 0
+
+    public init() {}
+
+    public init(arrayLiteral attributes: Attribute...) {
+        for attribute in attributes { insert(attribute) }
+    }
+
+    public func contains(_ attribute: Attribute) -> Bool { bits & (1 << attribute.ordinal) != 0 }
+
+    public mutating func insert(_ attribute: Attribute) { bits |= 1 << attribute.ordinal }
+
+    public var isEmpty: Bool { bits == 0 }
+
+    /// The attributes in the set, in table order.
+    public var attributes: [Attribute] { Attribute.all.filter(contains) }
 }

@@ -177,7 +177,7 @@ public enum Planner {
                 fields.append(FieldChange(name: attribute.name, before: .map(current), after: wanted,
                                           sensitive: attribute.sensitive, sensitiveHeaders: sensitiveNames(hook, current)))
             case .events, .boolean, .integer, .choice:
-                if attribute.onlyWhileBuffering && bufferingOff && (hook.inheritedAttributes.contains(attribute.name) || have == nil) {
+                if attribute.onlyWhileBuffering && bufferingOff && (hook.inheritedAttributes.contains(attribute) || have == nil) {
                     continue
                 }
                 guard !attribute.kind.same(wanted, have) else { continue }

@@ -46,20 +46,20 @@ extension SpecFileDecoder {
 /// The Platform API's rules on a merged webhook: events by scope, and what `kind: meta` excludes.
 extension SpecFileDecoder {
     mutating func checkPlatformRules(_ decl: WebhookDecl, scope: WebhookScope) {
-        for event in decl.values[Attribute.events.name]?.items ?? [] {
-            let inherited = decl.inherited.contains(Attribute.events.name) ? " (from 'defaults')" : ""
+        for event in decl[.events]?.items ?? [] {
+            let inherited = decl.inherited.contains(.events) ? " (from 'defaults')" : ""
             if scope == .project, !EventNames.projectScope.contains(event.value), !extraEvents.contains(event.value) {
                 error(event.mark, "event '\(event.value)'\(inherited) is for a phone number's webhooks; a project webhook takes only project events: \(EventNames.projectScope.joined(separator: ", "))")
             } else if scope != .project, EventNames.projectScope.contains(event.value) {
                 error(event.mark, "event '\(event.value)'\(inherited) is only for project webhooks; declare this webhook under 'project' to subscribe to it")
             }
         }
-        guard let kind = decl.values[Attribute.kind.name], kind.value == "meta" else { return }
+        guard let kind = decl[.kind], kind.value == "meta" else { return }
         if scope == .project {
             error(kind.mark, "'kind: meta' is for a phone number's webhook (it receives that number's raw Meta payload); a project webhook is 'kapso'")
         }
-        for attribute in Attribute.all where WebhookDecl.notForMeta.contains(attribute.name) {
-            guard let own = decl.values[attribute.name], !decl.inherited.contains(attribute.name) else { continue }
+        for attribute in Attribute.all where WebhookDecl.notForMeta.contains(attribute) {
+            guard let own = decl[attribute], !decl.inherited.contains(attribute) else { continue }
             error(own.mark, "a 'meta' webhook receives Meta's raw payload: it takes no '\(attribute.name)' (no event filter, buffering or payload version)")
         }
     }

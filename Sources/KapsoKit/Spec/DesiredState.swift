@@ -39,7 +39,7 @@ public struct DesiredWebhook: Sendable, Equatable {
     /// The secrets as written (`${VAR}` unexpanded), so a saved plan can resolve them again.
     public var secretTemplates: SecretTemplates
     /// Attributes taken from `defaults` rather than written on the webhook.
-    public var inheritedAttributes: Set<String>
+    public var inheritedAttributes: AttributeSet
     public var location: SourceLocation
 
     public var url: String { attributes.url ?? "" }

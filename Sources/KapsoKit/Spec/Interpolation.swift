@@ -31,46 +31,49 @@ enum Interpolation {
     /// instead of failing (`validate` without secrets).
     static func expand(_ text: String, environment: [String: String], allowUnset: Bool = false) throws(Failure) -> Result {
         guard text.utf8.contains(UInt8(ascii: "$")) else { return Result(text: text) }
-        let chars = Array(text)
-        var out = ""
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
         var values: [String] = []
         var unset: [(name: String, offset: Int)] = []
+        /// The offset of byte `index` in characters, as positions in messages count.
+        func characters(before index: Int) -> Int { String(decoding: bytes[..<index], as: UTF8.self).count }
+        let dollar = UInt8(ascii: "$"), open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
         var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if c == "$", i + 2 < chars.count, chars[i + 1] == "$", chars[i + 2] == "{" {
-                out += "${"
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == dollar, i + 2 < bytes.count, bytes[i + 1] == dollar, bytes[i + 2] == open {
+                out += [dollar, open]
                 i += 3
-            } else if c == "$", i + 1 < chars.count, chars[i + 1] == "{" {
-                guard let close = chars[(i + 2)...].firstIndex(of: "}") else {
-                    throw Failure(offset: i, message: "unterminated '${'; write '${NAME}', or '$${' for a literal '${'")
+            } else if byte == dollar, i + 1 < bytes.count, bytes[i + 1] == open {
+                guard let end = bytes[(i + 2)...].firstIndex(of: close) else {
+                    throw Failure(offset: characters(before: i), message: "unterminated '${'; write '${NAME}', or '$${' for a literal '${'")
                 }
-                let name = String(chars[(i + 2)..<close])
+                let name = String(decoding: bytes[(i + 2)..<end], as: UTF8.self)
                 guard isValidName(name) else {
-                    throw Failure(offset: i, message: "'${\(name.prefix(40))}' is not a valid variable reference; names are letters, digits and '_', not starting with a digit")
+                    throw Failure(offset: characters(before: i), message: "'${\(name.prefix(40))}' is not a valid variable reference; names are letters, digits and '_', not starting with a digit")
                 }
                 if let value = environment[name] {
-                    out += value
+                    out += value.utf8
                     values.append(value)
                 } else if allowUnset {
-                    out += "${\(name)}"
-                    unset.append((name, i))
+                    out += bytes[i...end]
+                    unset.append((name, characters(before: i)))
                 } else {
-                    throw Failure(offset: i, message: "environment variable \(name) is not set")
+                    throw Failure(offset: characters(before: i), message: "environment variable \(name) is not set")
                 }
-                i = close + 1
+                i = end + 1
             } else {
-                out.append(c)
+                out.append(byte)
                 i += 1
             }
         }
-        return Result(text: out, values: values, unset: unset)
+        return Result(text: String(decoding: out, as: UTF8.self), values: values, unset: unset)
     }
 
     static func isValidName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
-            return false
-        }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+        func letter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 }
+        guard let first = name.utf8.first, letter(first) else { return false }
+        return name.utf8.allSatisfy { letter($0) || ($0 >= 48 && $0 <= 57) }
     }
 }

@@ -51,28 +51,43 @@ struct SpecFileDecoder {
     static let phoneNumberKeys = ["phone_number_id", "name", "prune", "webhooks"]
     static let projectKeys = ["prune", "webhooks"]
 
-    /// The keys of a webhook (or of `defaults`) under the file's generation, and why others are refused.
-    private var webhookKeys: [String] { ["id"] + Attribute.table(for: api).map(\.name) }
-    private var defaultsKeys: [String] { Attribute.table(for: api).filter(\.allowedInDefaults).map(\.name) }
-    private var webhookUnsupported: [String: String] {
-        switch api {
-        case .legacy:
-            Dictionary(uniqueKeysWithValues: ["kind", "payload_version", "phone_number_id", "project_id"].map {
-                ($0, "'\($0)' is a Platform API attribute; it is not available with 'api: legacy'")
-            })
-        case .platform:
-            [
-                "phone_number_id": "'phone_number_id' is not set on a webhook: declare the webhook under its number in 'phone_numbers'",
-                "project_id": "'project_id' is not set on a webhook: project webhooks are declared under 'project'",
-            ]
+    /// The keys of a webhook (or of `defaults`) under the file's generation, and why others are
+    /// refused: built once per generation (every webhook asks).
+    private struct KeyRules {
+        var webhookKeys: [String]
+        var defaultsKeys: [String]
+        var webhookUnsupported: [String: String]
+        var defaultsUnsupported: [String: String]
+
+        init(_ api: APIGeneration) {
+            webhookKeys = ["id"] + Attribute.table(for: api).map(\.name)
+            defaultsKeys = Attribute.table(for: api).filter(\.allowedInDefaults).map(\.name)
+            switch api {
+            case .legacy:
+                webhookUnsupported = Dictionary(uniqueKeysWithValues: ["kind", "payload_version", "phone_number_id", "project_id"].map {
+                    ($0, "'\($0)' is a Platform API attribute; it is not available with 'api: legacy'")
+                })
+            case .platform:
+                webhookUnsupported = [
+                    "phone_number_id": "'phone_number_id' is not set on a webhook: declare the webhook under its number in 'phone_numbers'",
+                    "project_id": "'project_id' is not set on a webhook: project webhooks are declared under 'project'",
+                ]
+            }
+            defaultsUnsupported = webhookUnsupported.merging([
+                "url": "'url' cannot be a default; every webhook names its own",
+                "id": "'id' cannot be a default; it pins one webhook",
+            ]) { $1 }
         }
+
+        static let legacy = KeyRules(.legacy)
+        static let platform = KeyRules(.platform)
     }
-    private var defaultsUnsupported: [String: String] {
-        webhookUnsupported.merging([
-            "url": "'url' cannot be a default; every webhook names its own",
-            "id": "'id' cannot be a default; it pins one webhook",
-        ]) { $1 }
-    }
+
+    private var keyRules: KeyRules { api == .legacy ? .legacy : .platform }
+    private var webhookKeys: [String] { keyRules.webhookKeys }
+    private var defaultsKeys: [String] { keyRules.defaultsKeys }
+    private var webhookUnsupported: [String: String] { keyRules.webhookUnsupported }
+    private var defaultsUnsupported: [String: String] { keyRules.defaultsUnsupported }
 
     mutating func decodeFile(_ root: YAMLNode) -> SpecFileContent? {
         guard case .mapping(let top) = root else {
@@ -257,7 +272,7 @@ struct SpecFileDecoder {
             if key == "id" {
                 decl.id = uuid(entry.value, "'id'")
             } else if let attribute = Attribute.named(key), let declared = declared(attribute, entry.value) {
-                decl.values[attribute.name] = declared
+                decl[attribute] = declared
             }
         }
         if !isDefaults && fields["url"] == nil {
@@ -270,23 +285,23 @@ struct SpecFileDecoder {
     mutating func finish(_ decl: WebhookDecl, scope: WebhookScope) -> DesiredWebhook? {
         if api == .platform { checkPlatformRules(decl, scope: scope) }
         // The one rule across attributes: a buffered event must be one the webhook subscribes to.
-        if let buffered = decl.values[Attribute.bufferEvents.name], let events = decl.values[Attribute.events.name] {
+        if let buffered = decl[.bufferEvents], let events = decl[.events] {
             let subscribed = Set(events.items.map(\.value))
             for event in buffered.items where !subscribed.contains(event.value) {
                 error(event.mark, "buffer_events lists '\(event.value)', which is not in this webhook's 'events'")
             }
         }
-        guard let url = decl.values[Attribute.url.name] else { return nil }
+        guard let url = decl[.url] else { return nil }
         var attributes = WebhookAttributes()
         for attribute in Attribute.all {
-            if let declared = decl.values[attribute.name] { attributes[attribute] = declared.value }
+            if let declared = decl[attribute] { attributes[attribute] = declared.value }
         }
-        let headers = decl.values[Attribute.headers.name]?.headers ?? []
+        let headers = decl[.headers]?.headers ?? []
         let sensitive = headers.filter(\.sensitive)
         return DesiredWebhook(
             id: decl.id?.value, attributes: attributes, sensitiveHeaders: Set(sensitive.map { $0.name.lowercased() }),
             secretTemplates: SecretTemplates(
-                secretKey: decl.values[Attribute.secretKey.name]?.template,
+                secretKey: decl[.secretKey]?.template,
                 headers: Dictionary(sensitive.map { ($0.name.lowercased(), $0.template) }) { first, _ in first },
                 url: url.fromEnvironment ? url.template : nil),
             inheritedAttributes: decl.inherited,

@@ -26,30 +26,38 @@ struct DeclaredValue {
 struct WebhookDecl {
     var mark: Mark
     var id: Located<String>?
-    /// By attribute name.
-    var values: [String: DeclaredValue] = [:]
+    /// By ``Attribute/ordinal``.
+    private var values: [DeclaredValue?] = Array(repeating: nil, count: Attribute.count)
     /// Attributes this webhook takes from `defaults` (set by `merged(over:)`).
-    var inherited: Set<String> = []
+    var inherited = AttributeSet()
+
+    init(mark: Mark) {
+        self.mark = mark
+    }
+
+    subscript(attribute: Attribute) -> DeclaredValue? {
+        get { values[attribute.ordinal] }
+        set { values[attribute.ordinal] = newValue }
+    }
 
     /// The `kind` this declaration sets (or `kapso`, the API's default).
-    var kindValue: String { values[Attribute.kind.name]?.value.string ?? "kapso" }
+    var kindValue: String { self[.kind]?.value.string ?? "kapso" }
 
     /// Attributes a `meta` webhook cannot take: it receives Meta's raw payload, with no event
     /// filter, no buffering and no payload version.
-    static let notForMeta: Set<String> = [Attribute.events, .payloadVersion, .bufferEnabled, .bufferWindowSeconds, .maxBufferSize,
-                                         .bufferEvents].reduce(into: []) { $0.insert($1.name) }
+    static let notForMeta: AttributeSet = [.events, .payloadVersion, .bufferEnabled, .bufferWindowSeconds, .maxBufferSize, .bufferEvents]
 
     /// `self` over `defaults`: own attributes win; headers merge name by name (case-insensitively,
     /// the webhook's spelling wins). A `meta` webhook does not take the defaults it cannot have.
     func merged(over defaults: WebhookDecl?, for scope: WebhookScope) -> WebhookDecl {
         guard let defaults else { return self }
         var out = self
-        let meta = (values[Attribute.kind.name] ?? defaults.values[Attribute.kind.name])?.value.string == "meta"
+        let meta = (self[.kind] ?? defaults[.kind])?.value.string == "meta"
         for attribute in Attribute.all {
-            guard let base = defaults.values[attribute.name], !(meta && Self.notForMeta.contains(attribute.name)) else { continue }
-            guard let own = values[attribute.name] else {
-                out.values[attribute.name] = base
-                out.inherited.insert(attribute.name)
+            guard let base = defaults[attribute], !(meta && Self.notForMeta.contains(attribute)) else { continue }
+            guard let own = self[attribute] else {
+                out[attribute] = base
+                out.inherited.insert(attribute)
                 continue
             }
             if attribute.kind == .headers {
@@ -57,7 +65,7 @@ struct WebhookDecl {
                 var merged = own
                 merged.headers = base.headers.filter { !ownNames.contains($0.name.lowercased()) } + own.headers
                 merged.value = .map(Dictionary(merged.headers.map { ($0.name, $0.value) }) { _, last in last })
-                out.values[attribute.name] = merged
+                out[attribute] = merged
             }
         }
         return out
