@@ -7,11 +7,12 @@ import Testing
 /// sprinkled) must each load or fail with positioned diagnostics, never crash or hang.
 @Suite struct SpecFuzzTests {
     @Test func mutatedSpecsNeverCrash() throws {
-        let seeds = try ["webhooks.yaml", "examples/anchors.yaml", "examples/pinned-and-pruned.yaml"].map {
+        let seeds = try ["webhooks.yaml", "examples/anchors.yaml", "examples/pinned-and-pruned.yaml", "examples/platform.yaml",
+                         "examples/minimal.yaml"].map {
             Array(try Data(contentsOf: repositoryRoot.appendingPathComponent($0)))
         }
         let environment = ["ACME_WEBHOOK_SECRET": "a", "ACME_HOOK_TOKEN": "b", "ACME_SALES_SECRET": "c",
-                           "EXAMPLE_WEBHOOK_SECRET": "d", "EXAMPLE_API_KEY": "e"]
+                           "EXAMPLE_WEBHOOK_SECRET": "d", "EXAMPLE_API_KEY": "e", "ACME_META_SECRET": "f", "ACME_PROJECT_SECRET": "g"]
         let punctuation = Array("{}[]:,&*!|>'\"#-?%@`\n\t ${}<<".utf8)
         var random = SeededGenerator(seed: 2026)  // the same mutations every run
         var loaded = 0
@@ -31,10 +32,13 @@ import Testing
                 }
             }
             let source = SourceText(path: "fuzz.yaml", bytes: bytes)
-            do {
-                _ = try SpecLoader.load(sources: [source], environment: environment)
+            let fast = outcome([source], environment: environment, fastPath: true)
+            // The fast path agrees with the tree decoder on every mutation it accepts or refuses.
+            expectSameOutcome(fast, outcome([source], environment: environment, fastPath: false))
+            switch fast {
+            case .success:
                 loaded += 1
-            } catch {
+            case .failure(let error):
                 #expect(!error.diagnostics.isEmpty)
                 for diagnostic in error.diagnostics {
                     #expect(diagnostic.line >= 1 && diagnostic.column >= 1, "\(diagnostic)")

@@ -23,18 +23,19 @@ public enum URLIdentity {
     /// The common case without parsing: a lowercase scheme and authority with no port (every
     /// webhook of a large spec goes through here).
     private static func isAlreadyNormal(_ url: String) -> Bool {
-        let bytes = url.utf8
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return false }
-        let afterScheme = bytes.index(after: colon)
-        guard bytes[afterScheme...].starts(with: "//".utf8) else { return false }
-        for byte in bytes[..<colon] where byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { return false }
-        for byte in bytes[bytes.index(afterScheme, offsetBy: 2)...] {
-            if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { break }
-            if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@") || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) {
-                return false
+        var url = url
+        return url.withUTF8 { bytes in
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon + 2 < bytes.count,
+                  bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/") else { return false }
+            for byte in bytes[..<colon] where byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { return false }
+            for byte in bytes[(colon + 3)...] {
+                if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { break }
+                if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@") || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) {
+                    return false
+                }
             }
+            return true
         }
-        return true
     }
 
     /// True when two URLs name the same webhook endpoint.

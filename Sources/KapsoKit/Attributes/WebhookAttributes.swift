@@ -21,6 +21,12 @@ public struct WebhookAttributes: Sendable, Equatable, Codable {
         set { values[attribute.ordinal] = newValue }
     }
 
+    /// By the row's ordinal (hot paths that do not hold the row).
+    subscript(ordinal ordinal: Int) -> FieldValue? {
+        get { values[ordinal] }
+        set { values[ordinal] = newValue }
+    }
+
     /// The attributes that are set, in table order.
     public var entries: [(attribute: Attribute, value: FieldValue)] {
         Attribute.all.compactMap { attribute in values[attribute.ordinal].map { (attribute, $0) } }
@@ -66,6 +72,10 @@ public struct AttributeSet: Sendable, Hashable, ExpressibleByArrayLiteral {
     public func contains(_ attribute: Attribute) -> Bool { bits & (1 << attribute.ordinal) != 0 }
 
     public mutating func insert(_ attribute: Attribute) { bits |= 1 << attribute.ordinal }
+
+    func contains(ordinal: Int) -> Bool { bits & (1 << ordinal) != 0 }
+
+    mutating func insert(ordinal: Int) { bits |= 1 << ordinal }
 
     public var isEmpty: Bool { bits == 0 }
 

@@ -32,12 +32,17 @@ public enum SpecLoader {
     }
 
     /// Decodes in-memory sources (used by `load(paths:)` and by tests).
+    /// `fastPath`: try ``FastSpecDecoder`` first (tests turn it off to compare both paths).
     static func load(sources: [SourceText], environment: [String: String], unsetVariables: UnsetVariables = .error,
-                     limits: YAMLLimits = .standard) throws(SpecFailure) -> DesiredState {
+                     limits: YAMLLimits = .standard, fastPath: Bool = true) throws(SpecFailure) -> DesiredState {
         var diagnostics: [SpecDiagnostic] = []
         var unset: [(name: String, at: SpecDiagnostic)] = []
         var contents: [(SourceText, SpecFileContent)] = []
         for source in sources {
+            if fastPath, let content = FastSpecDecoder.decode(source, environment: environment, limits: limits) {
+                contents.append((source, content))
+                continue
+            }
             do {
                 let document = try YAMLLoader.load(source.bytes, limits: limits)
                 var decoder = SpecFileDecoder(source: source, environment: environment, unsetVariables: unsetVariables)
@@ -126,14 +131,43 @@ public enum SpecLoader {
         guard size <= limits.maxBytes else {
             return failure("the file is \(size) bytes; the limit is \(limits.maxBytes) bytes")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return failure("cannot open the file") }
-        defer { try? handle.close() }
-        // Read at most one byte past the limit, in case the file grew since it was measured.
-        let data = (try? handle.read(upToCount: limits.maxBytes + 1)) ?? Data()
-        guard data.count <= limits.maxBytes else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return failure("cannot open the file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        // Straight into the array the decoder reads (no second copy of a large file), and at most
+        // one byte past the limit, in case the file grew since it was measured.
+        var bytes = [UInt8](repeating: 0, count: min(limits.maxBytes + 1, max(size, 0) + 4096))
+        var count = 0
+        var readError: Int32 = 0
+        var ended = false
+        while !ended && readError == 0 {
+            bytes.withUnsafeMutableBytes { buffer in
+                while count < buffer.count {
+                    let got = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+                    if got < 0 {
+                        if errno == EINTR { continue }
+                        readError = errno
+                        return
+                    }
+                    if got == 0 {
+                        ended = true
+                        return
+                    }
+                    count += got
+                }
+            }
+            // Full: the file grew since it was measured; read on, up to one byte past the limit.
+            if !ended && readError == 0 {
+                guard bytes.count <= limits.maxBytes else { break }
+                bytes += [UInt8](repeating: 0, count: min(limits.maxBytes + 1 - bytes.count, max(bytes.count, 4096)))
+            }
+        }
+        guard readError == 0 else { return failure("cannot read the file: \(String(cString: strerror(readError)))") }
+        guard count <= limits.maxBytes else {
             return failure("the file is larger than the limit of \(limits.maxBytes) bytes")
         }
-        return .success(SourceText(path: path, bytes: [UInt8](data)))
+        bytes.removeLast(bytes.count - count)
+        return .success(SourceText(path: path, bytes: bytes))
     }
 }
 
