@@ -23,7 +23,7 @@ enum Console {
         var statusWidth = 0
     }
 
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
 
     /// Masks these values (and everything added before) in all later output.
     static func protect(_ secrets: some Sequence<String>) {
@@ -58,8 +58,9 @@ enum Console {
     static func showStatus(_ text: String) {
         let (line, previous) = state.withLock { state -> (String, Int) in
             let line = state.redactor.redact(HumanText.escape(text))
-            defer { state.statusWidth = line.count }
-            return (line, state.statusWidth)
+            let previous = state.statusWidth
+            state.statusWidth = line.count
+            return (line, previous)
         }
         _ = writeAll(STDERR_FILENO, "\r" + line + String(repeating: " ", count: max(0, previous - line.count)))
     }
@@ -67,8 +68,9 @@ enum Console {
     /// Clears the live progress line, if one is shown.
     static func clearStatus() {
         let width = state.withLock { state -> Int in
-            defer { state.statusWidth = 0 }
-            return state.statusWidth
+            let width = state.statusWidth
+            state.statusWidth = 0
+            return width
         }
         if width > 0 { _ = writeAll(STDERR_FILENO, "\r" + String(repeating: " ", count: width) + "\r") }
     }

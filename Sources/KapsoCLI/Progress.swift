@@ -22,8 +22,8 @@ enum Progress {
         var lastPrinted = ""
     }
 
-    private static let state = Mutex(State())
-    private static let ticker = Mutex<Task<Void, Never>?>(nil)
+    private static let state = Locked(State())
+    private static let ticker = Locked<Task<Void, Never>?>(nil)
 
     static let defaultInterval: TimeInterval = 5
 
@@ -33,8 +33,9 @@ enum Progress {
         let interval = terminal ? 0.2 : (environment["KAPSOCTL_PROGRESS_SECONDS"].flatMap(TimeInterval.init) ?? defaultInterval)
         guard interval > 0, interval.isFinite else { return }
         let started = state.withLock { state -> Bool in
-            defer { state.running = true }
-            return !state.running
+            if state.running { return false }
+            state.running = true
+            return true
         }
         guard started else { return }
         let task = Task.detached {
@@ -103,8 +104,9 @@ enum Progress {
             return
         }
         let changed = state.withLock { state -> Bool in
-            defer { state.lastPrinted = text }
-            return state.lastPrinted != text
+            if state.lastPrinted == text { return false }
+            state.lastPrinted = text
+            return true
         }
         if changed { Console.error(text) }
     }

@@ -42,6 +42,23 @@ private let emptySupport = SimulatorSeed(configs: [SimulatorSeed.Config(id: supp
         }
     }
 
+    /// Issue: `kapsoctl-bench --long` crashed (SIGSEGV) at the first progress line of an apply that
+    /// waited on the rate limit: the progress state sat in a `Mutex` in a `static let`, which did
+    /// not exclude, and the line was rebuilt while requests rewrote it. Progress ticking as fast as
+    /// it can while 16 requests in flight report 429s.
+    @Test func progressUnderContention() async throws {
+        var faults = FaultPlan()
+        faults.rateLimitFraction = 0.3
+        faults.retryAfterSeconds = 0
+        try await withScenario(seed: emptySupport, spec: creates(300), faults: faults) { _, dir, env in
+            var runEnv = env
+            runEnv["KAPSOCTL_PROGRESS_SECONDS"] = "0.0005"
+            let apply = try await runKapsoctl(["apply", "--auto-approve", "--parallelism", "16"], environment: runEnv, directory: dir)
+            #expect(apply.exited && apply.status == 0, "\(apply.status) \(apply.stderr.suffix(800))")
+            #expect(apply.stdout.hasSuffix("Apply: 300 done, 0 failed, 0 not attempted.\n"))
+        }
+    }
+
     /// On a terminal: one live line redrawn in place and cleared before the report.
     @Test func liveLineOnATerminal() async throws {
         var faults = FaultPlan()

@@ -73,6 +73,29 @@ private func releaseArchive() -> URL {
             let agents = Set(await simulator.store.journal().map(\.userAgent))
             #expect(agents == ["kapsoctl/\(KapsoctlVersion.current)"], "\(agents)")
         }
+
+        // Issue: the optimized binary crashed (SIGSEGV) when progress lines were built while
+        // requests reported 429s: a `Mutex` in a `static let` did not exclude in release builds
+        // (debug builds, which the other tests run, were not affected). The released binary, with
+        // progress ticking as fast as it can and 16 requests in flight under 429s.
+        var faults = FaultPlan()
+        faults.rateLimitFraction = 0.3
+        faults.retryAfterSeconds = 0
+        let config = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+        var many = "version: 1\nconfigs:\n  - whatsapp_config_id: \(config)\n    webhooks:\n"
+        for i in 0..<300 {
+            many += "      - {url: \"https://hooks.example.com/\(i)\", secret_key: s, events: [whatsapp.message.received]}\n"
+        }
+        try many.write(to: dir.appendingPathComponent("many.yaml"), atomically: true, encoding: .utf8)
+        for _ in 0..<3 {
+            try await withRunningSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: config)]), apiKey: apiKey, faults: faults) { _, url in
+                let apply = try await runTool(env, ["-i", "KAPSO_API_KEY=\(apiKey)", "KAPSOCTL_PROGRESS_SECONDS=0.0005", binary.path, "apply",
+                                                    "-f", "many.yaml", "--auto-approve", "--parallelism", "16", "--api-url", url.absoluteString],
+                                            directory: dir)
+                #expect(apply.status == 0, "\(apply.output.suffix(600))")
+                #expect(apply.output.contains("Apply: 300 done, 0 failed, 0 not attempted."))
+            }
+        }
     }
 }
 

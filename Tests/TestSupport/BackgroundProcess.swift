@@ -105,8 +105,9 @@ public final class BackgroundProcess: @unchecked Sendable {
     /// Ends the program and reaps it (once).
     public func stop() {
         let first = state.withLock { state -> Bool in
-            defer { state.stopped = true }
-            return !state.stopped
+            if state.stopped { return false }
+            state.stopped = true
+            return true
         }
         guard first else { return }
         kill(pid, SIGKILL)
