@@ -11,6 +11,20 @@ struct PlanRun {
     /// The spec files of the run, which an output file must not replace.
     var inputFiles: [String]
 
+    /// Keeps the configs `--config` names (a config id in any case, a phone number's id, or
+    /// `project`); all when none is named. An id the spec does not declare is an error.
+    static func select(_ state: inout DesiredState, configs: [String], spec: SpecOptions) throws(CommandError) {
+        guard !configs.isEmpty else { return }
+        func key(_ scope: WebhookScope) -> String { scope.id?.lowercased() ?? "project" }
+        let wanted = Set(configs.map { $0.lowercased() })
+        let declared = Set(state.configs.map { key($0.scope) })
+        let unknown = wanted.subtracting(declared).sorted()
+        guard unknown.isEmpty else {
+            throw CommandError(lines: unknown.map { "error: --config \($0) is not declared in \(spec.paths.joined(separator: ", "))" })
+        }
+        state.configs = state.configs.filter { wanted.contains(key($0.scope)) }
+    }
+
     /// `settleDuplicates` (apply): a config where a declared URL is found twice is read again a few
     /// times before that fails the run, as a concurrent apply may be removing its copy.
     static func make(spec: SpecOptions, selection: PlanSelection, network: NetworkOptions,
@@ -18,17 +32,7 @@ struct PlanRun {
         var state = try spec.load(environment: environment)
         Console.protect(state.secretValues)
         let client = try network.makeClient(environment: environment, api: state.api)
-        if !selection.configs.isEmpty {
-            // A config id in any case, a phone number's id, or `project`.
-            func key(_ scope: WebhookScope) -> String { scope.id?.lowercased() ?? "project" }
-            let wanted = Set(selection.configs.map { $0.lowercased() })
-            let declared = Set(state.configs.map { key($0.scope) })
-            let unknown = wanted.subtracting(declared).sorted()
-            guard unknown.isEmpty else {
-                throw CommandError(lines: unknown.map { "error: --config \($0) is not declared in \(spec.paths.joined(separator: ", "))" })
-            }
-            state.configs = state.configs.filter { wanted.contains(key($0.scope)) }
-        }
+        try select(&state, configs: selection.configs, spec: spec)
         Progress.start(environment: environment)
         defer { Progress.stop() }
         let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism,

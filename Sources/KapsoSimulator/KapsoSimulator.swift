@@ -103,6 +103,11 @@ private struct SimulatorHandler: HTTPHandler {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data = (try? encoder.encode(["data": journal])) ?? Data()
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: data)
+        case ("GET", "/__sim/deliveries"):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(["data": await store.deliveries()])) ?? Data()
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: data)
         case ("DELETE", "/__sim/journal"):
             await store.clearJournal()
             return HTTPResponse(statusCode: .noContent)

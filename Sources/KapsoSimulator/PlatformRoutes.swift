@@ -11,7 +11,7 @@ import KapsoKit
 /// | `GET, PATCH, DELETE /whatsapp/phone_numbers/{pid}/webhooks/{id}` | one of the number's webhooks |
 /// | `GET, POST /whatsapp/webhooks` | every webhook of the project, number-scoped ones included; a create (on the project, or on a number named by `phone_number_id` in the body) |
 /// | `GET, PATCH, DELETE /whatsapp/webhooks/{id}` | any webhook |
-/// | `POST /whatsapp/webhooks/{id}/test` | 200, a test delivery queued (journalled) |
+/// | `POST /whatsapp/webhooks/{id}/test` | 200 `{"data": {"success": true}}`, then the signed test delivery to the webhook's URL when it is on loopback (``DeliveryRecord``) |
 ///
 /// Lists are newest first and carry `meta` and the `X-Total`, `X-Total-Pages`, `X-Per-Page`,
 /// `X-Page` headers.
@@ -66,8 +66,8 @@ extension SimulatorStore {
             guard let place = find(rest[1].lowercased()) else { return .error(404, "Webhook not found") }
             return member(method, place, request)
         case ("POST", let rest) where rest.count == 3 && rest[0] == "webhooks" && rest[2] == "test":
-            guard find(rest[1].lowercased()) != nil else { return .error(404, "Webhook not found") }
-            return .json(200, .object(["data": .object(["status": .string("queued")])]))
+            guard let place = find(rest[1].lowercased()) else { return .error(404, "Webhook not found") }
+            return testRoute(place, request)
         default:
             return .error(404, "Not found")
         }
@@ -152,7 +152,7 @@ extension SimulatorStore {
         return projectHooks.firstIndex { $0.id == id }.map { .project(index: $0) }
     }
 
-    private func record(at place: Place) -> WebhookRecord {
+    func record(at place: Place) -> WebhookRecord {
         switch place {
         case .number(let number, let index): configs[number.configKey]!.webhooks[index]
         case .project(let index): projectHooks[index]

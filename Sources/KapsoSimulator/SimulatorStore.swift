@@ -35,6 +35,9 @@ public actor SimulatorStore {
     var serial = 0
     var entries: [JournalEntry] = []
     var journalWaiters: [(condition: @Sendable ([JournalEntry]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+    /// Test deliveries sent (``DeliveryRecord``), and who waits for a number of them.
+    var deliveryLog: [DeliveryRecord] = []
+    var deliveryWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     var faults = FaultPlan.none
     var generator = SeededGenerator(seed: 1)
     var apiRequests = 0
@@ -210,6 +213,9 @@ extension SimulatorStore {
         let waiting = journalWaiters
         journalWaiters.removeAll()
         for waiter in waiting { waiter.continuation.resume() }
+        let deliveries = deliveryWaiters
+        deliveryWaiters.removeAll()
+        for waiter in deliveries { waiter.continuation.resume() }
     }
 
     /// Handles one API request (path below the origin, query items decoded) and journals it. The

@@ -1,5 +1,5 @@
 /// Runs `body` for every item with at most `limit` running at once; results keep the items' order.
-func boundedMap<Item: Sendable, Output: Sendable>(_ items: [Item], limit: Int,
+public func boundedMap<Item: Sendable, Output: Sendable>(_ items: [Item], limit: Int,
                                                  _ body: @escaping @Sendable (Item) async -> Output) async -> [Output] {
     guard !items.isEmpty else { return [] }
     return await withTaskGroup(of: (Int, Output).self, returning: [Output].self) { group in

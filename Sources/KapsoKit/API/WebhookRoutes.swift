@@ -74,6 +74,16 @@ extension KapsoClient {
         _ = try await perform("DELETE", Self.member(scope, id))
     }
 
+    /// Asks Kapso to send the webhook a test delivery (Platform API,
+    /// `POST /whatsapp/webhooks/{id}/test`, optionally for one of its events). Kapso answers when the
+    /// delivery is queued, not when the receiver has answered. Not retried after a connection failure
+    /// or 5xx (it is a POST), so it never queues two.
+    public func testWebhook(id: String, event: String?) async throws(APIError) {
+        let path = "/whatsapp/webhooks/" + Self.segment(id) + "/test"
+        let body: JSONValue = event.map { ["event_type": .string($0)] } ?? [:]
+        _ = try await perform("POST", path, body: body)
+    }
+
     /// Every WhatsApp config of the project (legacy API).
     public func listConfigs() async throws(APIError) -> [WhatsAppConfig] {
         try await listAll(path: "/whatsapp_configs")
