@@ -95,8 +95,16 @@ private func body(_ fields: String) -> String { #"{"whatsapp_webhook": {\#(field
             // A webhook is reached through its own number only.
             #expect(try await call("GET", url, "/whatsapp/phone_numbers/\(other)/webhooks/\(id)").status == 404)
             let test = try await call("POST", url, "/whatsapp/webhooks/\(id)/test", body: #"{"event_type": "whatsapp.message.sent"}"#)
-            #expect(test.status == 200)
+            #expect(test.status == 200 && test.json == .object(["data": .object(["success": .bool(true)])]))
             #expect(await simulator.store.journal().last?.path == "/platform/v1/whatsapp/webhooks/\(id)/test")
+            // An event the webhook does not receive is refused; a URL off loopback is never contacted.
+            let other = try await call("POST", url, "/whatsapp/webhooks/\(id)/test", body: #"{"event_type": "whatsapp.message.read"}"#)
+            #expect(other.status == 422 && other.json == .object(["error": .string("event_type must be one of the events the webhook is configured to receive")]))
+            #expect(try await call("POST", url, "/whatsapp/webhooks/\(id)/test", body: "not json").status == 400)
+            #expect(try await call("POST", url, "/whatsapp/webhooks/00000000-0000-4000-8000-000000000000/test", body: "{}").status == 404)
+            await simulator.store.waitForDeliveries(1)
+            let delivery = await simulator.store.deliveries()
+            #expect(delivery.map(\.failure) == ["not sent: not on loopback"] && delivery.map(\.event) == ["whatsapp.message.sent"], "\(delivery)")
             let paid = try await call("POST", url, "/whatsapp/webhooks", body: body(#""url": "https://e.example.com", "events": ["project.event"]"#))
             #expect(paid.status == 201)
             #expect(try await call("DELETE", url, "/whatsapp/webhooks/\(id)").status == 204)

@@ -103,8 +103,8 @@ public struct EndpointReport: Sendable {
 
 /// Sends sample deliveries to declared endpoints, as Kapso would, and reports what each answered.
 ///
-/// One delivery per webhook (three with the signature probe: signed, wrongly signed, unsigned, one
-/// after another, each with its own idempotency key), `limit` webhooks at once, each exchange bounded
+/// One delivery per webhook (with the signature probe, once it passed, two more: wrongly signed and
+/// unsigned, one after another, each with its own idempotency key), `limit` webhooks at once, each exchange bounded
 /// by Kapso's 10 s. Nothing is retried and no redirect is followed (Kapso follows none either).
 /// Only `https://` URLs, or plain `http://` to a loopback host, are ever sent to.
 public struct EndpointVerifier: Sendable {
@@ -133,7 +133,9 @@ public struct EndpointVerifier: Sendable {
     public func verify(_ targets: [VerifyTarget], probe: Bool) async -> [EndpointReport] {
         await boundedMap(targets, limit: limit) { target in
             let delivery = await send(target, .correct)
-            guard probe else { return EndpointReport(target: target, delivery: delivery) }
+            // The probes ask whether a receiver that takes the right signature also takes wrong ones;
+            // one that refused the signed delivery has nothing more to tell.
+            guard probe, delivery.isSuccess else { return EndpointReport(target: target, delivery: delivery) }
             return EndpointReport(target: target, delivery: delivery,
                                   wrongSignature: await send(target, .wrong), noSignature: await send(target, .none))
         }
