@@ -132,7 +132,7 @@ private func releaseArchive() -> URL {
                 guard let start = line.range(of: "kapsoctl ", options: .backwards), !line.contains("#"),
                       line[start.upperBound...].first?.isLetter == true else { continue }
                 let words = line[start.upperBound...].split(separator: " ").map(String.init)
-                guard let command = words.first, ["validate", "plan", "apply", "export"].contains(command) else { continue }
+                guard let command = words.first, ["validate", "plan", "apply", "export", "verify"].contains(command) else { continue }
                 let help = try await runKapsoctl([command, "--help"])
                 for flag in words.dropFirst() where flag.hasPrefix("--") {
                     #expect(help.stdout.contains(flag), "\(file.lastPathComponent): kapsoctl \(command) has no \(flag)")
@@ -140,6 +140,6 @@ private func releaseArchive() -> URL {
                 }
             }
         }
-        #expect(checked >= 10, "only \(checked) flags found: the workflow parsing broke")
+        #expect(checked >= 12, "only \(checked) flags found: the workflow parsing broke")
     }
 }

@@ -11,7 +11,7 @@ import Testing
 
     @Test func platformExampleLoads() throws {
         let state = try SpecLoader.load(paths: [repositoryRoot.appendingPathComponent("examples/platform.yaml").path],
-                                        environment: ["ACME_WEBHOOK_SECRET": "w", "ACME_META_SECRET": "m", "ACME_PROJECT_SECRET": "p"])
+                                        environment: ["ACME_WEBHOOK_SECRET": "w", "ACME_META_SECRET": "m", "ACME_PROJECT_SECRET": "p", "RECEIVER_PORT": "8080", "RECEIVER_SECRET": "r"])
         #expect(state.api == .platform)
         #expect(state.configs.map(\.scope) == [.phoneNumber("1234567890"), .project])
         #expect(state.configs[0].prune)
@@ -60,7 +60,7 @@ import Testing
             let result = Result { () throws(SpecFailure) in
                 try SpecLoader.load(paths: [directory.appendingPathComponent(file).path],
                                     environment: ["EXAMPLE_WEBHOOK_SECRET": "x", "EXAMPLE_API_KEY": "y", "ACME_WEBHOOK_SECRET": "w",
-                                                  "ACME_META_SECRET": "m", "ACME_PROJECT_SECRET": "p"])
+                                                  "ACME_META_SECRET": "m", "ACME_PROJECT_SECRET": "p", "RECEIVER_PORT": "8080", "RECEIVER_SECRET": "r"])
             }
             if case .failure(let failure) = result { Issue.record("\(file): \(failure)") }
         }
