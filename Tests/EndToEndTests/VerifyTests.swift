@@ -264,6 +264,26 @@ private func normalized(_ text: String) -> String {
         #expect(good.requests.count == 1)
     }
 
+    /// No connection and no such host are said in words; so is output that cannot be written.
+    @Test func unreachableEndpointsAndAFullDisk() async throws {
+        let closed = try Receiver { _ in RawResponse(status: 200) }
+        let port = closed.server.port
+        closed.stop()
+        let spec = verifySpec(["http://127.0.0.1:\(port)/gone", "https://kapsoctl-test.invalid/hook"])
+        let run = try await verify(spec)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("/gone — whatsapp.message.received, payload v2\n    failed: could not connect to the host (connection refused or host unreachable)\n"), "\(run.stdout)")
+        #expect(run.stdout.contains("/hook — whatsapp.message.received, payload v2\n    failed: could not resolve the host name\n"), "\(run.stdout)")
+        #expect(run.stdout.hasSuffix("Verify: 0 passed, 2 failed.\n"))
+
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spec.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+        let full = try await runKapsoctl(["verify", "--dry-run"], environment: ["SECRET": secretCanary, "TOKEN": tokenCanary], directory: dir,
+                                         standardOutput: FileHandle(forWritingAtPath: "/dev/full"))
+        #expect(full.status == 1 && full.stderr.contains("error: cannot write to standard output: No space left on device"), "\(full.stderr)")
+    }
+
     /// Only https (or http to loopback) is ever sent to; a spec cannot name anything else, and a
     /// webhook that cannot be signed or is `kind: meta` is reported, not skipped silently.
     @Test func whatIsNeverSent() async throws {

@@ -35,31 +35,40 @@ actor RequestPacer {
     /// this one slept may have moved the hold further: it is checked again on waking (before, each
     /// request in flight ran into one more 429 after every wait).
     func waitTurn() async {
+        var first = true
         while true {
             let now = Date()
             let spacing = effectiveSpacing(now)
             let start = max(now, notBefore, spacing > 0 ? lastStart.addingTimeInterval(spacing) : now)
             lastStart = start
             let wait = start.timeIntervalSince(now)
+            if wait > 0 { waits += 1 }
+            if first {
+                first = false
+                turns += 1
+                let ready = turnWatchers.filter { $0.count <= turns }
+                turnWatchers.removeAll { $0.count <= turns }
+                for watcher in ready { watcher.continuation.resume() }
+            }
             guard wait > 0 else { return }
-            waits += 1
-            let ready = waitWatchers.filter { $0.count <= waits }
-            waitWatchers.removeAll { $0.count <= waits }
-            for watcher in ready { watcher.continuation.resume() }
             try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
             // A cancelled task does not sleep: it must not loop here.
             if Task.isCancelled || notBefore <= Date() { return }
         }
     }
 
-    /// How many times a request has had to wait for its turn (for tests).
-    private var waits = 0
-    private var waitWatchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    /// How many times a request has had to sleep for its turn (for tests).
+    private(set) var waits = 0
+    /// How many calls of ``waitTurn()`` have decided whether to sleep (for tests).
+    private var turns = 0
+    private var turnWatchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
-    /// Returns once requests have had to wait `count` times in all (for tests; never misses one).
-    func untilWaited(_ count: Int) async {
-        if waits >= count { return }
-        await withCheckedContinuation { waitWatchers.append((count, $0)) }
+    /// Returns once `count` calls of ``waitTurn()`` in all have decided whether to sleep — each has
+    /// either gone through or is sleeping (for tests: a test that needed a request to be sleeping
+    /// checks ``waits``, since a slow machine may have started it after the hold ended).
+    func untilTurns(_ count: Int) async {
+        if turns >= count { return }
+        await withCheckedContinuation { turnWatchers.append((count, $0)) }
     }
 
     /// Learns from a response's status and headers (lowercased names).
