@@ -13,9 +13,11 @@ struct VerifyCommand: AsyncParsableCommand {
         of its events (its first, or --event), X-Webhook-Signature (hex HMAC-SHA256 of the body keyed \
         by the spec's secret_key), X-Webhook-Event, X-Idempotency-Key, X-Webhook-Payload-Version, the \
         webhook's own headers, and X-Webhook-Test: true so the receiver can ignore it. An answer \
-        must be 2xx within Kapso's 10 s; redirects are not followed (Kapso follows none). Only \
-        https:// URLs are sent to (plain http:// only to loopback). The secret and the signature are \
-        never printed. Exit status: 0 when every selected endpoint passed, 1 otherwise.
+        must be 2xx within Kapso's 10 s (a delivery always gets 10 s; --timeout and --retry-budget \
+        are for the API requests of --via-kapso); a redirect is not followed and fails (a receiver \
+        must answer itself). Only https:// URLs are sent to (plain http:// only to loopback). The \
+        secret and the signature are never printed. Exit status: 0 when every selected endpoint \
+        passed, 1 otherwise.
         """
     )
 
