@@ -41,7 +41,13 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print what would be sent (the signature masked) and send nothing.")
     var dryRun = false
 
+    @Option(help: "Output format: text, or github (text, with an annotation at the declaration of each endpoint that failed).")
+    var format: DiagnosticFormat = .text
+
     @OptionGroup var network: NetworkOptions
+
+    /// Fences the report with `stop-commands` (it quotes receivers' and Kapso's text) under `--format github`.
+    private static let fence = UUID().uuidString.lowercased()
 
     func validate() throws {
         if viaKapso && probeSignature {
@@ -62,6 +68,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        if format == .github { Console.annotateErrors() }
         var state = try spec.load(environment: environment)
         var secrets = Array(state.secretValues)
         for config in state.configs {
@@ -82,7 +89,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let time = Date()
         if dryRun {
-            printDryRun(selected, time: time)
+            try printDryRun(selected, time: time)
             return
         }
         let targets = selected.compactMap { item -> VerifyTarget? in
@@ -98,18 +105,17 @@ struct VerifyCommand: AsyncParsableCommand {
         var passed = 0
         var failed = 0
         var insecure = 0
-        report(selected) { item in
+        let failures = report(selected) { item in
             guard item.cannot == nil else {
                 failed += 1
-                return ["not verified: \(item.cannot!)"]
+                return (["not verified: \(item.cannot!)"], true)
             }
             let result = reports.removeFirst()
             if result.passed { passed += 1 } else { failed += 1 }
             if result.acceptsUnsigned { insecure += 1 }
-            return result.lines
+            return (result.lines, !result.passed)
         }
-        Console.output("Verify: \(passed) passed, \(failed) failed" + (insecure > 0 ? " (\(insecure) not verifying signatures)." : "."))
-        if failed > 0 { throw ExitCode.failure }
+        try finish("Verify: \(passed) passed, \(failed) failed" + (insecure > 0 ? " (\(insecure) not verifying signatures)." : "."), failures)
     }
 
     /// The webhooks `--url` and `--event` select, each with the event to send or why none can be.
@@ -163,8 +169,11 @@ struct VerifyCommand: AsyncParsableCommand {
         return selected
     }
 
-    /// One block per config: a heading, then per webhook its URL and event and the lines `body` gives.
-    private func report(_ selected: [Selected], _ body: (Selected) -> [String]) {
+    /// One block per config: a heading, then per webhook its URL and event and the lines `body`
+    /// gives. Returns the webhooks `body` said failed, with their lines.
+    private func report(_ selected: [Selected], _ body: (Selected) -> (lines: [String], failed: Bool)) -> [(DesiredWebhook, [String])] {
+        if format == .github { Console.output(WorkflowCommands.stopCommands(Self.fence)) }
+        var failures: [(DesiredWebhook, [String])] = []
         var current: WebhookScope?
         for item in selected {
             if item.config.scope != current {
@@ -174,16 +183,35 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             let what = item.event.map { " — \($0), payload \(SampleDelivery.payloadVersion(of: item.webhook.attributes))" } ?? ""
             Console.output("  \(item.webhook.displayURL)\(what)")
-            for line in body(item) { Console.output(line.isEmpty ? "" : "    \(line)") }
+            let outcome = body(item)
+            for line in outcome.lines { Console.output(line.isEmpty ? "" : "    \(line)") }
+            if outcome.failed { failures.append((item.webhook, outcome.lines)) }
         }
         Console.output("")
+        return failures
+    }
+
+    /// The summary line; under `--format github` the end of the fence and an error annotation at
+    /// the declaration of each webhook that failed (a notice with the summary when none did);
+    /// exit 1 when any failed.
+    private func finish(_ summary: String, _ failures: [(DesiredWebhook, [String])]) throws {
+        Console.output(summary)
+        if format == .github {
+            Console.output(WorkflowCommands.resumeCommands(Self.fence))
+            for (webhook, lines) in failures {
+                Console.output(WorkflowCommands.annotation(.error, "\(webhook.displayURL): " + lines.joined(separator: "\n"), file: webhook.location.file,
+                                                           line: webhook.location.line, column: webhook.location.column, title: "kapsoctl verify"))
+            }
+            if failures.isEmpty { Console.output(WorkflowCommands.annotation(.notice, summary, title: "kapsoctl verify")) }
+        }
+        if !failures.isEmpty { throw ExitCode.failure }
     }
 
     /// `--dry-run`: each delivery as it would be sent, the signature and sensitive header values masked.
-    private func printDryRun(_ selected: [Selected], time: Date) {
-        report(selected) { item in
+    private func printDryRun(_ selected: [Selected], time: Date) throws {
+        _ = report(selected) { item in
             guard item.cannot == nil, let event = item.event, let secret = item.webhook.attributes.secretKey else {
-                return ["would not send: \(item.cannot ?? "nothing to send")"]
+                return (["would not send: \(item.cannot ?? "nothing to send")"], false)
             }
             let delivery = SampleDelivery(event: event, payloadVersion: SampleDelivery.payloadVersion(of: item.webhook.attributes),
                                           scope: item.config.scope, secretKey: secret, headers: item.webhook.attributes.headers ?? [:],
@@ -197,9 +225,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let body = String(decoding: (try? JSONValue.parse(Data(delivery.body)))?.pretty() ?? Data(delivery.body), as: UTF8.self)
             lines += body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
             if probeSignature { lines.append("(and the same with a wrong signature, and with none)") }
-            return lines
+            return (lines, false)
         }
-        Console.output("Verify (dry run): nothing was sent.")
+        try finish("Verify (dry run): nothing was sent.", [])
     }
 
     /// `--via-kapso`: find each webhook on the server and ask Kapso to send it a test delivery.
@@ -218,11 +246,11 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         }
         if dryRun {
-            report(selected) { item in
-                guard let id = ids[item.webhook.location] else { return ["would not ask: not on the server (apply first)"] }
-                return ["would ask Kapso: POST /whatsapp/webhooks/\(id)/test" + (item.event.map { " {\"event_type\": \"\($0)\"}" } ?? " {}")]
+            _ = report(selected) { item in
+                guard let id = ids[item.webhook.location] else { return (["would not ask: not on the server (apply first)"], false) }
+                return (["would ask Kapso: POST /whatsapp/webhooks/\(id)/test" + (item.event.map { " {\"event_type\": \"\($0)\"}" } ?? " {}")], false)
             }
-            Console.output("Verify (dry run): nothing was sent.")
+            try finish("Verify (dry run): nothing was sent.", [])
             return
         }
         let asks = selected.enumerated().compactMap { index, item in ids[item.webhook.location].map { (index, $0, item.event) } }
@@ -238,20 +266,19 @@ struct VerifyCommand: AsyncParsableCommand {
         var queued = 0
         var failed = 0
         var index = 0
-        report(selected) { item in
+        let failures = report(selected) { item in
             defer { index += 1 }
             guard let outcome = results[index] else {
                 failed += 1
-                return ["not verified: it is not on the server (kapsoctl apply creates it)"]
+                return (["not verified: it is not on the server (kapsoctl apply creates it)"], true)
             }
             if let failure = outcome {
                 failed += 1
-                return ["failed: \(failure)"]
+                return (["failed: \(failure)"], true)
             }
             queued += 1
-            return ["queued: Kapso accepted the test and will deliver it to the endpoint (its answer shows in Kapso's delivery logs, not here)"]
+            return (["queued: Kapso accepted the test and will deliver it to the endpoint (its answer shows in Kapso's delivery logs, not here)"], false)
         }
-        Console.output("Verify (via Kapso): \(queued) queued, \(failed) failed.")
-        if failed > 0 { throw ExitCode.failure }
+        try finish("Verify (via Kapso): \(queued) queued, \(failed) failed.", failures)
     }
 }

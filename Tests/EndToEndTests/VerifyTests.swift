@@ -185,6 +185,33 @@ private func normalized(_ text: String) -> String {
         #expect(good.requests.count == 3 && other.requests.count == 1, "a refused run sent something")
     }
 
+    /// `--format github`: the report fenced by stop-commands (it quotes receivers' text), then an
+    /// error annotation at the declaration of each endpoint that failed; a notice when none did.
+    @Test func githubAnnotations() async throws {
+        let good = try Receiver.checking(secretCanary)
+        let old = try Receiver.checking(oldSecret)
+        defer { good.stop(); old.stop() }
+        let spec = verifySpec([good.url("/good"), old.url("/old")])
+        let run = try await verify(spec, ["--format", "github"])
+        #expect(run.status == 1)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let fence = try #require(lines.first.flatMap { $0.hasPrefix("::stop-commands::") ? String($0.dropFirst(17)) : nil })
+        let resume = try #require(lines.firstIndex(of: "::\(fence)::"))
+        #expect(lines[resume - 1] == "Verify: 1 passed, 1 failed.")
+        #expect(Array(lines[(resume + 1)...]) == [
+            "::error file=webhooks.yaml,line=10,col=9,title=kapsoctl verify::\(old.url("/old")): failed: answered 401 in "
+                + (lines.last!.components(separatedBy: "answered 401 in ").last ?? ""),
+        ], "\(lines[(resume + 1)...])")
+        #expect(lines.last!.hasSuffix("it does not have this secret_key (a rotation it has not picked up yet?)"))
+
+        let passing = try await verify(spec, ["--format", "github", "--url", good.url("/good")])
+        #expect(passing.status == 0)
+        #expect(passing.stdout.hasSuffix("Verify: 1 passed, 0 failed.\n::\(passing.stdout.prefix { $0 != "\n" }.dropFirst(17))::\n::notice title=kapsoctl verify::Verify: 1 passed, 0 failed.\n"), "\(passing.stdout)")
+        let badSpec = try await verify("version: 1\nconfigs: [\n", ["--format", "github"])
+        #expect(badSpec.status == 1 && badSpec.stdout.hasPrefix("::error file=webhooks.yaml,line="), "\(badSpec.stdout)")
+        expectNoCanary(run.stdout, run.stderr, passing.stdout)
+    }
+
     /// `--dry-run` sends nothing and prints each delivery with the signature and sensitive header
     /// values masked.
     @Test func dryRunSendsNothing() async throws {
