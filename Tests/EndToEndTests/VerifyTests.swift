@@ -52,6 +52,9 @@ private func verifySpec(_ urls: [String], events: [String] = ["whatsapp.message.
     return spec
 }
 
+/// The head of a Platform spec: one phone number, whose webhooks follow (indented by 6).
+private let platformSpec = "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"1234567890\"\n    webhooks:\n"
+
 /// Runs `kapsoctl verify` in a directory holding `spec` as webhooks.yaml.
 private func verify(_ spec: String, _ arguments: [String] = [], environment extra: [String: String] = [:]) async throws -> RunResult {
     let dir = try makeTemporaryDirectory()
@@ -320,12 +323,7 @@ private func normalized(_ text: String) -> String {
         #expect(EndpointVerifier.refusal("http://127.0.0.1:9/x") == nil)
         let good = try Receiver.checking(secretCanary)
         defer { good.stop() }
-        let spec = """
-            version: 1
-            api: platform
-            phone_numbers:
-              - phone_number_id: "1234567890"
-                webhooks:
+        let spec = platformSpec + """
                   - url: \(good.url("/meta"))
                     kind: meta
                     secret_key: ${SECRET}
@@ -350,12 +348,7 @@ private func normalized(_ text: String) -> String {
             .object(["id": .string(hookID), "url": .string(good.url("/kapso")), "secret_key": .string(secretCanary),
                      "events": ["whatsapp.message.received", "whatsapp.conversation.created"], "payload_version": "v1"]),
         ])])
-        let spec = """
-            version: 1
-            api: platform
-            phone_numbers:
-              - phone_number_id: "1234567890"
-                webhooks:
+        let spec = platformSpec + """
                   - url: \(good.url("/kapso"))
                     secret_key: ${SECRET}
                     payload_version: v1
