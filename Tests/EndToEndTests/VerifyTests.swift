@@ -53,7 +53,7 @@ private func verifySpec(_ urls: [String], events: [String] = ["whatsapp.message.
 }
 
 /// The head of a Platform spec: one phone number, whose webhooks follow (indented by 6).
-private let platformSpec = "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"1234567890\"\n    webhooks:\n"
+private let numberSpecHead = "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"1234567890\"\n    webhooks:\n"
 
 /// Runs `kapsoctl verify` in a directory holding `spec` as webhooks.yaml.
 private func verify(_ spec: String, _ arguments: [String] = [], environment extra: [String: String] = [:]) async throws -> RunResult {
@@ -323,7 +323,7 @@ private func normalized(_ text: String) -> String {
         #expect(EndpointVerifier.refusal("http://127.0.0.1:9/x") == nil)
         let good = try Receiver.checking(secretCanary)
         defer { good.stop() }
-        let spec = platformSpec + """
+        let spec = numberSpecHead + """
                   - url: \(good.url("/meta"))
                     kind: meta
                     secret_key: ${SECRET}
@@ -348,7 +348,7 @@ private func normalized(_ text: String) -> String {
             .object(["id": .string(hookID), "url": .string(good.url("/kapso")), "secret_key": .string(secretCanary),
                      "events": ["whatsapp.message.received", "whatsapp.conversation.created"], "payload_version": "v1"]),
         ])])
-        let spec = platformSpec + """
+        let spec = numberSpecHead + """
                   - url: \(good.url("/kapso"))
                     secret_key: ${SECRET}
                     payload_version: v1
