@@ -294,17 +294,21 @@ private func normalized(_ text: String) -> String {
         #expect(good.requests.count == 1)
     }
 
-    /// No connection and no such host are said in words; so is output that cannot be written.
+    /// No connection, no such host and an answer too large are said in words; so is output that
+    /// cannot be written.
     @Test func unreachableEndpointsAndAFullDisk() async throws {
         let closed = try Receiver { _ in RawResponse(status: 200) }
         let port = closed.server.port
         closed.stop()
-        let spec = verifySpec(["http://127.0.0.1:\(port)/gone", "https://kapsoctl-test.invalid/hook"])
+        let huge = try Receiver { _ in RawResponse(status: 200, body: Data(repeating: 0x41, count: 2 << 20)) }
+        defer { huge.stop() }
+        let spec = verifySpec(["http://127.0.0.1:\(port)/gone", "https://kapsoctl-test.invalid/hook", huge.url("/huge")])
         let run = try await verify(spec)
         #expect(run.status == 1)
+        #expect(run.stdout.contains("/huge — whatsapp.message.received, payload v2\n    failed: unusable answer: the response is larger than 1048576 bytes\n"), "\(run.stdout)")
         #expect(run.stdout.contains("/gone — whatsapp.message.received, payload v2\n    failed: could not connect to the host (connection refused or host unreachable)\n"), "\(run.stdout)")
         #expect(run.stdout.contains("/hook — whatsapp.message.received, payload v2\n    failed: could not resolve the host name\n"), "\(run.stdout)")
-        #expect(run.stdout.hasSuffix("Verify: 0 passed, 2 failed.\n"))
+        #expect(run.stdout.hasSuffix("Verify: 0 passed, 3 failed.\n"))
 
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

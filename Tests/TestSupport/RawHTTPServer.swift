@@ -106,15 +106,18 @@ public final class RawHTTPServer: @unchecked Sendable {
             state.stopped = true
             return state.connections
         }) else { return }
+        // Wakes the accept loop, which closes the listener itself: closed here, its descriptor
+        // number could go to the next server's listener before the loop's thread had even started,
+        // and the loop would accept (and drop) that server's connections.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     deinit { stop() }
 
     private func acceptLoop() {
-        while true {
+        defer { close(listener) }
+        while !state.withLock({ $0.stopped }) {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
