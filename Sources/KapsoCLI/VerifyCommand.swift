@@ -127,7 +127,7 @@ struct VerifyCommand: AsyncParsableCommand {
             for webhook in config.webhooks {
                 if !urls.isEmpty {
                     let matches = urls.filter { url in
-                        url == webhook.url || url == webhook.secretTemplates.url || URLIdentity.normalized(url) == URLIdentity.normalized(webhook.url)
+                        url == webhook.secretTemplates.url || URLIdentity.normalized(url) == URLIdentity.normalized(webhook.url)
                     }
                     guard !matches.isEmpty else { continue }
                     unmatched.subtract(matches)

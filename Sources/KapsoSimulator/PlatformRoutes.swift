@@ -56,7 +56,7 @@ extension SimulatorStore {
         case ("POST", ["webhooks"]):
             guard case .success(let fields) = wrappedFields(request) else { return createPlatform(request, scope: .project) }
             if let pid = fields["phone_number_id"], pid != .null {
-                guard let id = pid.digitString, numbers.contains(where: { $0.phoneNumberID == id }) else {
+                guard let id = pid.digits, numbers.contains(where: { $0.phoneNumberID == id }) else {
                     return .error(422, "phone_number_id does not name a phone number of the project")
                 }
                 return createPlatform(request, scope: .phoneNumber(id))
@@ -167,17 +167,6 @@ extension SimulatorStore {
     }
 }
 
-extension JSONValue {
-    /// A phone number's id written as a string or as a JSON number.
-    var digitString: String? {
-        switch self {
-        case .string(let s): s
-        case .int(let i): String(i)
-        default: nil
-        }
-    }
-}
-
 /// The Platform API's rules on a webhook, shared by requests and seeds.
 enum Rules {
     /// A webhook built from a create body (or changed by a PATCH of `existing`) under the Platform
@@ -189,7 +178,7 @@ enum Rules {
         var record: WebhookRecord
         if var existing {
             if let kind = fields["kind"], kind != .string(existing.kind) { return .failure(.error(422, "kind cannot be changed")) }
-            if let pid = fields["phone_number_id"], pid.digitString != scope.id {
+            if let pid = fields["phone_number_id"], pid.digits != scope.id {
                 return .failure(.error(422, "phone_number_id cannot be changed"))
             }
             if let failure = existing.apply(fields, api: .platform, newEvents: features.newEvents) { return .failure(.error(422, failure.message)) }

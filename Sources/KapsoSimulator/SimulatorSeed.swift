@@ -180,12 +180,7 @@ public struct SimulatorSeed: Sendable {
     }
 
     private static func digits(_ value: JSONValue) -> String? {
-        let text: String? = switch value {
-        case .string(let s): s
-        case .int(let i): String(i)
-        default: nil
-        }
-        guard let text, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        guard let text = value.digits, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return text
     }
 

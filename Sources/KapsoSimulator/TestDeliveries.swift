@@ -58,14 +58,11 @@ extension SimulatorStore {
 
     private func deliver(_ delivery: SampleDelivery, to url: String, webhookID: String) async {
         var entry = DeliveryRecord(webhookID: webhookID, event: delivery.event, url: URLDisplay.masked(url))
-        if let refusal = EndpointVerifier.refusal(url) ?? (URL(string: url)?.host.map { LoopbackHost.contains($0) } == true ? nil : "not on loopback") {
+        if let refusal = EndpointVerifier.refusal(url, loopbackOnly: true) {
             entry.failure = "not sent: " + refusal
         } else {
-            var headers = ["User-Agent": "KapsoSimulator"]
-            for header in delivery.headers { headers[header.name] = header.value }
-            let request = HTTPRequestData(method: "POST", url: URL(string: url)!, headers: headers, body: Data(delivery.body),
-                                          timeout: EndpointVerifier.deadline)
             do {
+                let request = delivery.request(to: URL(string: url)!, userAgent: "KapsoSimulator")
                 entry.status = try await CurlTransport(maxConnectionsPerHost: 1, maxResponseBytes: 1 << 20).send(request).status
             } catch {
                 entry.failure = error.description

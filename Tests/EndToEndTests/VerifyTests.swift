@@ -325,6 +325,8 @@ private func normalized(_ text: String) -> String {
         #expect(EndpointVerifier.refusal("ftp://127.0.0.1/x") != nil)
         #expect(EndpointVerifier.refusal("https://hooks.example.com/x") == nil)
         #expect(EndpointVerifier.refusal("http://127.0.0.1:9/x") == nil)
+        #expect(EndpointVerifier.refusal("https://hooks.example.com/x", loopbackOnly: true) == "not on loopback")
+        #expect(EndpointVerifier.refusal("https://localhost:8443/x", loopbackOnly: true) == nil)
         let good = try Receiver.checking(secretCanary)
         defer { good.stop() }
         let spec = numberSpecHead + """
@@ -363,6 +365,14 @@ private func normalized(_ text: String) -> String {
             """
         try await withRunningSimulator(seed: seed, apiKey: apiKey) { simulator, url in
             let env = ["KAPSO_API_URL": KapsoSimulator.platformURL(from: url).absoluteString, "KAPSO_API_KEY": apiKey]
+            // A dry run reads the project, says what it would ask, and asks nothing.
+            let dry = try await verify(spec, ["--via-kapso", "--dry-run", "--event", "whatsapp.conversation.created"], environment: env)
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(dry.stdout.contains(#"    would ask Kapso: POST /whatsapp/webhooks/\#(hookID)/test {"event_type": "whatsapp.conversation.created"}"#), "\(dry.stdout)")
+            #expect(dry.stdout.contains("    would not ask: not on the server (apply first)"))
+            #expect(dry.stdout.hasSuffix("Verify (dry run): nothing was sent.\n"))
+            #expect(await simulator.writes().isEmpty)
+
             let run = try await verify(spec, ["--via-kapso", "--event", "whatsapp.conversation.created"], environment: env)
             #expect(run.status == 1, "\(run.stderr)")
             #expect(run.stdout.contains("    queued: Kapso accepted the test"), "\(run.stdout)")

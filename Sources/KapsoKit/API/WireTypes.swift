@@ -106,8 +106,9 @@ public struct PhoneNumber: Sendable, Equatable, Decodable, Identifiable {
 }
 
 extension JSONValue {
-    /// A number's id written as a string or as a JSON number.
-    var digits: String? {
+    /// A number's id written as a string or as a JSON number (the API, the simulator and seeds
+    /// accept both).
+    public var digits: String? {
         switch self {
         case .string(let s): s
         case .int(let i): String(i)

@@ -121,11 +121,13 @@ public struct EndpointVerifier: Sendable {
         self.time = time
     }
 
-    /// Why `url` may not be sent to, or nil: the rule specs follow (https, or http to loopback).
-    public static func refusal(_ url: String) -> String? {
+    /// Why `url` may not be sent to, or nil: the rule specs follow (https, or http to loopback);
+    /// `loopbackOnly` (the simulator's deliveries) refuses every other host too.
+    public static func refusal(_ url: String, loopbackOnly: Bool = false) -> String? {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), let host = parsed.host, !host.isEmpty else {
             return "not an absolute URL"
         }
+        if loopbackOnly && !LoopbackHost.contains(host) { return "not on loopback" }
         if scheme == "https" || (scheme == "http" && LoopbackHost.contains(host)) { return nil }
         return "kapsoctl sends only to https:// URLs (plain http:// only to localhost and loopback addresses)"
     }
@@ -144,12 +146,8 @@ public struct EndpointVerifier: Sendable {
     /// One delivery; its time is counted from the request's start to the answer.
     public func send(_ target: VerifyTarget, _ signing: SampleDelivery.Signing) async -> DeliveryOutcome {
         let delivery = target.delivery(signing: signing, idempotencyKey: UUID().uuidString.lowercased(), time: time)
-        guard Self.refusal(target.url) == nil, let url = URL(string: target.url) else {
-            return .failed(.invalidResponse("not sent: " + (Self.refusal(target.url) ?? "not a URL")), milliseconds: 0)
-        }
-        var headers = ["User-Agent": KapsoctlVersion.userAgent]
-        for header in delivery.headers { headers[header.name] = header.value }
-        let request = HTTPRequestData(method: "POST", url: url, headers: headers, body: Data(delivery.body), timeout: Self.deadline)
+        if let refusal = Self.refusal(target.url) { return .failed(.connection("not sent: " + refusal), milliseconds: 0) }
+        let request = delivery.request(to: URL(string: target.url)!, userAgent: KapsoctlVersion.userAgent)
         let start = ContinuousClock.now
         let result: Result<HTTPResponseData, TransportFailure>
         do { result = .success(try await transport.send(request)) } catch { result = .failure(error) }

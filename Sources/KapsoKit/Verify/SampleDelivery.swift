@@ -49,6 +49,13 @@ public struct SampleDelivery: Sendable {
         self.headers = headers
     }
 
+    /// The POST that carries this delivery to `url`, within Kapso's 10 s.
+    public func request(to url: URL, userAgent: String) -> HTTPRequestData {
+        var fields = ["User-Agent": userAgent]
+        for header in headers { fields[header.name] = header.value }
+        return HTTPRequestData(method: "POST", url: url, headers: fields, body: Data(body), timeout: EndpointVerifier.deadline)
+    }
+
     /// Hex HMAC-SHA256 of `body` keyed by the UTF-8 bytes of `secretKey`: what a receiver computes to
     /// check `X-Webhook-Signature`.
     public static func signature(of body: [UInt8], secretKey: String) -> String {
