@@ -37,7 +37,9 @@ struct PlanRun {
         defer { Progress.stop() }
         let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism,
                                                   settleReads: settleDuplicates ? 3 : 0).get()
+        // Masked before any renderer escapes it (see Plan.masked).
         let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)
+            .masked(Redactor(Array(state.secretValues) + [(try? NetworkOptions.apiKey(environment)) ?? ""]))
         return PlanRun(plan: plan, observed: observed, client: client, inputFiles: SpecLoader.files(paths: spec.paths))
     }
 }

@@ -16,7 +16,14 @@ struct VerifyCommand: AsyncParsableCommand {
         must be 2xx within Kapso's 10 s (a delivery always gets 10 s; --timeout and --retry-budget \
         are for the API requests of --via-kapso); a redirect is not followed and fails (a receiver \
         must answer itself). Only https:// URLs are sent to (plain http:// only to loopback). The \
-        secret and the signature are never printed. Exit status: 0 when every selected endpoint \
+        secret and the signature are never printed.
+
+        A spec can come from an unreviewed pull request, so it never chooses on its own where a \
+        signed delivery goes: an endpoint is sent to only when its scheme, host and port are \
+        already registered in the live Kapso project (read with KAPSO_API_KEY when it is set) or \
+        its host is allowed by --allow-host or KAPSOCTL_VERIFY_HOSTS; any other is "not verified", \
+        decided before any DNS query. Loopback, private, link-local and metadata addresses are \
+        refused unless --allow-private-addresses. Exit status: 0 when every selected endpoint \
         passed, 1 otherwise.
         """
     )
@@ -41,6 +48,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print what would be sent (the signature masked) and send nothing.")
     var dryRun = false
 
+    @Option(name: .customLong("allow-host"), help: ArgumentHelp("Also send to this host (host, host:port or *.domain) though the live project has no webhook there; added to $KAPSOCTL_VERIFY_HOSTS. Repeatable. Set by the workflow, never by the spec.", valueName: "host"))
+    var allowHosts: [String] = []
+
+    @Flag(name: .customLong("allow-private-addresses"), help: "Send to hosts that resolve to loopback, private or link-local addresses too (local testing, a staging network).")
+    var allowPrivateAddresses = false
+
     @Option(help: "Output format: text, or github (text, with an annotation at the declaration of each endpoint that failed).")
     var format: DiagnosticFormat = .text
 
@@ -55,6 +68,11 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if let event, !EventNames.isWellFormed(event) {
             throw ValidationError("--event '\(event)' is not an event name (such as whatsapp.message.received)")
+        }
+        do {
+            _ = try DeliveryPolicy.patterns(allowHosts)
+        } catch {
+            throw ValidationError("--allow-host '\(error.entry)' is not a host; write host, host:port or *.domain")
         }
     }
 
@@ -88,8 +106,9 @@ struct VerifyCommand: AsyncParsableCommand {
             return
         }
         let time = Date()
+        let policy = try await deliveryPolicy(state, environment: environment)
         if dryRun {
-            try printDryRun(selected, time: time)
+            try printDryRun(selected, policy: policy, time: time)
             return
         }
         let targets = selected.compactMap { item -> VerifyTarget? in
@@ -100,7 +119,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let transport = CurlTransport(maxConnectionsPerHost: network.parallelism, maxResponseBytes: 1 << 20,
                                       trust: try CurlTransport.Trust.from(environment: environment))
-        var reports = await EndpointVerifier(transport: transport, limit: network.parallelism, time: time)
+        var reports = await EndpointVerifier(transport: transport, limit: network.parallelism, policy: policy, time: time)
             .verify(targets, probe: probeSignature)[...]
         var passed = 0
         var failed = 0
@@ -207,11 +226,35 @@ struct VerifyCommand: AsyncParsableCommand {
         if !failures.isEmpty { throw ExitCode.failure }
     }
 
+    /// Where deliveries may go: the origins of the webhooks registered in the live project (when
+    /// KAPSO_API_KEY is set) and the hosts the workflow allows.
+    private func deliveryPolicy(_ state: DesiredState, environment: [String: String]) async throws -> DeliveryPolicy {
+        let entries = (environment["KAPSOCTL_VERIFY_HOSTS"].map { [$0] } ?? []) + allowHosts
+        let allowed: [DeliveryPolicy.HostPattern]
+        do {
+            allowed = try DeliveryPolicy.patterns(entries)
+        } catch {
+            throw CommandError("error: KAPSOCTL_VERIFY_HOSTS holds '\(error.entry)', which is not a host; write host, host:port or *.domain, separated by commas or spaces")
+        }
+        var registered = Set<DeliveryPolicy.Origin>()
+        if !(environment["KAPSO_API_KEY"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            let client = try network.makeClient(environment: environment, api: state.api)
+            let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism, settleReads: 0).get()
+            for webhook in observed.all {
+                if let url = webhook.url, let origin = DeliveryPolicy.Origin(url) { registered.insert(origin) }
+            }
+        }
+        return DeliveryPolicy(registered: registered, allowedHosts: allowed, allowPrivateAddresses: allowPrivateAddresses)
+    }
+
     /// `--dry-run`: each delivery as it would be sent, the signature and sensitive header values masked.
-    private func printDryRun(_ selected: [Selected], time: Date) throws {
+    private func printDryRun(_ selected: [Selected], policy: DeliveryPolicy, time: Date) throws {
         _ = report(selected) { item in
             guard item.cannot == nil, let event = item.event, let secret = item.webhook.attributes.secretKey else {
                 return (["would not send: \(item.cannot ?? "nothing to send")"], false)
+            }
+            if let refusal = policy.originRefusal(item.webhook.url) {
+                return (["would not send: \(refusal)"], false)
             }
             let delivery = SampleDelivery(event: event, payloadVersion: SampleDelivery.payloadVersion(of: item.webhook.attributes),
                                           scope: item.config.scope, secretKey: secret, headers: item.webhook.attributes.headers ?? [:],

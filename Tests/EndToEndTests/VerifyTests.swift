@@ -6,7 +6,7 @@ import Testing
 
 /// A webhook receiver on loopback (a raw-socket server, one thread per connection) that records
 /// every request and answers as `answer` decides.
-private final class Receiver: Sendable {
+final class Receiver: Sendable {
     let server: RawHTTPServer
     private let seen: Locked<[RawRequest]>
 
@@ -33,12 +33,12 @@ private final class Receiver: Sendable {
     func stop() { server.stop() }
 }
 
-private let verifyConfig = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
+let verifyConfig = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"
 private let oldSecret = "CANARY-old-secret-7071"
 
 /// A legacy spec with one webhook per URL, all signed with `${SECRET}` and carrying an
 /// `Authorization` header from `${TOKEN}`.
-private func verifySpec(_ urls: [String], events: [String] = ["whatsapp.message.received", "whatsapp.message.sent"]) -> String {
+func verifySpec(_ urls: [String], events: [String] = ["whatsapp.message.received", "whatsapp.message.sent"]) -> String {
     var spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(verifyConfig)\n    name: support line\n    webhooks:\n"
     for url in urls {
         spec += """
@@ -55,14 +55,18 @@ private func verifySpec(_ urls: [String], events: [String] = ["whatsapp.message.
 /// The head of a Platform spec: one phone number, whose webhooks follow (indented by 6).
 private let numberSpecHead = "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"1234567890\"\n    webhooks:\n"
 
-/// Runs `kapsoctl verify` in a directory holding `spec` as webhooks.yaml.
-private func verify(_ spec: String, _ arguments: [String] = [], environment extra: [String: String] = [:]) async throws -> RunResult {
+/// Runs `kapsoctl verify` in a directory holding `spec` as webhooks.yaml. `trusting` loopback
+/// (the default): the receivers' host is allowed as a workflow would allow it, and private
+/// addresses are allowed (the receivers are on loopback).
+private func verify(_ spec: String, _ arguments: [String] = [], environment extra: [String: String] = [:],
+                    trustingLoopback: Bool = true) async throws -> RunResult {
     let dir = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     try spec.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
     var environment = ["SECRET": secretCanary, "TOKEN": tokenCanary]
+    if trustingLoopback { environment["KAPSOCTL_VERIFY_HOSTS"] = "127.0.0.1" }
     environment.merge(extra) { _, new in new }
-    return try await runKapsoctl(["verify"] + arguments, environment: environment, directory: dir)
+    return try await runKapsoctl(["verify"] + arguments + (trustingLoopback ? ["--allow-private-addresses"] : []), environment: environment, directory: dir)
 }
 
 /// The output with measured times replaced: the one thing that varies between runs.
@@ -303,7 +307,7 @@ private func normalized(_ text: String) -> String {
         let huge = try Receiver { _ in RawResponse(status: 200, body: Data(repeating: 0x41, count: 2 << 20)) }
         defer { huge.stop() }
         let spec = verifySpec(["http://127.0.0.1:\(port)/gone", "https://kapsoctl-test.invalid/hook", huge.url("/huge")])
-        let run = try await verify(spec)
+        let run = try await verify(spec, ["--allow-host", "kapsoctl-test.invalid"])
         #expect(run.status == 1)
         #expect(run.stdout.contains("/huge — whatsapp.message.received, payload v2\n    failed: unusable answer: the response is larger than 1048576 bytes\n"), "\(run.stdout)")
         #expect(run.stdout.contains("/gone — whatsapp.message.received, payload v2\n    failed: could not connect to the host (connection refused or host unreachable)\n"), "\(run.stdout)")

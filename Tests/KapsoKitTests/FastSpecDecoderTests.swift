@@ -11,7 +11,7 @@ import Testing
                                "ACME_PROJECT_SECRET": "g", "S": "s3cret", "T": "t0ken", "RECEIVER_PORT": "8080", "RECEIVER_SECRET": "r"]
 
     private func fast(_ yaml: String) -> SpecFileContent? {
-        FastSpecDecoder.decode(SourceText(path: "spec.yaml", bytes: Array(yaml.utf8)), environment: environment, limits: .standard)
+        FastSpecDecoder.decode(SourceText(path: "spec.yaml", bytes: Array(yaml.utf8)), variables: SpecVariables(environment: environment), limits: .standard)
     }
 
     @Test func ordinalsMatchTheTable() {

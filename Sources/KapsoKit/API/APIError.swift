@@ -16,6 +16,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         /// No secure connection could be made, and trying again cannot make one (the server's
         /// certificate does not verify, a proxy refuses the tunnel): nothing reached the API.
         case tls(String)
+        /// The request was not sent: it would have put text from a spec on the wire unsafely.
+        case refused(String)
 
         var isConnection: Bool {
             if case .connection = self { return true }
@@ -56,7 +58,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         switch reason {
         case .timedOut, .connection, .invalidResponse: true
         case .status(let code): code >= 500
-        case .cancelled, .tls: false
+        case .cancelled, .tls, .refused: false
         }
     }
 
@@ -69,6 +71,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidResponse(let detail): text += "unexpected response (\(detail))"
         case .cancelled: text += "cancelled"
         case .tls(let detail): text += detail
+        case .refused(let detail): text += "not sent: " + detail
         }
         if let serverMessage, !serverMessage.isEmpty { text += ": \(serverMessage)" }
         if retryBudget == 0 {

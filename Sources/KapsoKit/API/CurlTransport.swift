@@ -112,6 +112,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     private func perform(_ exchange: Exchange) -> Result<HTTPResponseData, TransportFailure> {
         let request = exchange.request
+        // The second line of defence: the spec's rules refuse these first.
+        if let problem = request.wireProblem { return .failure(.refused(problem)) }
         let method = request.method.uppercased()
         let reusesConnections = request.body == nil && (method == "GET" || method == "HEAD")
         guard let handle = (reusesConnections ? takePooled() : nil) ?? curl_easy_init() else {
@@ -125,7 +127,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         curl_easy_reset(handle)
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        var resolveList: UnsafeMutablePointer<curl_slist>?
+        defer {
+            curl_slist_free_all(headerList)
+            curl_slist_free_all(resolveList)
+        }
 
         let context = Unmanaged.passUnretained(exchange).toOpaque()
         let code: CURLcode = request.url.absoluteString.withCString { url in
@@ -158,6 +164,13 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                     headerList = line.withCString { curl_slist_append(headerList, $0) }
                 }
                 kapsoctl_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headerList)
+                if let address = request.pinnedAddress, let host = request.url.host {
+                    let port = request.url.port ?? (request.url.scheme?.lowercased() == "https" ? 443 : 80)
+                    let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                    let entry = "\(bare):\(port):" + (address.contains(":") ? "[\(address)]" : address)
+                    resolveList = entry.withCString { curl_slist_append(nil, $0) }
+                    kapsoctl_curl_set_pointer(handle, CURLOPT_RESOLVE, resolveList)
+                }
                 if let caFile = trust.caFile { caFile.withCString { _ = kapsoctl_curl_set_pointer(handle, CURLOPT_CAINFO, $0) } }
                 if let caDirectory = trust.caDirectory { caDirectory.withCString { _ = kapsoctl_curl_set_pointer(handle, CURLOPT_CAPATH, $0) } }
                 kapsoctl_curl_set_data_callback(handle, CURLOPT_WRITEFUNCTION, Exchange.receiveBody)

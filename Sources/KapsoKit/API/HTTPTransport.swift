@@ -8,6 +8,9 @@ public struct HTTPRequestData: Sendable {
     public var body: Data?
     /// Seconds the whole exchange may take.
     public var timeout: TimeInterval
+    /// The address to connect to instead of resolving the URL's host (one already checked by the
+    /// caller), so a second DNS answer cannot send the request elsewhere.
+    public var pinnedAddress: String?
 
     public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeout: TimeInterval = 30) {
         self.method = method
@@ -46,6 +49,9 @@ public enum TransportFailure: Error, Sendable, Equatable, CustomStringConvertibl
     /// A secure connection that retrying cannot establish: the server's certificate does not
     /// verify, or a proxy refuses the tunnel. Never retried.
     case tls(String)
+    /// The transport would not send the request (a header or the URL holds a control character,
+    /// which would put another line on the wire). Nothing was sent; never retried.
+    case refused(String)
 
     /// In words, for logs and errors.
     public var description: String {
@@ -55,7 +61,26 @@ public enum TransportFailure: Error, Sendable, Equatable, CustomStringConvertibl
         case .cancelled: "cancelled"
         case .invalidResponse(let detail): "unusable answer: \(detail)"
         case .tls(let detail): detail
+        case .refused(let detail): "not sent: \(detail)"
         }
+    }
+}
+
+extension HTTPRequestData {
+    /// Why this request must not go on the wire, or nil: a control character in the URL, a header
+    /// name that is not an RFC 9110 token, or a CR, LF or NUL in a header value (each would let
+    /// text from a spec or the environment add a header or a request of its own).
+    public var wireProblem: String? {
+        if url.absoluteString.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F }) { return "the URL holds a space or a control character" }
+        for (name, value) in headers {
+            if name.isEmpty || !name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) {
+                return "a header name holds a character a header name cannot have"
+            }
+            if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+                return "the value of header \(name) holds a control character (a line break would start another header)"
+            }
+        }
+        return nil
     }
 }
 

@@ -139,6 +139,7 @@ public struct KapsoClient: Sendable {
                 case .cancelled: .cancelled
                 case .invalidResponse(let detail): .invalidResponse(detail)
                 case .tls(let detail): .tls(detail)
+                case .refused(let detail): .refused(detail)
                 }
                 failure = APIError(method: method, path: path, reason: reason, attempts: attempt)
                 // Only a lost answer is worth another try, and only when sending again is safe.

@@ -281,7 +281,7 @@ public struct SavedPlan: Sendable {
                 }
                 let resolved: String
                 do {
-                    resolved = try Interpolation.expand(template, environment: environment).text
+                    resolved = try Interpolation.expand(template, variables: SpecVariables(environment: environment)).text
                 } catch {
                     return .failure(Problem("a secret of \(url) cannot be resolved: \(error.message)"))
                 }

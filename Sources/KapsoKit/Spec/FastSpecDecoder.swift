@@ -19,7 +19,7 @@ internal import CYaml
 /// for a value that is kept, and a webhook is built straight into its `DesiredWebhook`.
 struct FastSpecDecoder {
     private let path: String
-    private let environment: [String: String]
+    private let variables: SpecVariables
     private let events: EventReader
     private var api = APIGeneration.legacy
     private var extraEvents: [String] = []
@@ -38,18 +38,18 @@ struct FastSpecDecoder {
 
     /// The file's content, or nil when the tree decoder must read it. An unset variable always
     /// sends the file to the tree decoder (which reports or notes it).
-    static func decode(_ source: SourceText, environment: [String: String], limits: YAMLLimits) -> SpecFileContent? {
+    static func decode(_ source: SourceText, variables: SpecVariables, limits: YAMLLimits) -> SpecFileContent? {
         guard source.bytes.count <= limits.maxBytes else { return nil }
         // libyaml reads the source's own bytes (no copy), which live while this runs.
         return source.bytes.withUnsafeBufferPointer { bytes in
-            var fast = FastSpecDecoder(path: source.path, environment: environment, events: EventReader(bytes))
+            var fast = FastSpecDecoder(path: source.path, variables: variables, events: EventReader(bytes))
             return fast.document()
         }
     }
 
-    private init(path: String, environment: [String: String], events: EventReader) {
+    private init(path: String, variables: SpecVariables, events: EventReader) {
         self.path = path
-        self.environment = environment
+        self.variables = variables
         self.events = events
     }
 
@@ -336,7 +336,7 @@ struct FastSpecDecoder {
         if let known = expansions[text] {
             result = known
         } else {
-            guard let expanded = try? Interpolation.expand(text, environment: environment), expanded.unset.isEmpty else { return nil }
+            guard let expanded = try? Interpolation.expand(text, variables: variables), expanded.unset.isEmpty else { return nil }
             secretValues.formUnion(expanded.values)
             if expansions.count < 256 { expansions[text] = expanded }
             result = expanded
@@ -473,7 +473,7 @@ struct FastSpecDecoder {
                   !(events.isPlainScalar && name == "<<"), SpecFileDecoder.isHeaderToken(name) else { return nil }
             let keyMark = events.mark
             guard !list.contains(where: { Self.sameHeaderName($0.name, name) }), events.next(), let value = string(),
-                  !value.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else { return nil }
+                  !SpecFileDecoder.hasControlCharacter(value.value) else { return nil }
             let sensitive = value.fromEnvironment || Sensitivity.isSensitiveHeaderName(name)
             list.append(HeaderDecl(name: name, value: value.value, template: value.template, sensitive: sensitive, mark: keyMark))
         }

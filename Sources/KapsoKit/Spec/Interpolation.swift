@@ -4,7 +4,8 @@ public enum UnsetVariables: Sendable, Equatable {
     case error, note
 }
 
-/// `${VAR}` substitution from the environment; `$${` writes a literal `${`.
+/// `${VAR}` substitution from the environment (the variables ``SpecVariables`` lets a spec read);
+/// `$${` writes a literal `${`.
 enum Interpolation {
     struct Result: Equatable {
         var text: String
@@ -29,7 +30,7 @@ enum Interpolation {
 
     /// `allowUnset`: an unset variable is kept as written (`${NAME}`) and listed in `unset`
     /// instead of failing (`validate` without secrets).
-    static func expand(_ text: String, environment: [String: String], allowUnset: Bool = false) throws(Failure) -> Result {
+    static func expand(_ text: String, variables: SpecVariables, allowUnset: Bool = false) throws(Failure) -> Result {
         guard text.utf8.contains(UInt8(ascii: "$")) else { return Result(text: text) }
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
@@ -53,7 +54,12 @@ enum Interpolation {
                 guard isValidName(name) else {
                     throw Failure(offset: characters(before: i), message: "'${\(name.prefix(40))}' is not a valid variable reference; names are letters, digits and '_', not starting with a digit")
                 }
-                if let value = environment[name] {
+                let found: String?
+                switch variables.lookup(name) {
+                case .success(let value): found = value
+                case .failure(let refusal): throw Failure(offset: characters(before: i), message: "'${\(name)}' cannot be used: " + refusal.message)
+                }
+                if let value = found {
                     out += value.utf8
                     values.append(value)
                 } else if allowUnset {

@@ -42,7 +42,7 @@ extension SpecFileDecoder {
             return nil
         }
         do {
-            let result = try Interpolation.expand(scalar.text, environment: environment, allowUnset: unsetVariables == .note)
+            let result = try Interpolation.expand(scalar.text, variables: variables, allowUnset: unsetVariables == .note)
             secretValues.formUnion(result.values)
             for (name, offset) in result.unset {
                 unsetReferences.append((name, Self.mark(ofOffset: offset, in: scalar)))
@@ -161,6 +161,14 @@ extension SpecFileDecoder {
         default:
             return "'url' must use https, not '\(excerpt(scheme))'"
         }
+    }
+
+    /// True when `text` holds a control character other than tab: C0 (CR and LF among them, which
+    /// Swift's `Character` sees as one "\r\n" — so this looks at scalars), DEL or C1. Such a
+    /// character in a header value would put text of the spec's choosing on the wire as a line
+    /// of its own.
+    static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { ($0.value < 0x20 && $0.value != 0x09) || (0x7F...0x9F).contains($0.value) }
     }
 
     /// RFC 9110 token characters, the only ones allowed in a header name.

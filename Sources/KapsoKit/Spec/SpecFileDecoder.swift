@@ -23,7 +23,7 @@ struct SpecFileContent {
 /// collecting all problems rather than stopping at the first.
 struct SpecFileDecoder {
     let source: SourceText
-    let environment: [String: String]
+    let variables: SpecVariables
     private(set) var diagnostics: [SpecDiagnostic] = []
     /// Every value substituted from the environment, so that outputs can mask it wherever it appears.
     var secretValues = Set<String>()
@@ -36,9 +36,9 @@ struct SpecFileDecoder {
     /// Every unset variable's reference, when they are notes.
     var unsetReferences: [(name: String, mark: Mark)] = []
 
-    init(source: SourceText, environment: [String: String], unsetVariables: UnsetVariables = .error) {
+    init(source: SourceText, variables: SpecVariables, unsetVariables: UnsetVariables = .error) {
         self.source = source
-        self.environment = environment
+        self.variables = variables
         self.unsetVariables = unsetVariables
     }
 
@@ -388,8 +388,8 @@ struct SpecFileDecoder {
                 valid = false
                 continue
             }
-            if value.value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
-                error(value.mark, "header '\(name)' must not contain line breaks or NUL characters")
+            if Self.hasControlCharacter(value.value) {
+                error(value.mark, "header '\(name)' must not contain line breaks or other control characters (a line break would add a header of its own to every delivery)")
                 valid = false
                 continue
             }

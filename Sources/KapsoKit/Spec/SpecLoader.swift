@@ -38,14 +38,15 @@ public enum SpecLoader {
         var diagnostics: [SpecDiagnostic] = []
         var unset: [(name: String, at: SpecDiagnostic)] = []
         var contents: [(SourceText, SpecFileContent)] = []
+        let variables = SpecVariables(environment: environment)
         for source in sources {
-            if fastPath, let content = FastSpecDecoder.decode(source, environment: environment, limits: limits) {
+            if fastPath, let content = FastSpecDecoder.decode(source, variables: variables, limits: limits) {
                 contents.append((source, content))
                 continue
             }
             do {
                 let document = try YAMLLoader.load(source.bytes, limits: limits)
-                var decoder = SpecFileDecoder(source: source, environment: environment, unsetVariables: unsetVariables)
+                var decoder = SpecFileDecoder(source: source, variables: variables, unsetVariables: unsetVariables)
                 let content = decoder.decodeFile(document.root)
                 unset += decoder.unsetReferences.map { ($0.name, source.diagnostic(at: $0.mark, "", severity: .note)) }
                 let fileDiagnostics = document.problems.map { source.diagnostic(at: $0.mark, $0.message) } + decoder.diagnostics

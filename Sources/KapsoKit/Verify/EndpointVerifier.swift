@@ -83,6 +83,8 @@ public struct EndpointReport: Sendable {
             lines.append("failed: no answer within \(deadline) s: Kapso gives up on a delivery after \(deadline) s and retries after 10 s, 40 s and 90 s")
         case .failed(.tls(let words), _):
             lines.append("failed: cannot connect securely: \(words)")
+        case .failed(.refused(let words), _):
+            lines.append("not verified: \(words)")
         case .failed(let failure, _):
             lines.append("failed: \(failure.description)")
         }
@@ -106,7 +108,9 @@ public struct EndpointReport: Sendable {
 /// One delivery per webhook (with the signature probe, once it passed, two more: wrongly signed and
 /// unsigned, one after another, each with its own idempotency key), `limit` webhooks at once, each exchange bounded
 /// by Kapso's 10 s. Nothing is retried and no redirect is followed (Kapso follows none either).
-/// Only `https://` URLs, or plain `http://` to a loopback host, are ever sent to.
+/// Only `https://` URLs, or plain `http://` to a loopback host, are ever sent to, and only where
+/// the ``DeliveryPolicy`` allows: the caller checks each target's origin before, and the verifier
+/// checks the addresses its host resolves to and connects to the one it checked.
 public struct EndpointVerifier: Sendable {
     /// Kapso's limit for an answer.
     public static let deadline: TimeInterval = 10
@@ -114,10 +118,12 @@ public struct EndpointVerifier: Sendable {
     let transport: any HTTPTransport
     let limit: Int
     let time: Date
+    let policy: DeliveryPolicy
 
-    public init(transport: any HTTPTransport, limit: Int, time: Date = Date()) {
+    public init(transport: any HTTPTransport, limit: Int, policy: DeliveryPolicy, time: Date = Date()) {
         self.transport = transport
         self.limit = limit
+        self.policy = policy
         self.time = time
     }
 
@@ -134,20 +140,30 @@ public struct EndpointVerifier: Sendable {
 
     public func verify(_ targets: [VerifyTarget], probe: Bool) async -> [EndpointReport] {
         await boundedMap(targets, limit: limit) { target in
-            let delivery = await send(target, .correct)
+            let address: String
+            if let refusal = Self.refusal(target.url) ?? policy.originRefusal(target.url) {
+                return EndpointReport(target: target, delivery: .failed(.refused(refusal), milliseconds: 0))
+            }
+            switch await policy.address(for: target.url) {
+            case .success(let checked): address = checked
+            case .failure(let refusal):
+                return EndpointReport(target: target, delivery: .failed(refusal.connection ? .connection(refusal.message) : .refused(refusal.message), milliseconds: 0))
+            }
+            let delivery = await send(target, .correct, to: address)
             // The probes ask whether a receiver that takes the right signature also takes wrong ones;
             // one that refused the signed delivery has nothing more to tell.
             guard probe, delivery.isSuccess else { return EndpointReport(target: target, delivery: delivery) }
             return EndpointReport(target: target, delivery: delivery,
-                                  wrongSignature: await send(target, .wrong), noSignature: await send(target, .none))
+                                  wrongSignature: await send(target, .wrong, to: address), noSignature: await send(target, .none, to: address))
         }
     }
 
-    /// One delivery; its time is counted from the request's start to the answer.
-    public func send(_ target: VerifyTarget, _ signing: SampleDelivery.Signing) async -> DeliveryOutcome {
+    /// One delivery to `address` (checked by the policy); its time is counted from the request's
+    /// start to the answer.
+    func send(_ target: VerifyTarget, _ signing: SampleDelivery.Signing, to address: String) async -> DeliveryOutcome {
         let delivery = target.delivery(signing: signing, idempotencyKey: UUID().uuidString.lowercased(), time: time)
-        if let refusal = Self.refusal(target.url) { return .failed(.connection("not sent: " + refusal), milliseconds: 0) }
-        let request = delivery.request(to: URL(string: target.url)!, userAgent: KapsoctlVersion.userAgent)
+        var request = delivery.request(to: URL(string: target.url)!, userAgent: KapsoctlVersion.userAgent)
+        request.pinnedAddress = address
         let start = ContinuousClock.now
         let result: Result<HTTPResponseData, TransportFailure>
         do { result = .success(try await transport.send(request)) } catch { result = .failure(error) }
