@@ -41,7 +41,7 @@ enum Console {
         guard !failed else { return }
         clearStatus()
         let safe = colour ? HumanText.escapeKeepingColour(text + terminator) : HumanText.escape(text + terminator, keepNewlines: true)
-        if let failure = writeAll(STDOUT_FILENO, redactor.redact(safe)) {
+        if let failure = writeAll(STDOUT_FILENO, WorkflowCommands.neutralize(redactor.redact(safe))) {
             state.withLock { $0.outputFailure = $0.outputFailure ?? failure }
         }
     }
@@ -50,7 +50,19 @@ enum Console {
     static func error(_ text: String, terminator: String = "\n") {
         clearStatus()
         let redactor = state.withLock { $0.redactor }
-        _ = writeAll(STDERR_FILENO, redactor.redact(HumanText.escape(text + terminator, keepNewlines: true)))
+        _ = writeAll(STDERR_FILENO, WorkflowCommands.neutralize(redactor.redact(HumanText.escape(text + terminator, keepNewlines: true))))
+    }
+
+    /// One workflow command kapsoctl itself made (``WorkflowCommands``, which escaped its data), on
+    /// stdout: the only kind of line not neutralized.
+    static func command(_ line: String) {
+        let (redactor, failed) = state.withLock { ($0.redactor, $0.outputFailure != nil) }
+        guard !failed else { return }
+        clearStatus()
+        let oneLine = HumanText.escape(line).replacingOccurrences(of: "\n", with: "%0A")
+        if let failure = writeAll(STDOUT_FILENO, redactor.redact(oneLine) + "\n") {
+            state.withLock { $0.outputFailure = $0.outputFailure ?? failure }
+        }
     }
 
     /// Draws the live progress line on stderr (a terminal) over the last one. Only a carriage
@@ -90,7 +102,7 @@ enum Console {
     /// Spec notes: compiler-style lines on stderr, or annotations on stdout.
     static func notes(_ notes: [SpecDiagnostic]) {
         for note in notes {
-            if annotating { output(WorkflowCommands.annotation(note)) } else { error(note.description) }
+            if annotating { command(WorkflowCommands.annotation(note)) } else { error(note.description) }
         }
     }
 

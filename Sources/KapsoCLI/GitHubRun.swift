@@ -12,12 +12,12 @@ enum GitHubRun {
     /// webhooks would be deleted or replaced, a notice otherwise.
     static func annotatedPlan(_ plan: Plan) {
         let token = UUID().uuidString.lowercased()
-        Console.output(WorkflowCommands.stopCommands(token))
+        Console.command(WorkflowCommands.stopCommands(token))
         Console.output(TextRenderer(color: false).render(plan), terminator: "")
-        Console.output(WorkflowCommands.resumeCommands(token))
+        Console.command(WorkflowCommands.resumeCommands(token))
         let summary = plan.summary
         let destructive = summary.delete + summary.replace > 0
-        Console.output(WorkflowCommands.annotation(destructive ? .warning : .notice, summary.line, title: "kapsoctl plan"))
+        Console.command(WorkflowCommands.annotation(destructive ? .warning : .notice, summary.line, title: "kapsoctl plan"))
     }
 
     /// Appends the markdown plan to `$GITHUB_STEP_SUMMARY`; off a runner, says so and goes on.

@@ -30,7 +30,7 @@ public struct Kapsoctl: AsyncParsableCommand {
             }
         } catch let error as any ReportedError {
             if Console.annotating {
-                for line in annotations(for: error) { Console.output(line) }
+                for line in annotations(for: error) { Console.command(line) }
             }
             Console.error(error.report)
             code = 1

@@ -191,7 +191,7 @@ struct VerifyCommand: AsyncParsableCommand {
     /// One block per config: a heading, then per webhook its URL and event and the lines `body`
     /// gives. Returns the webhooks `body` said failed, with their lines.
     private func report(_ selected: [Selected], _ body: (Selected) -> (lines: [String], failed: Bool)) -> [(DesiredWebhook, [String])] {
-        if format == .github { Console.output(WorkflowCommands.stopCommands(Self.fence)) }
+        if format == .github { Console.command(WorkflowCommands.stopCommands(Self.fence)) }
         var failures: [(DesiredWebhook, [String])] = []
         var current: WebhookScope?
         for item in selected {
@@ -216,12 +216,12 @@ struct VerifyCommand: AsyncParsableCommand {
     private func finish(_ summary: String, _ failures: [(DesiredWebhook, [String])]) throws {
         Console.output(summary)
         if format == .github {
-            Console.output(WorkflowCommands.resumeCommands(Self.fence))
+            Console.command(WorkflowCommands.resumeCommands(Self.fence))
             for (webhook, lines) in failures {
-                Console.output(WorkflowCommands.annotation(.error, "\(webhook.displayURL): " + lines.joined(separator: "\n"), file: webhook.location.file,
+                Console.command(WorkflowCommands.annotation(.error, "\(webhook.displayURL): " + lines.joined(separator: "\n"), file: webhook.location.file,
                                                            line: webhook.location.line, column: webhook.location.column, title: "kapsoctl verify"))
             }
-            if failures.isEmpty { Console.output(WorkflowCommands.annotation(.notice, summary, title: "kapsoctl verify")) }
+            if failures.isEmpty { Console.command(WorkflowCommands.annotation(.notice, summary, title: "kapsoctl verify")) }
         }
         if !failures.isEmpty { throw ExitCode.failure }
     }

@@ -182,3 +182,64 @@ import Testing
         }
     }
 }
+
+/// No text from a spec, the environment or the server can start a workflow command: every line
+/// that the runner would read as one is kapsoctl's own, in every format.
+@Suite struct WorkflowCommandInjectionTests {
+
+    private func expectOnlyOwnCommands(_ result: RunResult, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        for line in (result.stdout + "\n" + result.stderr).split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            if trimmed.hasPrefix("::") {
+                let own = #/^::(error|warning|notice) ([^:]*,)?title=kapsoctl( plan| verify)?::.*$|^::stop-commands::[0-9a-f-]{36}$|^::[0-9a-f-]{36}::$/#
+                #expect(String(trimmed).wholeMatch(of: own) != nil, "forged: \(line)", sourceLocation: sourceLocation)
+            }
+            #expect(!line.contains("##["), "\(line)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func hostileKeysNamesAndServerText() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hostile = "x\\n::add-mask::forged\\n::error::forged\\n  ::stop-commands::forged\\n##[warning]forged"
+        let invalid = """
+            version: 1
+            "\(hostile)": 1
+            configs:
+              - whatsapp_config_id: \(supportConfig)
+                "\(hostile)": 2
+                webhooks:
+                  - {url: https://hooks.example.com/a, secret_key: s3cretvalue, events: [whatsapp.message.received], "\(hostile)": 3}
+            """
+        try invalid.write(to: dir.appendingPathComponent("invalid.yaml"), atomically: true, encoding: .utf8)
+        for command in [["validate"], ["plan"], ["verify"]] {
+            for format in ["github", "text"] {
+                let result = try await runKapsoctl(command + ["-f", "invalid.yaml", "--format", format], environment: ["KAPSO_API_KEY": apiKey], directory: dir)
+                #expect(result.status == 1)
+                #expect(result.stderr.contains("unknown key 'x\\u000A::add-mask::forged"), "\(result.stderr)")
+                expectOnlyOwnCommands(result)
+            }
+        }
+        // The server's text (an unmanaged webhook's URL, a config's name) and the spec's name.
+        let valid = """
+            version: 1
+            configs:
+              - whatsapp_config_id: \(supportConfig)
+                name: "n\(hostile)"
+                webhooks:
+                  - {url: https://hooks.example.com/a, secret_key: s3cretvalue, events: [whatsapp.message.received]}
+            """
+        try valid.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+        let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: supportConfig, webhooks: [
+            .object(["id": "11111111-2222-4333-8444-555555555555", "url": "https://evil.example.com/x\n::add-mask::forged\n##[error]forged",
+                     "secret_key": "x", "events": ["whatsapp.message.received"]]),
+        ])])
+        try await withRunningSimulator(seed: seed, apiKey: apiKey) { _, url in
+            for format in ["text", "github", "markdown", "json"] {
+                let result = try await runKapsoctl(["plan", "--format", format], environment: ["KAPSO_API_KEY": apiKey, "KAPSO_API_URL": url.absoluteString], directory: dir)
+                #expect(result.status == 0, "\(result.stderr)")
+                expectOnlyOwnCommands(result)
+            }
+        }
+    }
+}

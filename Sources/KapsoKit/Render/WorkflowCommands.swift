@@ -31,6 +31,24 @@ public enum WorkflowCommands {
     public static func stopCommands(_ token: String) -> String { "::stop-commands::\(token)" }
     public static func resumeCommands(_ token: String) -> String { "::\(token)::" }
 
+    /// `text` made unable to act as a workflow command: a line that starts (after blanks) with
+    /// `::`, which the runner would read as a command, gets its first colon written as `\u003A`,
+    /// and `##[` (the runner's older command form, read anywhere in a line) becomes `#\u0023[`.
+    /// Every line kapsoctl prints passes this but its own commands, so no text from a spec, the
+    /// environment or the server can forge an annotation, stop the runner reading commands, or
+    /// switch off masking (`::add-mask::`, `::stop-commands::`).
+    public static func neutralize(_ text: String) -> String {
+        guard text.contains("::") || text.contains("##[") else { return text }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var line = String(line).replacingOccurrences(of: "##[", with: "#\\u0023[")
+            if let start = line.firstIndex(where: { $0 != " " && $0 != "\t" }), line[start...].hasPrefix("::") {
+                line.replaceSubrange(start...start, with: "\\u003A")
+            }
+            return line
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// The message part: `%`, CR and LF percent-encoded.
     static func escapeData(_ text: String) -> String {
         var out = ""

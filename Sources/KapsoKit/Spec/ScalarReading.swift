@@ -127,8 +127,10 @@ extension SpecFileDecoder {
     }
 
     /// Up to 40 characters of a value, for messages about non-secret scalars.
+    /// Control characters (line feeds among them) are escaped: quoted spec text never starts a
+    /// line of its own in a message.
     static func excerpt(_ text: String) -> String {
-        text.count > 40 ? String(text.prefix(40)) + "…" : text
+        HumanText.escape(text.count > 40 ? String(text.prefix(40)) + "…" : text)
     }
 
     /// The position of a character offset inside a scalar, exact for single-line plain and quoted
