@@ -243,3 +243,52 @@ import Testing
         }
     }
 }
+
+/// A spec that is a symbolic link: followed only within the run's directory tree, and a file that
+/// is not a spec is never quoted.
+@Suite struct SymlinkedSpecTests {
+    private let credentials = "[default]\naws_access_key_id = AKIACANARY0000\naws_secret_access_key = CANARY-aws-secret-9191\n"
+
+    @Test func aLinkOutOfTheTreeIsRefused() async throws {
+        let outside = try makeTemporaryDirectory()
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: outside); try? FileManager.default.removeItem(at: dir) }
+        try credentials.write(to: outside.appendingPathComponent("credentials"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("webhooks.yaml").path,
+                                                   withDestinationPath: outside.appendingPathComponent("credentials").path)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("specs"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("specs/a.yaml").path,
+                                                   withDestinationPath: "../../\(outside.lastPathComponent)/credentials")
+        for arguments in [["validate"], ["validate", "--format", "github"], ["plan"], ["plan", "--format", "json"], ["plan", "--format", "markdown"], ["validate", "-f", "specs"]] {
+            let result = try await runKapsoctl(arguments, environment: ["KAPSO_API_KEY": apiKey], directory: dir)
+            #expect(result.status == 1)
+            #expect((result.stdout + result.stderr).contains("symbolic link"), "\(arguments): \(result.stderr)")
+            #expect(!(result.stdout + result.stderr).contains("CANARY"), "\(arguments): \(result.stdout)\(result.stderr)")
+        }
+    }
+
+    /// Inside the tree a link is followed, but a file that is not a spec is not quoted; a
+    /// ConfigMap mount (links into `..data`) loads.
+    @Test func insideTheTree() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try credentials.write(to: dir.appendingPathComponent("credentials.ini"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("webhooks.yaml").path, withDestinationPath: "credentials.ini")
+        let result = try await runKapsoctl(["validate"], directory: dir)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("webhooks.yaml:"), "\(result.stderr)")
+        #expect(!result.stderr.contains("CANARY") && !result.stderr.contains("aws_"), "\(result.stderr)")
+
+        let mount = dir.appendingPathComponent("config")
+        try FileManager.default.createDirectory(at: mount.appendingPathComponent("..2026_12_01_00_00_00.1"), withIntermediateDirectories: true)
+        try "version: 1\nconfigs: []\n".write(to: mount.appendingPathComponent("..2026_12_01_00_00_00.1/webhooks.yaml"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: mount.appendingPathComponent("..data").path, withDestinationPath: "..2026_12_01_00_00_00.1")
+        try FileManager.default.createSymbolicLink(atPath: mount.appendingPathComponent("webhooks.yaml").path, withDestinationPath: "..data/webhooks.yaml")
+        let configMap = try await runKapsoctl(["validate", "-f", "config/webhooks.yaml"], directory: dir)
+        #expect(configMap.status == 0, "\(configMap.stderr)")
+        // A spec's own errors are still quoted.
+        try "version: 1\nconfigs: nope\n".write(to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let bad = try await runKapsoctl(["validate", "-f", "bad.yaml"], directory: dir)
+        #expect(bad.stderr.contains(" 2 | configs: nope"), "\(bad.stderr)")
+    }
+}

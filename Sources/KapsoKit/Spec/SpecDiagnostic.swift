@@ -82,9 +82,25 @@ final class SourceText: @unchecked Sendable {
         self.bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
     }
 
-    /// The 1-based line `number`, redacted, or nil when out of range.
+    /// True when the file looks like a spec: a line starts with the top-level `version:` key
+    /// (which every spec has). Only then are its lines quoted under errors: a file that is not a
+    /// spec (a credentials file a link or a mistaken `-f` points at) is never shown.
+    private lazy var isSpecLike: Bool = {
+        for start in lineStarts {
+            var i = start
+            if i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") { i += 1 }
+            guard bytes[i...].starts(with: Array("version".utf8)) else { continue }
+            i += 7
+            if i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") { i += 1 }
+            while i < bytes.count, bytes[i] == UInt8(ascii: " ") { i += 1 }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ":") { return true }
+        }
+        return false
+    }()
+
+    /// The 1-based line `number`, redacted; nil when out of range or the file is not spec-like.
     func line(_ number: Int) -> String? {
-        guard number >= 1, number <= lineStarts.count else { return nil }
+        guard isSpecLike, number >= 1, number <= lineStarts.count else { return nil }
         let start = lineStarts[number - 1]
         var end = number < lineStarts.count ? lineStarts[number] - 1 : bytes.count
         if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }

@@ -115,11 +115,33 @@ public enum SpecLoader {
         return .success(specs.map { base + $0 })
     }
 
+    /// Why `path` may not be read, or nil: when reaching it follows a symbolic link, the file it
+    /// reaches must be inside the directory tree the run was started in. A spec can come from a
+    /// pull request, and a link in it could otherwise make kapsoctl read (and quote, in an error)
+    /// any file of the machine — a credentials file, `.git/config`. Kubernetes ConfigMap mounts
+    /// (links into the mount's own `..data`) work when the run starts in or above the mount.
+    static func symlinkProblem(_ path: String, workingDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
+        guard let resolved = realPath(path), let base = realPath(workingDirectory) else { return nil }
+        let absolute = path.hasPrefix("/") ? path : base + "/" + path
+        let lexical = URL(fileURLWithPath: absolute).standardized.path
+        guard resolved != lexical else { return nil }
+        if resolved == base || resolved.hasPrefix(base == "/" ? "/" : base + "/") { return nil }
+        return "it is a symbolic link (or reached through one) to a file outside the directory the run was started in; "
+            + "kapsoctl follows links only within that directory, so a spec cannot point it at another file of the machine"
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// The bytes of a regular file no larger than the loader accepts.
     static func read(_ path: String, limits: YAMLLimits = .standard) -> Result<SourceText, SpecDiagnostic> {
         func failure(_ message: String) -> Result<SourceText, SpecDiagnostic> {
             .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: message))
         }
+        if let problem = symlinkProblem(path) { return failure(problem) }
         // stat follows symbolic links (ConfigMap mounts, shared files): the target must be regular.
         var info = stat()
         guard stat(path, &info) == 0 else {
