@@ -19,12 +19,29 @@ extension KapsoClient {
         }
     }
 
-    static func member(_ scope: WebhookScope, _ id: String) -> String {
-        collection(scope) + "/" + segment(id)
+    /// The route of one webhook. The id (the server's, or a spec's pin) must have the documented
+    /// shape, a UUID, before it goes into a path: an id of `..`, `.` or nothing would make the
+    /// request reach another route (libcurl removes dot segments), such as the config's own.
+    static func member(_ method: String, _ scope: WebhookScope, _ id: String) throws(APIError) -> String {
+        guard isWebhookID(id) else {
+            throw APIError(method: method, path: collection(scope) + "/…", reason: .refused("the webhook id \(HumanText.escape(String(id.prefix(40))).debugDescription) is not a UUID, the shape the API documents for webhook ids"))
+        }
+        return collection(scope) + "/" + segment(id)
     }
 
+    static func isWebhookID(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard bytes.count == 36 else { return false }
+        for (i, b) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(i) { if b != UInt8(ascii: "-") { return false } } else if !(b >= 48 && b <= 57) && !(b | 0x20 >= 97 && b | 0x20 <= 102) { return false }
+        }
+        return true
+    }
+
+    /// A path segment: every byte but letters, digits, `-`, `_` and `~` percent-encoded (a `.` too,
+    /// so no segment is ever a dot segment).
     static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~")) ?? ""
     }
 
     /// Every webhook of a scope, in the server's order (most recent first), following every page.
@@ -50,7 +67,7 @@ extension KapsoClient {
 
     /// One webhook.
     public func getWebhook(in scope: WebhookScope, id: String) async throws(APIError) -> ServerWebhook {
-        let path = Self.member(scope, id)
+        let path = try Self.member("GET", scope, id)
         return try decode(DataEnvelope<ServerWebhook>.self, try await perform("GET", path), "GET", path).data
     }
 
@@ -64,14 +81,14 @@ extension KapsoClient {
 
     /// Changes exactly the attributes given (PATCH, 200).
     public func updateWebhook(in scope: WebhookScope, id: String, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook {
-        let path = Self.member(scope, id)
+        let path = try Self.member("PATCH", scope, id)
         let response = try await perform("PATCH", path, body: WebhookBody(whatsappWebhook: attributes), secrets: Self.secrets(of: attributes))
         return try decode(DataEnvelope<ServerWebhook>.self, response, "PATCH", path).data
     }
 
     /// Deletes a webhook (DELETE, 204).
     public func deleteWebhook(in scope: WebhookScope, id: String) async throws(APIError) {
-        _ = try await perform("DELETE", Self.member(scope, id))
+        _ = try await perform("DELETE", try Self.member("DELETE", scope, id))
     }
 
     /// Asks Kapso to send the webhook a test delivery (Platform API,
@@ -79,7 +96,7 @@ extension KapsoClient {
     /// delivery is queued, not when the receiver has answered. Not retried after a connection failure
     /// or 5xx (it is a POST), so it never queues two.
     public func testWebhook(id: String, event: String?) async throws(APIError) {
-        let path = "/whatsapp/webhooks/" + Self.segment(id) + "/test"
+        let path = try Self.member("POST", .project, id) + "/test"
         let body: JSONValue = event.map { ["event_type": .string($0)] } ?? [:]
         _ = try await perform("POST", path, body: body)
     }
