@@ -123,12 +123,15 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         // Until here Ctrl-C ends the run at once (nothing is written yet); from here the first one
         // lets requests in flight finish and starts no new one.
-        let interrupts = Interrupts()
+        let interrupts = Interrupts(total: writes.count)
         Console.markServerWritten()
         Progress.start(environment: environment)
         Progress.applying(total: writes.count)
         let executor = Executor(client: client, parallelism: parallelism, shouldStart: { !interrupts.requested },
-                                finished: { _ in Progress.writeFinished() })
+                                finished: { entry in
+                                    interrupts.record(entry)
+                                    Progress.writeFinished()
+                                })
         let report = await executor.apply(writes, observed: observed)
         Progress.stop()
         interrupts.stop()
@@ -140,34 +143,52 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 }
 
-/// Ctrl-C during apply: the first stops new requests (those in flight finish and the report is
-/// printed); the second exits at once.
+/// Ctrl-C, SIGTERM (a cancelled CI job, `timeout`) or SIGHUP during apply: the first stops new
+/// requests (those in flight finish and the report is printed, exit 3 when something was left
+/// undone); a second exits at once, saying what had finished by then.
 final class Interrupts: @unchecked Sendable {
     private let count = Mutex(0)
-    private let source: DispatchSourceSignal
+    private let finished = Mutex<[ApplyReport.Entry]>([])
+    private let total: Int
+    private var sources: [DispatchSourceSignal] = []
+    private static let signals: [(Int32, String)] = [(SIGINT, "Ctrl-C"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")]
 
-    init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [weak self] in
-            guard let self else { return }
-            let seen = self.count.withLock { value in
-                value += 1
-                return value
-            }
-            if seen == 1 {
-                Console.error("\nInterrupted: no new request starts; waiting for those in flight. Press Ctrl-C again to exit at once.")
-            } else {
-                exit(130)
-            }
+    init(total: Int) {
+        self.total = total
+        for (number, name) in Self.signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.received(number, name) }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
+    }
+
+    private func received(_ number: Int32, _ name: String) {
+        let seen = count.withLock { value in
+            value += 1
+            return value
+        }
+        if seen == 1 {
+            Console.error("\n\(name): no new request starts; waiting for those in flight, then the report. A second signal exits at once.")
+            return
+        }
+        let done = finished.withLock { $0 }
+        for entry in done { Console.error("  \(entry.outcome.word)  \(entry.write.action.rawValue) \(entry.write.displayURL)") }
+        Console.error("\(name) again: exiting at once; \(done.count) of \(total) writes had finished (listed above), the others were in flight (outcome unknown) or not started. `kapsoctl plan` shows what the server holds.")
+        Progress.stop()
+        exit(done.contains { if case .done = $0.outcome { true } else { false } } ? 3 : 128 + number)
     }
 
     var requested: Bool { count.withLock { $0 > 0 } }
 
+    /// A write whose outcome is known (for the report of a second signal).
+    func record(_ entry: ApplyReport.Entry) {
+        finished.withLock { $0.append(entry) }
+    }
+
     func stop() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
+        for source in sources { source.cancel() }
+        for (number, _) in Self.signals { signal(number, SIG_DFL) }
     }
 }

@@ -17,7 +17,8 @@ struct RunResult {
 /// `standardOutput` replaces the captured stdout (e.g. `/dev/full`, or a pipe nobody reads).
 func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
                  inTerminal input: String? = nil, standardOutput: FileHandle? = nil,
-                 interrupts: Int = 0, when trigger: (@Sendable () async -> Void)? = nil) async throws -> RunResult {
+                 interrupts: Int = 0, signals: [Int32] = [], when trigger: (@Sendable () async -> Void)? = nil) async throws -> RunResult {
+    let signals = signals.isEmpty ? Array(repeating: SIGINT, count: interrupts) : signals
     let run = try KapsoctlRun(arguments, environment: environment, directory: directory, terminalInput: input)
     if let standardOutput { run.process.standardOutput = standardOutput }
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -31,11 +32,11 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
         }
         // Ctrl-C (SIGINT) `interrupts` times once `trigger` returns, 0.1 s apart (two signals sent
         // closer could merge into one pending signal).
-        if let trigger, interrupts > 0 {
+        if let trigger, !signals.isEmpty {
             Task {
                 await trigger()
-                for _ in 0..<interrupts {
-                    run.interrupt()
+                for signal in signals {
+                    run.send(signal)
                     try? await Task.sleep(nanoseconds: 100_000_000)
                 }
             }
@@ -93,8 +94,8 @@ final class KapsoctlRun: @unchecked Sendable {
         process.standardInput = stdinPipe ?? FileHandle.nullDevice
     }
 
-    func interrupt() {
-        if process.isRunning { process.interrupt() }
+    func send(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
     }
 
     func result() throws -> RunResult {

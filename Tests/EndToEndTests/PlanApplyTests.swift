@@ -205,7 +205,7 @@ import Testing
                                                directory: dir, interrupts: 1) { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } }
             #expect(result.exited)
             #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
-            #expect(result.stderr.contains("Interrupted: no new request starts"))
+            #expect(result.stderr.contains("Ctrl-C: no new request starts"))
             #expect(result.stdout.contains("Apply: 1 done, 0 failed, 3 not attempted."))
             #expect(result.stdout.contains("not attempted  create https://hooks.example.com/new3"))
             #expect(await simulator.writes().count == 1)
@@ -310,6 +310,46 @@ import Testing
             #expect(rotate.status == 0, "\(rotate.stderr)")
             expectNoCanary(plan.stdout, rotate.stdout, rotate.stderr)
             #expect(await simulator.writes().map(\.body) == [#"{"whatsapp_webhook":{"secret_key":"\#(secretCanary)"}}"#])
+        }
+    }
+}
+
+/// What a cancelled CI job sends: SIGTERM (or SIGHUP), once or twice, and SIGINT then SIGTERM.
+@Suite struct ApplySignalTests {
+    private func scenario(_ signals: [Int32], format: [String] = [], _ check: (RunResult, [JournalEntry]) -> Void) async throws {
+        var faults = FaultPlan()
+        faults.writeLatencyMilliseconds = 1500
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n"
+            + (0..<4).map { "      - {url: https://hooks.example.com/new\($0), secret_key: s3cret, events: [whatsapp.message.sent]}\n" }.joined()
+        try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
+            let result = try await runKapsoctl(["apply", "--auto-approve", "--parallelism", "1"] + format, environment: env, directory: dir,
+                                               signals: signals) { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } }
+            check(result, await simulator.writes())
+        }
+    }
+
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func aSignalFromCIIsTheFirstCtrlC(_ signal: Int32) async throws {
+        try await scenario([signal]) { result, writes in
+            #expect(result.exited && result.status == 3, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("no new request starts; waiting for those in flight"))
+            #expect(result.stdout.contains("Apply: 1 done, 0 failed, 3 not attempted."), "\(result.stdout)")
+            #expect(writes.count == 1)
+        }
+        try await scenario([signal], format: ["--format", "json"]) { result, _ in
+            #expect(result.status == 3)
+            let report = try? JSONValue.parse(Data(result.stdout.utf8))
+            #expect(report != nil, "\(result.stdout)")
+        }
+    }
+
+    /// The runner's escalation: SIGINT, then SIGTERM. The second signal exits at once, saying what
+    /// had finished.
+    @Test func interruptThenTerminate() async throws {
+        try await scenario([SIGINT, SIGTERM]) { result, writes in
+            #expect(result.exited && result.status == 143, "\(result.status) \(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("SIGTERM again: exiting at once; 0 of 4 writes had finished"), "\(result.stderr)")
+            #expect(writes.count == 1)
         }
     }
 }

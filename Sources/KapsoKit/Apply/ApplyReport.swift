@@ -9,6 +9,16 @@ public struct ApplyReport: Sendable {
         case unknown(String)
         /// Never sent (interrupted, or stopped by an earlier refusal).
         case notAttempted
+
+        /// `done`, `FAILED`, `UNKNOWN` or `not attempted`, as the report's first column says it.
+        public var word: String {
+            switch self {
+            case .done: "done"
+            case .failed: "FAILED"
+            case .unknown: "UNKNOWN"
+            case .notAttempted: "not attempted"
+            }
+        }
     }
 
     /// One write and its outcome. Holds no request body (bodies hold secrets).
