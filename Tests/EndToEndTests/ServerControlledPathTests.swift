@@ -40,3 +40,42 @@ import Testing
         #expect(throws: APIError.self) { try KapsoClient.member("DELETE", .config(supportConfig), "..") }
     }
 }
+
+/// A key revoked mid-apply: at the first 401 no further request starts.
+@Suite struct RevokedKeyTests {
+    @Test func theFirst401StopsTheRun() async throws {
+        let requests = Locked<[String]>([])
+        let created = Locked(0)
+        let empty = JSONValue.object(["data": .array([]), "meta": .object(["page": 1, "per_page": 100, "total_pages": 1, "total_count": 0])])
+        let server = try RawHTTPServer(mode: .closeAfter(1)) { request in
+            let count = requests.withLock { list -> Int in
+                list.append("\(request.method) \(request.path)")
+                return list.count
+            }
+            // The plan's read and the first create's fresh read and POST pass; then the key is revoked.
+            if count <= 3 {
+                if request.method == "POST" {
+                    created.withLock { $0 += 1 }
+                    return RawResponse(status: 201, headers: ["Content-Type": "application/json"],
+                                       body: JSONValue.object(["data": .object(["id": "11111111-2222-4333-8444-555555555555", "url": "https://hooks.example.com/n0",
+                                                                                   "events": ["whatsapp.message.sent"], "active": true])]).serialized())
+                }
+                return RawResponse(status: 200, headers: ["Content-Type": "application/json"], body: empty.serialized())
+            }
+            return RawResponse(status: 401, headers: ["Content-Type": "application/json"], body: Data(#"{"error":"Invalid API key"}"#.utf8))
+        }
+        defer { server.stop() }
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n"
+            + (0..<40).map { "      - {url: https://hooks.example.com/n\($0), secret_key: s3cret, events: [whatsapp.message.sent]}\n" }.joined()
+        try spec.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+        let env = ["KAPSO_API_KEY": apiKey, "KAPSO_API_URL": server.origin.absoluteString + "/api/v1"]
+        let apply = try await runKapsoctl(["apply", "--auto-approve", "--parallelism", "4"], environment: env, directory: dir)
+        #expect(apply.status == 3, "\(apply.stdout)\(apply.stderr)")
+        let after401 = requests.withLock { $0.count } - 3
+        // At most the requests already in flight when the first 401 came (parallelism 4).
+        #expect(after401 <= 4, "\(after401) requests after the first 401: \(requests.withLock { $0 })")
+        #expect(apply.stdout.contains("not attempted"), "\(apply.stdout)")
+    }
+}

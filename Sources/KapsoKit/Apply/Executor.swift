@@ -38,11 +38,13 @@ public struct Executor: Sendable {
     public func apply(_ writes: [PlannedWrite], observed: ObservedState) async -> ApplyReport {
         let fresh = FreshReads(client: client, creates: writes.filter { $0.action == .create }, observed: observed)
         var entries = writes.map { ApplyReport.Entry($0.summary, .notAttempted) }
+        // A 401 or 403 means the key was revoked or lacks the right: no further request starts.
+        let refused = Locked(false)
         for phase: Set<ChangeAction> in [[.delete], [.replace], [.create, .update]] {
             let indices = writes.indices.filter { phase.contains(writes[$0].action) }
             let done = await boundedMap(indices, limit: parallelism) { index in
                 let write = writes[index]
-                guard shouldStart() else { return ApplyReport.Entry(write.summary, .notAttempted) }
+                guard shouldStart(), !refused.withLock({ $0 }) else { return ApplyReport.Entry(write.summary, .notAttempted) }
                 // The write's own request (its last non-GET one) gives the entry its status and attempts.
                 let trace = RequestTrace()
                 var entry = await RequestTrace.$current.withValue(trace) {
@@ -52,12 +54,15 @@ public struct Executor: Sendable {
                     entry.status = request.status
                     entry.attempts = request.attempts
                 }
+                if trace.all.contains(where: { $0.status == 401 || $0.status == 403 }) {
+                    refused.withLock { $0 = true }
+                }
                 finished(entry)
                 return entry
             }
             for (index, entry) in zip(indices, done) { entries[index] = entry }
         }
-        if shouldStart() {
+        if shouldStart(), !refused.withLock({ $0 }) {
             entries = await removeConcurrentCopies(entries, urls: writes.map { $0.body?.url ?? "" })
         }
         return ApplyReport(entries: entries)
