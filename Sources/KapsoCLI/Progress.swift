@@ -19,7 +19,12 @@ enum Progress {
         var writesTotal = 0
         var waitUntil: Date?
         var waitReason = ""
-        var lastPrinted = ""
+        /// The lines a log has been given: one is never printed twice (after a wait ends, the line
+        /// from before it would otherwise come again though nothing moved).
+        var printed = Set<String>()
+        /// Which ticker may print: a ticker of an earlier start (cancelled, but perhaps between its
+        /// sleep and its tick) must not print a stale line after a newer one.
+        var generation = 0
     }
 
     private static let state = Locked(State())
@@ -32,17 +37,18 @@ enum Progress {
         let terminal = isatty(STDERR_FILENO) == 1
         let interval = terminal ? 0.2 : (environment["KAPSOCTL_PROGRESS_SECONDS"].flatMap(TimeInterval.init) ?? defaultInterval)
         guard interval > 0, interval.isFinite else { return }
-        let started = state.withLock { state -> Bool in
-            if state.running { return false }
+        let generation = state.withLock { state -> Int? in
+            if state.running { return nil }
             state.running = true
-            return true
+            state.generation += 1
+            return state.generation
         }
-        guard started else { return }
+        guard let generation else { return }
         let task = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
                 guard !Task.isCancelled else { return }
-                tick(terminal: terminal)
+                tick(terminal: terminal, generation: generation)
             }
         }
         ticker.withLock { $0 = task }
@@ -54,7 +60,10 @@ enum Progress {
             task?.cancel()
             task = nil
         }
-        state.withLock { $0.running = false }
+        state.withLock {
+            $0.running = false
+            $0.generation += 1
+        }
         Console.clearStatus()
     }
 
@@ -86,28 +95,32 @@ enum Progress {
 
     /// The line as it reads now, e.g. `kapsoctl: applying: 40/250 writes done; waiting 12 s on the rate limit (429)`.
     static func line(now: Date = Date()) -> String {
-        state.withLock { state in
-            var text = "kapsoctl: \(state.phase): "
-            text += state.phase == "applying" ? "\(state.writesDone)/\(state.writesTotal) writes done"
-                : "\(state.reads) request\(state.reads == 1 ? "" : "s") answered"
-            if let until = state.waitUntil, until > now {
-                text += "; waiting \(Int(until.timeIntervalSince(now).rounded(.up))) s \(state.waitReason)"
+        state.withLock { render($0, now: now) }
+    }
+
+    private static func render(_ state: State, now: Date) -> String {
+        var text = "kapsoctl: \(state.phase): "
+        text += state.phase == "applying" ? "\(state.writesDone)/\(state.writesTotal) writes done"
+            : "\(state.reads) request\(state.reads == 1 ? "" : "s") answered"
+        if let until = state.waitUntil, until > now {
+            text += "; waiting \(Int(until.timeIntervalSince(now).rounded(.up))) s \(state.waitReason)"
+        }
+        return text
+    }
+
+    /// The line, printed when this ticker is current and (in a log) when it changed: decided
+    /// under one lock, so two tickers never interleave a stale line.
+    private static func tick(terminal: Bool, generation: Int) {
+        let now = Date()
+        let text = state.withLock { state -> String? in
+            guard state.generation == generation else { return nil }
+            let text = render(state, now: now)
+            if !terminal {
+                guard state.printed.insert(text).inserted else { return nil }
             }
             return text
         }
-    }
-
-    private static func tick(terminal: Bool) {
-        let text = line()
-        if terminal {
-            Console.showStatus(text)
-            return
-        }
-        let changed = state.withLock { state -> Bool in
-            if state.lastPrinted == text { return false }
-            state.lastPrinted = text
-            return true
-        }
-        if changed { Console.error(text) }
+        guard let text else { return }
+        if terminal { Console.showStatus(text) } else { Console.error(text) }
     }
 }

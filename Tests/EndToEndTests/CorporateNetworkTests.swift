@@ -27,6 +27,15 @@ private func port(of helper: BackgroundProcess) async throws -> Int {
     return try #require(Int(line.dropFirst("listening on ".count)))
 }
 
+/// Asks the proxy for a tunnel to `name` and waits for its line: every line the proxy printed
+/// before is then read. Returns how many CONNECT lines it has printed, the sentinel's included.
+private func sentinelCount(_ proxy: BackgroundProcess, port: Int, name: String) async throws -> Int {
+    let script = "import socket,sys\ns=socket.create_connection(('127.0.0.1',int(sys.argv[1])))\ns.sendall(b'CONNECT \(name):1 HTTP/1.1\\r\\n\\r\\n')\ns.recv(100)\n"
+    _ = try await runTool(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, String(port)])
+    _ = await proxy.line(startingWith: "CONNECT \(name):1")
+    return proxy.lines.filter { $0.hasPrefix("CONNECT ") }.count
+}
+
 /// CI runners behind TLS interception or a proxy: the simulator behind a TLS front whose
 /// certificate a throwaway CA signed, and an HTTP CONNECT proxy, all on loopback.
 @Suite struct CorporateNetworkTests {
@@ -52,6 +61,8 @@ private func port(of helper: BackgroundProcess) async throws -> Int {
             #expect(untrusted.status == 1)
             let errors = untrusted.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
             #expect(errors.count == 1, "\(untrusted.stderr)")
+            // The front prints a line per connection; its pipe may lag behind kapsoctl's exit.
+            _ = await front.line(startingWith: "accepted 2")
             #expect(untrusted.stderr.contains("error: cannot connect securely to the API (2 reads failed, none retried)"), "\(untrusted.stderr)")
             #expect(untrusted.stderr.contains("the server's TLS certificate is not trusted (unable to get local issuer certificate)"), "\(untrusted.stderr)")
             #expect(untrusted.stderr.contains("point SSL_CERT_FILE at a PEM bundle"))
@@ -70,13 +81,14 @@ private func port(of helper: BackgroundProcess) async throws -> Int {
             proxied["HTTPS_PROXY"] = "http://127.0.0.1:\(proxyPort)"
             let throughProxy = try await runKapsoctl(["plan"], environment: proxied, directory: dir)
             #expect(throughProxy.status == 0, "\(throughProxy.stderr)")
-            #expect(proxy.lines.contains("CONNECT 127.0.0.1:\(tlsPort)"), "\(proxy.lines)")
-            // NO_PROXY: not through it.
-            let tunnels = proxy.lines.count
+            #expect(await proxy.line(startingWith: "CONNECT 127.0.0.1:\(tlsPort)") != nil, "\(proxy.lines)")
+            // NO_PROXY: not through it. The proxy's lines are counted only once a sentinel tunnel
+            // of the test's own shows all earlier ones have been read (no race with the pipe).
+            let tunnels = try await sentinelCount(proxy, port: proxyPort, name: "sentinel-a")
             proxied["NO_PROXY"] = "127.0.0.1"
             let direct = try await runKapsoctl(["plan"], environment: proxied, directory: dir)
             #expect(direct.status == 0, "\(direct.stderr)")
-            #expect(proxy.lines.count == tunnels, "NO_PROXY was ignored: \(proxy.lines)")
+            #expect(try await sentinelCount(proxy, port: proxyPort, name: "sentinel-b") == tunnels + 1, "NO_PROXY was ignored: \(proxy.lines)")
 
             // A proxy that is not there is said in words.
             var noProxy = trusted
