@@ -142,4 +142,21 @@ private func releaseArchive() -> URL {
         }
         #expect(checked >= 12, "only \(checked) flags found: the workflow parsing broke")
     }
+
+    /// The threat model in the workflows: every one lists what ${VAR} may read and keeps no
+    /// credentials in the checkout; on pull requests, verify (which sends signed deliveries) runs
+    /// only in a job with an environment (whose reviewers approve it), never beside the plan.
+    @Test func secretsReachOnlyReviewedSteps() throws {
+        for file in workflows {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            #expect(text.contains("KAPSOCTL_SPEC_VARS: \""), "\(file.lastPathComponent) does not list the spec's variables")
+            let checkouts = text.components(separatedBy: "uses: actions/checkout@").count - 1
+            #expect(text.components(separatedBy: "persist-credentials: false").count - 1 == checkouts, "\(file.lastPathComponent)")
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for (index, line) in lines.enumerated() where line.contains("run: kapsoctl verify") || line.contains("run: kapsoctl apply") {
+                let jobStart = lines[..<index].lastIndex { $0.hasPrefix("  ") && !$0.hasPrefix("   ") && $0.hasSuffix(":") } ?? 0
+                #expect(lines[jobStart..<index].contains { $0.hasPrefix("    environment: ") }, "\(file.lastPathComponent):\(index + 1) runs without an approved environment")
+            }
+        }
+    }
 }
