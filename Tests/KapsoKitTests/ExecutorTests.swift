@@ -73,3 +73,49 @@ private func createBehindTheBack(_ url: URL, events: [String]) async throws {
         }
     }
 }
+
+/// Bugs a seeded-mutation run found the suite would let through (issue 16, item 17).
+@Suite struct SeededBugTests {
+    /// A prune delete and a Platform replace that meet 404: the webhook is already gone.
+    @Test func deletesThatMeetA404() async throws {
+        let gone = "99999999-8888-4777-8666-555555555555"
+        try await withRunningSimulator(seed: SimulatorSeed(configs: [SimulatorSeed.Config(id: config)],
+                                                           phoneNumbers: [SimulatorSeed.PhoneNumber(phoneNumberID: "1234567890")]),
+                                       apiKey: key) { _, url in
+            let client = KapsoClient(baseURL: url, apiKey: key, transport: CurlTransport())
+            let delete = PlannedWrite(scope: .config(config), displayURL: "https://old.example.com/x", request: .delete(webhookID: gone))
+            let report = await Executor(client: client, parallelism: 2).apply([delete], observed: ObservedState(webhooks: [.config(config): []]))
+            #expect(report.entries.map(\.outcome) == [.done("already gone (404)")])
+            #expect(report.exitCode == 0)
+
+            let platform = KapsoClient(baseURL: KapsoSimulator.platformURL(from: url), apiKey: key, transport: CurlTransport())
+            let replace = PlannedWrite(scope: .phoneNumber("1234567890"), displayURL: "https://new.example.com/meta", request:
+                .replace(deleting: gone, in: .phoneNumber("1234567890"), WebhookAttributes([.url: "https://new.example.com/meta", .secretKey: "s3cret", .kind: "meta"])))
+            let replaced = await Executor(client: platform, parallelism: 2).apply([replace], observed: ObservedState(webhooks: [.phoneNumber("1234567890"): []]))
+            guard case .done = replaced.entries.first?.outcome else {
+                Issue.record("\(replaced.entries.map(\.outcome))")
+                return
+            }
+        }
+    }
+
+    @Test func theRedactorAtTheEdges() {
+        let redactor = Redactor(["s3cr", "longer-secret-value"])
+        #expect(redactor.redact("s3cr") == Redactor.mask)
+        #expect(redactor.redact("x=s3cr") == "x=" + Redactor.mask)
+        #expect(redactor.redact("s3cr=x") == Redactor.mask + "=x")
+        #expect(redactor.redact("longer-secret-value") == Redactor.mask)
+        #expect(redactor.redact("a longer-secret-value") == "a " + Redactor.mask)
+        #expect(redactor.redact("s3c") == "s3c")
+        #expect(Redactor(["abc"]).isEmpty, "shorter than the documented minimum")
+        #expect(Redactor.minimumLength == 4)
+    }
+
+    @Test(arguments: [0x2066, 0x2067, 0x2068, 0x2069, 0x202E, 0x200F, 0x061C, 0x1B, 0x7F, 0x85])
+    func bidirectionalAndControlCharactersAreEscaped(_ value: Int) {
+        let scalar = Unicode.Scalar(UInt32(value))!
+        let escaped = HumanText.escape("a\(Character(scalar))b")
+        #expect(!escaped.unicodeScalars.contains(scalar))
+        #expect(escaped.contains("\\u"))
+    }
+}

@@ -241,6 +241,22 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         }
     }
 
+    /// A low rate limit is pacing, not failure: waits the server announces (429 with Retry-After)
+    /// are waited out whole though they exceed the retry budget, which bounds errors only.
+    @Test func announcedWaitsDoNotSpendTheBudget() async throws {
+        var faults = FaultPlan()
+        faults.rateLimitFirst = 2
+        faults.retryAfterSeconds = 1
+        faults.requestsPerMinute = 100_000
+        try await withClient(count: 1, faults: faults) { client, simulator, _ in
+            var short = client
+            short.retry = RetryPolicy(budget: 0.5, baseDelay: 0.02, maxDelay: 0.05)
+            let hooks = try await short.listWebhooks(in: .config(config))
+            #expect(hooks.count == 1)
+            #expect(await simulator.store.journal().map(\.status) == [429, 429, 200])
+        }
+    }
+
     @Test func retriesStopWhenTheBudgetIsSpent() async throws {
         var faults = FaultPlan()
         faults.serverErrorFirst = 10_000
@@ -459,7 +475,18 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func retryPolicyIsBoundedByTime() {
         let policy = RetryPolicy(budget: 10, baseDelay: 1, maxDelay: 4, maxConnectionAttempts: 3)
-        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: 20, elapsed: 0) == .failure(RetryStop(reason: .budget)))
+        // An announced wait is pacing: waited out whole, whatever the budget (up to 300 s at a time).
+        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: 20, elapsed: 9.9) == .success(20))
+        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: 301, elapsed: 0) == .failure(RetryStop(reason: .announcedWait)))
+        #expect(RetryPolicy.none.delay(afterAttempt: 1, unanswered: 0, retryAfter: 1, elapsed: 0) == .failure(RetryStop(reason: .budget)))
+        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: 60, elapsed: 0, announced: 1790) == .failure(RetryStop(reason: .announcedWait)))
+        // A 5xx's Retry-After is an error's wait: within the budget.
+        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: 20, elapsed: 0, pacing: false) == .failure(RetryStop(reason: .budget)))
+        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: 2, elapsed: 0, pacing: false) == .success(2))
+        // The time already spent counts: the same backoff fits at 0 s and not at 9.9 s of 10.
+        #expect((try? policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: nil, elapsed: 0).get()) != nil)
+        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: nil, elapsed: 9.6) == .failure(RetryStop(reason: .budget)))
+        #expect(policy.delay(afterAttempt: 1, unanswered: 0, retryAfter: nil, elapsed: 10.5) == .failure(RetryStop(reason: .budget)))
         #expect(policy.delay(afterAttempt: 3, unanswered: 3, retryAfter: nil, elapsed: 0) == .failure(RetryStop(reason: .attempts)))
         let jittered = (try? policy.delay(afterAttempt: 2, unanswered: 0, retryAfter: nil, elapsed: 0).get()) ?? -1
         #expect(jittered >= 1 && jittered <= 2)

@@ -106,12 +106,16 @@ public struct KapsoClient: Sendable {
         let started = Date()
         var attempt = 0
         var unanswered = 0
+        // Waits the server announced (Retry-After): pacing, not counted against the retry budget.
+        var announced: TimeInterval = 0
         while true {
             attempt += 1
             await pacer.waitTurn()
             let sent = Date()
             var failure: APIError
             var retryAfter: TimeInterval?
+            // A 429's Retry-After is pacing; a 5xx's is an error's wait (within the budget).
+            var pacing = false
             var entry = RequestLogEntry(method: method, path: path, status: nil, milliseconds: 0, attempt: attempt)
             let outcome = await sendOnce(request)
             entry.milliseconds = Int(Date().timeIntervalSince(sent) * 1000)
@@ -130,6 +134,7 @@ public struct KapsoClient: Sendable {
                 // A 429 was refused unprocessed, so even a POST may go again; a 5xx only when idempotent.
                 retryable = response.status == 429 || (response.status >= 500 && idempotent)
                 retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"])
+                pacing = response.status == 429
             case .failure(let error):
                 unanswered += 1
                 entry.failure = error.description
@@ -151,12 +156,13 @@ public struct KapsoClient: Sendable {
                 throw failure
             }
             switch retry.delay(afterAttempt: attempt, unanswered: unanswered, retryAfter: retryAfter,
-                               elapsed: Date().timeIntervalSince(started)) {
+                               elapsed: Date().timeIntervalSince(started) - announced, announced: announced, pacing: pacing) {
             case .failure(let stop):
                 if stop.reason == .budget { failure.retryBudget = retry.budget }
                 logger?(entry)
                 throw failure
             case .success(let wait):
+                if pacing && retryAfter != nil { announced += wait }
                 entry.retryIn = wait
                 logger?(entry)
                 do {

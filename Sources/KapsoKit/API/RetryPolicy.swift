@@ -38,23 +38,44 @@ public struct RetryPolicy: Sendable, Equatable {
         case budget
         /// `maxConnectionAttempts` requests got no answer.
         case attempts
+        /// The server asked for a wait longer than ``longestAnnouncedWait``.
+        case announcedWait
     }
+
+    /// The longest single wait a server may announce (`Retry-After`) and have kapsoctl wait it out,
+    /// and the most one request waits on announcements in all.
+    public static let longestAnnouncedWait: TimeInterval = 300
+    public static let announcedWaitsInAll: TimeInterval = 1800
 
     /// The wait before attempt `attempt + 1`, or why there is none.
     /// - Parameters:
     ///   - unanswered: how many of the attempts so far got no answer.
     ///   - retryAfter: the server's `Retry-After`, when it sent one.
-    ///   - elapsed: seconds since the first attempt started.
+    ///   - elapsed: seconds since the first attempt started, less the waits the server announced.
+    ///
+    /// A wait the server announces (`Retry-After`: a rate limit such as Kapso's 100 requests a
+    /// minute) is pacing, not failure: it is waited out whole and does not spend the budget (up to
+    /// ``longestAnnouncedWait`` at a time). The budget bounds the time spent on errors.
+    ///   - announced: seconds already waited on announcements for this request.
+    ///   - pacing: the announcement came with a 429 (a rate limit); with a 5xx it is an error's
+    ///     wait, within the budget.
     func delay(afterAttempt attempt: Int, unanswered: Int, retryAfter: TimeInterval?,
-               elapsed: TimeInterval) -> Result<TimeInterval, RetryStop> {
+               elapsed: TimeInterval, announced: TimeInterval = 0, pacing: Bool = true) -> Result<TimeInterval, RetryStop> {
         if unanswered >= maxConnectionAttempts { return .failure(RetryStop(reason: .attempts)) }
-        let wait: TimeInterval
-        if let retryAfter {
-            wait = max(0, retryAfter)
-        } else {
-            let exponential = min(maxDelay, baseDelay * pow(2, Double(min(attempt, 30) - 1)))
-            wait = exponential * Double.random(in: 0.5...1.0)
+        if let retryAfter, !pacing {
+            let wait = max(0, retryAfter)
+            return elapsed + wait <= budget ? .success(wait) : .failure(RetryStop(reason: .budget))
         }
+        if let retryAfter {
+            guard budget > 0 else { return .failure(RetryStop(reason: .budget)) }
+            let wait = max(0, retryAfter)
+            guard wait <= Self.longestAnnouncedWait, announced + wait <= Self.announcedWaitsInAll else {
+                return .failure(RetryStop(reason: .announcedWait))
+            }
+            return .success(wait)
+        }
+        let exponential = min(maxDelay, baseDelay * pow(2, Double(min(attempt, 30) - 1)))
+        let wait = exponential * Double.random(in: 0.5...1.0)
         return elapsed + wait <= budget ? .success(wait) : .failure(RetryStop(reason: .budget))
     }
 
