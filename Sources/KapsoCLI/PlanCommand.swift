@@ -13,8 +13,9 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Show, field by field, what applying the spec would change. Never writes.",
         discussion: """
-        Exit status: 0 on success; with --detailed-exitcode 0 = no changes, 2 = changes present; \
-        1 on any error (spec, network, authentication, API).
+        Exit status: 0 on success; with --detailed-exitcode 0 = no drift, 2 = changes present or a \
+        webhook on the server that the spec neither declares nor ignores (unmanaged: added outside \
+        git); 1 on any error (spec, network, authentication, API).
         """
     )
 
@@ -28,7 +29,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .customLong("step-summary"), help: "On GitHub Actions, also append the markdown plan to the job summary ($GITHUB_STEP_SUMMARY).")
     var stepSummary = false
 
-    @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when there are none.")
+    @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes or unmanaged webhooks (drift), 0 when there are none.")
     var detailedExitcode = false
 
     @Option(help: ArgumentHelp("Save the plan for 'kapsoctl apply PLAN.json' (secrets as fingerprints only).", valueName: "plan.json"))
@@ -49,7 +50,7 @@ struct PlanCommand: AsyncParsableCommand {
         case .github: GitHubRun.annotatedPlan(run.plan)
         }
         if stepSummary { try GitHubRun.appendStepSummary(run.plan, environment: environment) }
-        if detailedExitcode && run.plan.summary.hasChanges {
+        if detailedExitcode && run.plan.summary.hasDrift {
             throw ExitCode(2)
         }
     }

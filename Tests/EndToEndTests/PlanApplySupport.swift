@@ -105,3 +105,12 @@ func expectNoCanary(_ texts: String..., sourceLocation: Testing.SourceLocation =
         }
     }
 }
+
+/// A `plan --detailed-exitcode` after an apply: no change left; exit 0, or 2 when the only drift is
+/// a webhook on the server the spec does not declare (unmanaged).
+func expectConverged(_ result: RunResult, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    let summary = result.stdout.split(separator: "\n").last { $0.hasPrefix("Plan: ") }.map(String.init) ?? ""
+    #expect(summary.hasPrefix("Plan: 0 to create, 0 to update, 0 to delete, ") && !summary.contains("to replace"), "\(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
+    let unmanaged = summary.contains(" 0 unmanaged") ? 0 : 1
+    #expect(result.status == (unmanaged > 0 ? 2 : 0), "\(result.status): \(summary)", sourceLocation: sourceLocation)
+}

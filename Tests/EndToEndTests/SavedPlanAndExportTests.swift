@@ -25,7 +25,7 @@ import Testing
             #expect(again.stderr.contains("the saved plan is stale; nothing was written"))
             #expect(await simulator.writes().count == 4)
             let converged = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
-            #expect(converged.status == 0)
+            expectConverged(converged)
         }
     }
 

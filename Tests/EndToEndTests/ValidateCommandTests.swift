@@ -49,14 +49,14 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "webhooks.yaml: valid (2 configs, 3 webhooks)\n")
         #expect(result.stderr.contains("webhooks.yaml:17:15: note: environment variable ACME_WEBHOOK_SECRET is not set; plan and apply will need it\n"), "\(result.stderr)")
-        #expect(result.stderr.contains("webhooks.yaml:29:34: note: environment variable ACME_HOOK_TOKEN is not set; plan and apply will need it\n"))
+        #expect(result.stderr.contains("webhooks.yaml:31:34: note: environment variable ACME_HOOK_TOKEN is not set; plan and apply will need it\n"))
         #expect(result.stderr.components(separatedBy: "note:").count - 1 == 3, "\(result.stderr)")
 
         let required = try await runKapsoctl(["validate", "--require-env"], environment: [:], directory: packageRoot)
         #expect(required.status == 1)
         #expect(required.stdout.isEmpty)
         #expect(required.stderr.contains("webhooks.yaml:17:15: error: environment variable ACME_WEBHOOK_SECRET is not set"))
-        #expect(required.stderr.contains("webhooks.yaml:29:34: error: environment variable ACME_HOOK_TOKEN is not set"))
+        #expect(required.stderr.contains("webhooks.yaml:31:34: error: environment variable ACME_HOOK_TOKEN is not set"))
         #expect(required.stderr.hasSuffix("errors found.\n"))
 
         let plan = try await runKapsoctl(["plan"], environment: ["KAPSO_API_KEY": "k", "KAPSO_API_URL": "http://127.0.0.1:9"], directory: packageRoot)

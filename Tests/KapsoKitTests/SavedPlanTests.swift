@@ -213,7 +213,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         let (plan, _) = try fixture()
         let json = try JSONValue.parse(Data(JSONRenderer.render(plan).utf8))
         #expect(json["format_version"] == .int(2))
-        #expect(json["summary"] == .object(["create": .int(1), "update": .int(1), "delete": .int(0), "unchanged": .int(0), "unmanaged": .int(0)]))
+        #expect(json["summary"] == .object(["create": .int(1), "update": .int(1), "delete": .int(0), "unchanged": .int(0), "unmanaged": .int(0), "ignored": .int(0)]))
         guard case .array(let changes)? = json["changes"] else { Issue.record("no changes"); return }
         #expect(changes.count == 2)
         #expect(changes[0]["action"] == .string("create"))

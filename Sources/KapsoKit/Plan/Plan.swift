@@ -8,8 +8,12 @@ public enum ChangeAction: String, Sendable, Codable, CaseIterable {
     case delete
     /// Declared and equal on every managed attribute: no request.
     case unchanged
-    /// On the server, not declared, no prune: listed, never touched.
+    /// On the server, not declared, no prune: listed, never touched, and drift (someone added it
+    /// outside git).
     case unmanaged
+    /// On the server, not declared, matching an `ignore:` pattern: another system owns it. Never
+    /// touched, even with prune, and not drift.
+    case ignored
     /// Platform API: declared with a `kind` or a phone number the server's webhook cannot change
     /// to: DELETE, then POST.
     case replace
@@ -70,7 +74,7 @@ public struct WebhookChange: Sendable {
         case .update: webhookID.flatMap { id in body.map { .update(webhookID: id, $0) } }
         case .delete: webhookID.map { .delete(webhookID: $0) }
         case .replace: webhookID.flatMap { id in body.map { .replace(deleting: id, in: replacing ?? scope, $0) } }
-        case .unchanged, .unmanaged: nil
+        case .unchanged, .unmanaged, .ignored: nil
         }
         write = request.map { PlannedWrite(scope: scope, displayURL: displayURL, request: $0) }
     }
@@ -98,6 +102,7 @@ public struct PlanSummary: Sendable, Equatable, Codable {
     public var replace = 0
     public var unchanged = 0
     public var unmanaged = 0
+    public var ignored = 0
 
     public init() {}
 
@@ -111,6 +116,7 @@ public struct PlanSummary: Sendable, Equatable, Codable {
             case .replace: replace += 1
             case .unchanged: unchanged += 1
             case .unmanaged: unmanaged += 1
+            case .ignored: ignored += 1
             }
         }
     }
@@ -118,18 +124,23 @@ public struct PlanSummary: Sendable, Equatable, Codable {
     /// The counts that are not zero, as `2 to create, 1 to update`; `nothing` when all are.
     public var nonZero: String {
         let parts = [(create, "to create"), (update, "to update"), (delete, "to delete"), (replace, "to replace"),
-                     (unchanged, "unchanged"), (unmanaged, "unmanaged")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+                     (unchanged, "unchanged"), (unmanaged, "unmanaged"), (ignored, "ignored")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
         return parts.isEmpty ? "nothing" : parts.joined(separator: ", ")
     }
 
     /// True when applying would send at least one request.
     public var hasChanges: Bool { create + update + delete + replace > 0 }
 
+    /// True when the project differs from the spec: a change to make, or a webhook nobody declared
+    /// (added outside git, perhaps by an attacker). `plan --detailed-exitcode` exits 2 then.
+    public var hasDrift: Bool { hasChanges || unmanaged > 0 }
+
     /// `Plan: N to create, N to update, N to delete, N unchanged, N unmanaged.` (with `N to
     /// replace` after the deletes when there is a replace).
     public var line: String {
         "Plan: \(create) to create, \(update) to update, \(delete) to delete, "
-            + (replace > 0 ? "\(replace) to replace, " : "") + "\(unchanged) unchanged, \(unmanaged) unmanaged."
+            + (replace > 0 ? "\(replace) to replace, " : "") + "\(unchanged) unchanged, \(unmanaged) unmanaged"
+            + (ignored > 0 ? ", \(ignored) ignored." : ".")
     }
 }
 

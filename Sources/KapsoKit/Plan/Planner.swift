@@ -96,7 +96,8 @@ public enum Planner {
         let leftovers = server.filter { !matching.claimed.contains($0.id.lowercased()) && !pinnedElsewhere.contains($0.id.lowercased()) }
             .sorted { ($0.url ?? "", $0.id) < ($1.url ?? "", $1.id) }
         for hook in leftovers {
-            changes.append(WebhookChange(action: prune ? .delete : .unmanaged, scope: config.scope, webhookID: hook.id,
+            let ignored = config.ignore.contains { $0.matches(hook.url ?? "") }
+            changes.append(WebhookChange(action: ignored ? .ignored : prune ? .delete : .unmanaged, scope: config.scope, webhookID: hook.id,
                                          displayURL: URLDisplay.masked(hook.url ?? ""), fields: [], unverifiable: []))
         }
         guard problems.isEmpty else { return .failure(PlanError(problems)) }

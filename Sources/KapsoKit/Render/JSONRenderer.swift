@@ -15,7 +15,7 @@ public enum JSONRenderer {
         let summary = plan.summary
         var counts: [String: JSONValue] = [
             "create": .int(summary.create), "update": .int(summary.update), "delete": .int(summary.delete),
-            "unchanged": .int(summary.unchanged), "unmanaged": .int(summary.unmanaged),
+            "unchanged": .int(summary.unchanged), "unmanaged": .int(summary.unmanaged), "ignored": .int(summary.ignored),
         ]
         var document: [String: JSONValue] = ["format_version": .int(formatVersion), "changes": .array(plan.configs.flatMap { config in config.changes.map { change($0, configName: config.name) } })]
         if plan.api == .platform {

@@ -81,7 +81,8 @@ public enum MarkdownRenderer {
         case .update: out = ["- ✏️ **update** \(url)\(id)"]
         case .delete: out = ["- ❌ **delete** \(url)\(id)"]
         case .replace: out = ["- 🔁 **replace** \(url)\(id): deleted, then created"]
-        case .unmanaged: out = ["- ❔ **unmanaged** \(url)\(id): not declared; kept"]
+        case .unmanaged: out = ["- ❔ **unmanaged** \(url)\(id): not declared; kept (drift: added outside git?)"]
+        case .ignored: out = ["- ⏭️ **ignored** \(url)\(id): matches `ignore:`; another system owns it"]
         case .unchanged: out = ["- **unchanged** \(url)\(id)"]
         }
         if !change.fields.isEmpty {

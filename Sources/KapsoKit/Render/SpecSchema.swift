@@ -88,6 +88,8 @@ public enum SpecSchema {
         var properties: [String: JSONValue] = [
             "prune": .object(["type": "boolean", "description": "Delete server webhooks this entry does not declare (default false)."]),
             "webhooks": .object(["type": "array", "items": ref(name(api, scope, extra, "webhook"))]),
+            "ignore": .object(["type": "array", "items": .object(["type": "string", "minLength": 1]),
+                               "description": "URL patterns (* matches any text) of server webhooks another system owns: never touched, not drift."]),
         ]
         var required: [JSONValue] = ["webhooks"]
         switch scope {

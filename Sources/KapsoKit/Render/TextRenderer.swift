@@ -56,7 +56,9 @@ public struct TextRenderer: Sendable {
                     + ")"] + change.fields.flatMap { fieldLines($0, creating: false) }
         case .unmanaged:
             return [paint("  ? ", 36) + url(change) + idSuffix(change)
-                    + " unmanaged: not declared; kept (set 'prune: true' or pass --prune to delete it)"]
+                    + " unmanaged: not declared; kept (set 'prune: true' or pass --prune to delete it, or list it under 'ignore:' if another system owns it)"]
+        case .ignored:
+            return [paint("  · ", 90) + url(change) + idSuffix(change) + " ignored: matches 'ignore:'; another system owns it"]
         case .unchanged:
             return []
         }

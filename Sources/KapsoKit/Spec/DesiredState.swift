@@ -81,6 +81,60 @@ public struct DesiredConfig: Sendable, Equatable {
     public var prune: Bool
     public var webhooks: [DesiredWebhook]
     public var location: SourceLocation
+    /// Server webhooks another system owns (`ignore:`): never touched, not drift.
+    public var ignore: [IgnorePattern] = []
+}
+
+/// An `ignore:` pattern: a URL in which `*` matches any text (none included). Scheme and host
+/// compare without case, the rest exactly; a pattern matches the whole URL.
+public struct IgnorePattern: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public let text: String
+    private let parts: [String]
+
+    public init(_ text: String) {
+        self.text = text
+        parts = Self.foldingOrigin(text).components(separatedBy: "*")
+    }
+
+    public var description: String { text }
+
+    /// Why `text` is not a pattern, or nil.
+    static func problem(_ text: String) -> String? {
+        if text.isEmpty { return "an 'ignore' pattern must not be empty" }
+        if text.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) {
+            return "an 'ignore' pattern must not contain spaces or control characters"
+        }
+        if text.utf8.count > 2048 { return "an 'ignore' pattern is longer than 2048 bytes" }
+        if !(text.hasPrefix("https://") || text.hasPrefix("http://") || text.hasPrefix("*")) {
+            return "an 'ignore' pattern is a URL, '*' matching any text: like https://hooks.zapier.com/* (it must start with https://, http:// or *)"
+        }
+        if text == "*" || text.allSatisfy({ $0 == "*" }) {
+            return "an 'ignore' pattern of '*' alone would hide every undeclared webhook, an attacker's included; name the URLs another system owns"
+        }
+        return nil
+    }
+
+    public func matches(_ url: String) -> Bool {
+        let target = Self.foldingOrigin(url)
+        guard parts.count > 1 else { return target == parts[0] }
+        guard target.hasPrefix(parts[0]) else { return false }
+        var rest = target.dropFirst(parts[0].count)
+        for (index, part) in parts.enumerated().dropFirst() {
+            if index == parts.count - 1 { return part.isEmpty || (rest.count >= part.count && rest.hasSuffix(part)) }
+            if part.isEmpty { continue }
+            guard let found = rest.range(of: part) else { return false }
+            rest = rest[found.upperBound...]
+        }
+        return true
+    }
+
+    /// `scheme://host` lowercased, the rest as it is.
+    private static func foldingOrigin(_ text: String) -> String {
+        guard let schemeEnd = text.range(of: "://") else { return text }
+        let afterScheme = text[schemeEnd.upperBound...]
+        let hostEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
+        return text[..<hostEnd].lowercased() + text[hostEnd...]
+    }
 }
 
 /// Everything the spec files declare: the input of the planner.

@@ -7,6 +7,8 @@ struct ScopeDecl {
     var prune: Located<Bool>?
     var webhooks: [DesiredWebhook]
     var mark: Mark
+    /// `ignore:` patterns: server webhooks another system owns.
+    var ignore: [IgnorePattern] = []
 }
 
 /// What one file declares.
@@ -47,9 +49,9 @@ struct SpecFileDecoder {
     }
 
     static let topLevelKeys = ["version", "api", "extra_events", "defaults", "configs", "phone_numbers", "project"]
-    static let configKeys = ["whatsapp_config_id", "name", "prune", "webhooks"]
-    static let phoneNumberKeys = ["phone_number_id", "name", "prune", "webhooks"]
-    static let projectKeys = ["prune", "webhooks"]
+    static let configKeys = ["whatsapp_config_id", "name", "prune", "webhooks", "ignore"]
+    static let phoneNumberKeys = ["phone_number_id", "name", "prune", "webhooks", "ignore"]
+    static let projectKeys = ["prune", "webhooks", "ignore"]
 
     /// The keys of a webhook (or of `defaults`) under the file's generation, and why others are
     /// refused: built once per generation (every webhook asks).
@@ -241,8 +243,21 @@ struct SpecFileDecoder {
         } else {
             error(map.mark, "missing required key 'webhooks' in \(this) (use 'webhooks: []' for none)")
         }
+        var ignore: [IgnorePattern] = []
+        if let entry = fields["ignore"], let list = sequence(entry.value, "'ignore'") {
+            for item in list.items {
+                guard let text = string(item, "an 'ignore' pattern") else { continue }
+                if text.fromEnvironment {
+                    error(text.mark, "an 'ignore' pattern must be written out, not taken from ${VAR}: it decides what the plan shows")
+                } else if let problem = IgnorePattern.problem(text.value) {
+                    error(text.mark, problem)
+                } else {
+                    ignore.append(IgnorePattern(text.value))
+                }
+            }
+        }
         guard let scope else { return nil }
-        return ScopeDecl(scope: scope, idMark: idMark, name: name, prune: prune, webhooks: webhooks, mark: map.mark)
+        return ScopeDecl(scope: scope, idMark: idMark, name: name, prune: prune, webhooks: webhooks, mark: map.mark, ignore: ignore)
     }
 
     /// Meta's id of a phone number: digits, plain or quoted.

@@ -247,6 +247,9 @@ struct ConfigMerger {
                 entry.config.prune = prune.value
             }
         }
+        for pattern in decl.ignore where !entry.config.ignore.contains(pattern) {
+            entry.config.ignore.append(pattern)
+        }
         for webhook in decl.webhooks {
             let identity = webhook.identity
             if let first = entry.keys[identity] {

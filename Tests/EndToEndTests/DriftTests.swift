@@ -1,0 +1,83 @@
+import Foundation
+@testable import KapsoKit
+import KapsoSimulator
+import TestSupport
+import Testing
+
+/// A webhook nobody declared is drift (someone added it outside git); one another system owns is
+/// declared as such with `ignore:`.
+@Suite struct DriftTests {
+    private let seed = SimulatorSeed(configs: [SimulatorSeed.Config(id: supportConfig, webhooks: [
+        .object(["id": "11111111-1111-4111-8111-111111111111", "url": "https://hooks.example.com/a", "secret_key": .string(secretCanary),
+                 "events": ["whatsapp.message.received"]]),
+        .object(["id": "22222222-2222-4222-8222-222222222222", "url": "https://evil.example.com/steal", "secret_key": "x",
+                 "events": ["whatsapp.message.received"]]),
+        .object(["id": "33333333-3333-4333-8333-333333333333", "url": "https://HOOKS.zapier.com/hooks/catch/123/abc", "secret_key": "x",
+                 "events": ["whatsapp.message.sent"]]),
+    ])])
+
+    private func spec(_ ignore: String) -> String {
+        "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n\(ignore)    webhooks:\n"
+            + "      - {url: https://hooks.example.com/a, secret_key: \"${SECRET}\", events: [whatsapp.message.received]}\n"
+    }
+
+    @Test func anUndeclaredWebhookIsDrift() async throws {
+        try await withScenario(seed: seed, spec: spec("")) { simulator, dir, env in
+            let plan = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            #expect(plan.status == 2, "\(plan.stdout)\(plan.stderr)")
+            #expect(plan.stdout.contains("? https://evil.example.com/steal [id 22222222-2222-4222-8222-222222222222] unmanaged: not declared"))
+            #expect(plan.stdout.hasSuffix("Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged, 2 unmanaged.\n"), "\(plan.stdout)")
+            #expect(await simulator.writes().isEmpty)
+        }
+    }
+
+    /// Ignored: shown, never touched (not even by --prune), not drift; the attacker's stays drift.
+    @Test func ignoredWebhooksAreOwnedElsewhere() async throws {
+        try await withScenario(seed: seed, spec: spec("    ignore: [\"https://hooks.zapier.com/hooks/*\"]\n")) { simulator, dir, env in
+            let plan = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            #expect(plan.status == 2)
+            #expect(plan.stdout.contains("· https://HOOKS.zapier.com/hooks/catch/123/abc [id 33333333-3333-4333-8333-333333333333] ignored: matches 'ignore:'; another system owns it"), "\(plan.stdout)")
+            #expect(plan.stdout.hasSuffix("Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged, 1 unmanaged, 1 ignored.\n"), "\(plan.stdout)")
+            let json = try await runKapsoctl(["plan", "--format", "json"], environment: env, directory: dir)
+            #expect(try JSONValue.parse(Data(json.stdout.utf8))["summary"]?["ignored"] == .int(1))
+            let markdown = try await runKapsoctl(["plan", "--format", "markdown"], environment: env, directory: dir)
+            #expect(markdown.stdout.contains("⏭️ **ignored** `https://HOOKS.zapier.com/hooks/catch/123/abc`"), "\(markdown.stdout)")
+
+            let pruned = try await runKapsoctl(["apply", "--auto-approve", "--prune"], environment: env, directory: dir)
+            #expect(pruned.status == 0, "\(pruned.stdout)\(pruned.stderr)")
+            #expect(await simulator.writes().map(\.path) == ["/api/v1/whatsapp_configs/\(supportConfig)/whatsapp_webhooks/22222222-2222-4222-8222-222222222222"])
+            let after = try await runKapsoctl(["plan", "--detailed-exitcode"], environment: env, directory: dir)
+            #expect(after.status == 0, "ignored is not drift: \(after.stdout)")
+            #expect(after.stdout.hasSuffix("Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged, 0 unmanaged, 1 ignored.\n"), "\(after.stdout)")
+        }
+    }
+
+    @Test(arguments: [
+        ("    ignore: [\"*\"]\n", "would hide every undeclared webhook"),
+        ("    ignore: [\"zapier.com\"]\n", "it must start with https://, http:// or *"),
+        ("    ignore: [\"https://a b\"]\n", "must not contain spaces"),
+        ("    ignore: [\"https://${SECRET}/*\"]\n", "must be written out, not taken from ${VAR}"),
+        ("    ignore: https://x/*\n", "'ignore' must be a list"),
+    ])
+    func badPatterns(_ ignore: String, _ message: String) {
+        let spec = spec(ignore)
+        let errors = (try? SpecLoader.load(sources: [SourceText(path: "w.yaml", bytes: Array(spec.utf8))], environment: ["SECRET": "s3cret"])) == nil
+        #expect(errors)
+        do {
+            _ = try SpecLoader.load(sources: [SourceText(path: "w.yaml", bytes: Array(spec.utf8))], environment: ["SECRET": "s3cret"])
+        } catch {
+            #expect(error.diagnostics.contains { $0.message.contains(message) && $0.line == 4 }, "\(error.diagnostics.map(\.description))")
+        }
+    }
+
+    @Test func patterns() {
+        let p = IgnorePattern("https://hooks.zapier.com/hooks/*")
+        #expect(p.matches("https://HOOKS.Zapier.com/hooks/catch/1") && p.matches("https://hooks.zapier.com/hooks/"))
+        #expect(!p.matches("https://hooks.zapier.com/HOOKS/x") && !p.matches("https://hooks.zapier.com.evil.com/hooks/x"))
+        #expect(!p.matches("https://evil.com/?https://hooks.zapier.com/hooks/"))
+        let middle = IgnorePattern("https://*.example.com/*/in")
+        #expect(middle.matches("https://a.example.com/x/y/in") && !middle.matches("https://a.example.com/in") && !middle.matches("https://a.example.org/x/in"))
+        #expect(IgnorePattern("https://exact.example.com/x").matches("https://exact.example.com/x"))
+        #expect(!IgnorePattern("https://exact.example.com/x").matches("https://exact.example.com/xy"))
+    }
+}
