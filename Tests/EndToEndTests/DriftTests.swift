@@ -81,3 +81,25 @@ import Testing
         #expect(!IgnorePattern("https://exact.example.com/x").matches("https://exact.example.com/xy"))
     }
 }
+
+/// Rules the API documents are plan-time errors, not 422s at apply.
+@Suite struct ForeseenRuleTests {
+    @Test func aSecondMetaWebhookOnANumber() async throws {
+        let seed = SimulatorSeed(phoneNumbers: [SimulatorSeed.PhoneNumber(phoneNumberID: "1234567890", webhooks: [
+            .object(["id": "44444444-4444-4444-8444-444444444444", "url": "https://old.example.com/meta", "secret_key": "x", "kind": "meta"]),
+        ])])
+        let spec = "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"1234567890\"\n    webhooks:\n      - {url: https://new.example.com/meta, kind: meta, secret_key: s3cret}\n"
+        try await withScenario(seed: seed, spec: spec) { simulator, dir, env in
+            let env = platformEnvironment(env)
+            let plan = try await runKapsoctl(["plan"], environment: env, directory: dir)
+            #expect(plan.status == 1)
+            #expect(plan.stderr.contains("webhooks.yaml:6:9: phone number 1234567890: the 'meta' webhook https://new.example.com/meta would be a second one: the number already has the 'meta' webhook 44444444-4444-4444-8444-444444444444"), "\(plan.stderr)")
+            let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(apply.status == 1)
+            #expect(await simulator.writes().isEmpty)
+            // With prune the old one is deleted first: allowed.
+            let pruned = try await runKapsoctl(["plan", "--prune"], environment: env, directory: dir)
+            #expect(pruned.status == 0, "\(pruned.stderr)")
+        }
+    }
+}

@@ -187,6 +187,8 @@ public struct PlanError: ReportedError, Sendable, Equatable {
         case ambiguousURL(SourceLocation, WebhookScope, url: String, ids: [String])
         /// A webhook to be created does not set an attribute the API requires on create.
         case cannotCreate(SourceLocation, WebhookScope, url: String, missing: [String])
+        /// A `meta` webhook to be created on a number that keeps another (undeclared) one.
+        case secondMeta(SourceLocation, WebhookScope, url: String, existing: String)
     }
 
     public var problems: [Problem]
@@ -205,6 +207,8 @@ public struct PlanError: ReportedError, Sendable, Equatable {
                 "\(place): \(scope): \(ids.count) webhooks on the server have the url \(url) (ids \(ids.joined(separator: ", "))); pin the one to manage with 'id:'"
             case .cannotCreate(let place, let scope, let url, let missing):
                 "\(place): \(scope): the webhook \(url) does not exist on the server and must be created, but it does not set \(missing.map { "'\($0)'" }.joined(separator: " and ")) (\(Self.requirement(scope)))"
+            case .secondMeta(let place, let scope, let url, let existing):
+                "\(place): \(scope): the 'meta' webhook \(url) would be a second one: the number already has the 'meta' webhook \(existing), which the spec does not declare, and a number holds at most one (the API refuses a second); declare that one (pin it with 'id: \(existing)' to change its URL) or prune it"
             }
         }
     }

@@ -100,8 +100,22 @@ public enum Planner {
             changes.append(WebhookChange(action: ignored ? .ignored : prune ? .delete : .unmanaged, scope: config.scope, webhookID: hook.id,
                                          displayURL: URLDisplay.masked(hook.url ?? ""), fields: [], unverifiable: []))
         }
+        if case .phoneNumber = config.scope, let problem = secondMeta(config, changes: changes, server: server) {
+            problems.append(problem)
+        }
         guard problems.isEmpty else { return .failure(PlanError(problems)) }
         return .success(ConfigPlan(scope: config.scope, name: config.name, changes: changes))
+    }
+
+    /// A number holds at most one `meta` webhook (the API answers 422 to a second): a plan that
+    /// creates one where an undeclared one stays (unmanaged or ignored) fails at plan time, naming it.
+    private static func secondMeta(_ config: DesiredConfig, changes: [WebhookChange], server: [ServerWebhook]) -> PlanError.Problem? {
+        let creating = changes.filter { ($0.action == .create || $0.action == .replace) && $0.desired?.attributes[.kind] == "meta" }
+        guard let first = creating.first, let desired = first.desired else { return nil }
+        let staying = changes.filter { $0.action == .unmanaged || $0.action == .ignored }.compactMap(\.webhookID)
+        let kept = server.filter { staying.contains($0.id) && $0.attributes[.kind] == "meta" }
+        guard let other = kept.first else { return nil }
+        return .secondMeta(desired.location, config.scope, url: desired.displayURL, existing: other.id)
     }
 
     /// The attributes the API requires to create `hook` in `scope` that it does not set, or nil.
