@@ -136,9 +136,30 @@ public struct Executor: Sendable {
             let created = try await client.createWebhook(in: write.scope, attributes: attributes)
             return ApplyReport.Entry(summary, .done("created with id \(created.id)"), createdID: created.id)
         } catch {
+            if error.status == 422, let settled = await settleRefusedCreate(write.scope, attributes, error: error, observed: observed) {
+                return ApplyReport.Entry(summary, settled)
+            }
             guard error.outcomeUnknown else { return ApplyReport.Entry(summary, .failed(error.description)) }
             return ApplyReport.Entry(summary, await resolveLostCreate(write.scope, url: attributes.url ?? "", error: error, observed: observed))
         }
+    }
+
+    /// A create refused with 422 because the URL exists by now ("Url has already been taken", as a
+    /// server that keeps URLs unique says): a concurrent apply created it between the fresh check
+    /// and this POST. Re-read: when a webhook with the URL appeared since the plan, the outcome is
+    /// that of the concurrent-apply case — done when it is as declared, failed when it differs.
+    /// Nil when no such webhook is there (the 422 was about something else).
+    private func settleRefusedCreate(_ scope: WebhookScope, _ attributes: WebhookAttributes, error: APIError,
+                                     observed: ObservedState) async -> ApplyReport.Outcome? {
+        let url = attributes.url ?? ""
+        let before = Set((observed.webhooks[scope] ?? []).map(\.id))
+        guard let now = try? await client.listWebhooks(in: scope) else { return nil }
+        let appeared = now.filter { URLIdentity.same($0.url, url) && !before.contains($0.id) }
+        guard let found = appeared.first else { return nil }
+        if appeared.allSatisfy({ Planner.matches(attributes, $0) }) {
+            return .done("already exists with id \(found.id), created by a concurrent apply (the server refused a second: \(error.serverMessage ?? "422")); not created again")
+        }
+        return .failed("not created: a webhook with this URL was created by a concurrent apply (id \(found.id)) and differs from the spec; run plan again")
     }
 
     /// After a POST without a trustworthy answer: re-read the config. A webhook with the URL that
