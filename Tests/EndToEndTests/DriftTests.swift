@@ -103,3 +103,50 @@ import Testing
         }
     }
 }
+
+/// A Platform replace never loses a webhook: the new one is created first; when that fails, the
+/// old one stays and no further replace starts.
+@Suite struct ReplaceSafetyTests {
+    private let numbers = ["1000000001", "1000000002", "1000000003"]
+
+    private var seed: SimulatorSeed {
+        SimulatorSeed(phoneNumbers: numbers.enumerated().map { index, number in
+            SimulatorSeed.PhoneNumber(phoneNumberID: number, webhooks: [
+                .object(["id": .string("55555555-5555-4555-8555-00000000000\(index)"), "url": "https://hooks.example.com/raw",
+                         "secret_key": "s3cret", "events": ["whatsapp.message.received"]]),
+            ])
+        })
+    }
+
+    private var spec: String {
+        "version: 1\napi: platform\nphone_numbers:\n" + numbers.map {
+            "  - phone_number_id: \"\($0)\"\n    webhooks:\n      - {url: https://hooks.example.com/raw, kind: meta, secret_key: s3cret}\n"
+        }.joined()
+    }
+
+    @Test func aFailedCreateLosesNothing() async throws {
+        var faults = FaultPlan()
+        faults.serverErrorFirst = 0
+        faults.dropBeforeWriteFirst = 1
+        try await withScenario(seed: seed, spec: spec, faults: faults) { simulator, dir, env in
+            let env = platformEnvironment(env)
+            let apply = try await runKapsoctl(["apply", "--auto-approve", "--parallelism", "1"], environment: env, directory: dir)
+            #expect(apply.status == 1, "\(apply.stdout)\(apply.stderr)")
+            #expect(apply.stdout.contains("not replaced: creating the new webhook failed"), "\(apply.stdout)")
+            #expect(apply.stdout.contains("is kept and still receives deliveries"))
+            #expect(apply.stdout.contains("Apply: 0 done, 1 failed, 2 not attempted."), "\(apply.stdout)")
+            for number in numbers {
+                let hooks = await simulator.store.platformWebhooks(.phoneNumber(number)) ?? []
+                #expect(hooks.count == 1, "\(number): \(hooks)")
+            }
+            #expect(await simulator.writes().allSatisfy { $0.method == "POST" }, "nothing was deleted")
+            // The next apply finishes the job.
+            let again = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+            for number in numbers {
+                let hooks = await simulator.store.platformWebhooks(.phoneNumber(number)) ?? []
+                #expect(hooks.count == 1 && hooks.first?["kind"] == .string("meta"), "\(number): \(hooks)")
+            }
+        }
+    }
+}

@@ -82,7 +82,7 @@ func platformEnvironment(_ env: [String: String]) -> [String: String] {
             #expect(plan.status == 0, "\(plan.stderr)")
             #expect(plan.stdout.hasSuffix("Plan: 1 to create, 2 to update, 1 to delete, 1 to replace, 0 unchanged, 1 unmanaged.\n"), "\(plan.stdout)")
             #expect(plan.stdout.contains("Phone number \(supportNumber) (support)"))
-            #expect(plan.stdout.contains("-/+ https://hooks.example.com/meta-raw [id \(metaID)] (replaced: deleted, then created; its kind cannot change)"))
+            #expect(plan.stdout.contains("-/+ https://hooks.example.com/meta-raw [id \(metaID)] (replaced: the new one created, then this one deleted; its kind cannot change)"))
             #expect(plan.stdout.contains("      kind: \"kapso\" → \"meta\""))
             #expect(plan.stdout.contains("      payload_version: \"v1\" → \"v2\""))
             #expect(plan.stdout.contains("Project\n  ~ https://ops.example.com/project"))
@@ -108,14 +108,15 @@ func platformEnvironment(_ env: [String: String]) -> [String: String] {
             let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
             #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
             #expect(apply.stdout.contains("Apply: 5 done, 0 failed, 0 not attempted."))
-            #expect(apply.stdout.contains("done           replace https://hooks.example.com/meta-raw [id \(metaID)] in phone number \(supportNumber): deleted \(metaID), then created with id "))
+            #expect(apply.stdout.contains("done           replace https://hooks.example.com/meta-raw [id \(metaID)] in phone number \(supportNumber): created with id "))
+            #expect(apply.stdout.contains(", then deleted \(metaID)\n"))
             expectNoCanary(apply.stdout, apply.stderr)
             let writes = await simulator.writes()
             let routes = writes.map { "\($0.method) \($0.path.replacingOccurrences(of: "/platform/v1/whatsapp", with: ""))" }
-            // Deletes first, then the replace (delete, then create), then creates and updates.
+            // Deletes first, then the replace (create, then delete the old one), then creates and updates.
             #expect(Array(routes.prefix(3)) == ["DELETE /phone_numbers/\(salesNumber)/webhooks/\(staleID)",
-                                                "DELETE /phone_numbers/\(supportNumber)/webhooks/\(metaID)",
-                                                "POST /phone_numbers/\(supportNumber)/webhooks"])
+                                                "POST /phone_numbers/\(supportNumber)/webhooks",
+                                                "DELETE /phone_numbers/\(supportNumber)/webhooks/\(metaID)"])
             #expect(Set(routes.dropFirst(3)) == ["POST /phone_numbers/\(salesNumber)/webhooks",
                                                  "PATCH /phone_numbers/\(supportNumber)/webhooks/\(versionedID)",
                                                  "PATCH /webhooks/\(projectID)"])
@@ -209,10 +210,10 @@ func platformEnvironment(_ env: [String: String]) -> [String: String] {
             let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: platformEnvironment(env), directory: dir)
             #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
             #expect(apply.stdout.contains("phone_number_id: \"\(supportNumber)\" → \"\(idleNumber)\""))
-            #expect(apply.stdout.contains("(replaced: deleted, then created; a webhook cannot move to another number)"))
+            #expect(apply.stdout.contains("(replaced: the new one created, then this one deleted; a webhook cannot move to another number)"))
             let writes = await simulator.writes().map { "\($0.method) \($0.path)" }
-            #expect(writes == ["DELETE /platform/v1/whatsapp/phone_numbers/\(supportNumber)/webhooks/\(versionedID)",
-                               "POST /platform/v1/whatsapp/phone_numbers/\(idleNumber)/webhooks"])
+            #expect(writes == ["POST /platform/v1/whatsapp/phone_numbers/\(idleNumber)/webhooks",
+                               "DELETE /platform/v1/whatsapp/phone_numbers/\(supportNumber)/webhooks/\(versionedID)"])
             #expect(await simulator.store.platformWebhooks(.phoneNumber(idleNumber))?.count == 1)
         }
     }

@@ -31,6 +31,9 @@ public struct ApplyReport: Sendable {
         public internal(set) var status: Int?
         /// How many times the write's request was sent, nil when it was not.
         public internal(set) var attempts: Int?
+        /// True when the write failed but changed the server on the way (a replace whose new
+        /// webhook was created and whose old one could not be deleted): the run is partial.
+        public internal(set) var changedServer = false
 
         init(_ write: WriteSummary, _ outcome: Outcome, createdID: String? = nil) {
             self.write = write
@@ -54,7 +57,7 @@ public struct ApplyReport: Sendable {
     /// may have been) and others failed or were not attempted.
     public var exitCode: Int32 {
         if done == entries.count { return 0 }
-        if done == 0 && unknown == 0 { return 1 }
+        if done == 0 && unknown == 0 && !entries.contains(where: \.changedServer) { return 1 }
         return 3
     }
 

@@ -32,23 +32,27 @@ public struct Executor: Sendable {
     /// Sends every write and reports each outcome (in the writes' order). `observed` is what the
     /// plan saw.
     ///
-    /// Writes run in three phases, each concurrently: deletes, then replaces (each deletes, then
-    /// creates), then creates and updates. So a new webhook never coexists with one it takes the
-    /// place of — the Platform API allows one `meta` webhook per number.
+    /// Writes run in three phases, each concurrently: deletes, then replaces (each creates the new
+    /// webhook, then deletes the old), then creates and updates. Pruned webhooks go first, so a new
+    /// `meta` webhook never meets a pruned one on its number (the API allows one per number).
     public func apply(_ writes: [PlannedWrite], observed: ObservedState) async -> ApplyReport {
         let fresh = FreshReads(client: client, creates: writes.filter { $0.action == .create }, observed: observed)
         var entries = writes.map { ApplyReport.Entry($0.summary, .notAttempted) }
         // A 401 or 403 means the key was revoked or lacks the right: no further request starts.
         let refused = Locked(false)
+        // After a replace whose create failed, no other replace starts (they would likely fail alike).
+        let replaceFailed = Locked(false)
         for phase: Set<ChangeAction> in [[.delete], [.replace], [.create, .update]] {
             let indices = writes.indices.filter { phase.contains(writes[$0].action) }
             let done = await boundedMap(indices, limit: parallelism) { index in
                 let write = writes[index]
-                guard shouldStart(), !refused.withLock({ $0 }) else { return ApplyReport.Entry(write.summary, .notAttempted) }
+                guard shouldStart(), !refused.withLock({ $0 }), write.action != .replace || !replaceFailed.withLock({ $0 }) else {
+                    return ApplyReport.Entry(write.summary, .notAttempted)
+                }
                 // The write's own request (its last non-GET one) gives the entry its status and attempts.
                 let trace = RequestTrace()
                 var entry = await RequestTrace.$current.withValue(trace) {
-                    await perform(write, fresh: fresh, observed: observed)
+                    await perform(write, fresh: fresh, observed: observed, replaceFailed: replaceFailed)
                 }
                 if let request = trace.lastWrite {
                     entry.status = request.status
@@ -68,27 +72,31 @@ public struct Executor: Sendable {
         return ApplyReport(entries: entries)
     }
 
-    private func perform(_ write: PlannedWrite, fresh: FreshReads, observed: ObservedState) async -> ApplyReport.Entry {
+    private func perform(_ write: PlannedWrite, fresh: FreshReads, observed: ObservedState, replaceFailed: Locked<Bool>) async -> ApplyReport.Entry {
         let summary = write.summary
         switch write.request {
         case .create(let attributes):
             return await create(write, attributes, fresh: fresh, observed: observed)
         case .replace(let id, let from, let attributes):
+            // Create first, then delete the old one: a create that fails (422, 402, 500, a dropped
+            // connection) then loses nothing, and the old webhook keeps receiving deliveries. The
+            // API allows it: the two differ in kind or number, so the one-meta-per-number rule holds.
+            let entry = await post(write, attributes, observed: observed)
+            guard case .done(let detail) = entry.outcome else {
+                replaceFailed.withLock { $0 = true }
+                if case .failed(let reason) = entry.outcome {
+                    return ApplyReport.Entry(summary, .failed("not replaced: creating the new webhook failed: \(reason); the old webhook \(id) is kept and still receives deliveries"))
+                }
+                return entry
+            }
             do {
                 try await client.deleteWebhook(in: from, id: id)
             } catch where error.status != 404 {
-                return ApplyReport.Entry(summary, .failed("not replaced: deleting \(id) failed: \(error)"))
+                var both = ApplyReport.Entry(summary, .failed("\(detail), but deleting the old webhook \(id) failed: \(error); both receive deliveries until \(id) is deleted (run apply again with prune, or delete it in the dashboard)"))
+                both.changedServer = true
+                return both
             } catch {}
-            guard shouldStart() else { return ApplyReport.Entry(summary, .failed("deleted \(id); interrupted before the new webhook was created")) }
-            // The URL was the deleted webhook's a moment ago: no fresh check before this POST.
-            let entry = await post(write, attributes, observed: observed)
-            if case .done(let detail) = entry.outcome {
-                return ApplyReport.Entry(summary, .done("deleted \(id), then \(detail)"), createdID: entry.createdID)
-            }
-            if case .failed(let reason) = entry.outcome {
-                return ApplyReport.Entry(summary, .failed("deleted \(id), but creating its replacement failed: \(reason)"))
-            }
-            return entry
+            return ApplyReport.Entry(summary, .done("\(detail), then deleted \(id)"), createdID: entry.createdID)
         case .update(let id, let attributes):
             do {
                 _ = try await client.updateWebhook(in: write.scope, id: id, attributes: attributes)

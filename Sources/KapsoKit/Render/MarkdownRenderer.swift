@@ -80,7 +80,7 @@ public enum MarkdownRenderer {
         case .create: out = ["- ➕ **create** \(url)"]
         case .update: out = ["- ✏️ **update** \(url)\(id)"]
         case .delete: out = ["- ❌ **delete** \(url)\(id)"]
-        case .replace: out = ["- 🔁 **replace** \(url)\(id): deleted, then created"]
+        case .replace: out = ["- 🔁 **replace** \(url)\(id): the new one created, then this one deleted"]
         case .unmanaged: out = ["- ❔ **unmanaged** \(url)\(id): not declared; kept (drift: added outside git?)"]
         case .ignored: out = ["- ⏭️ **ignored** \(url)\(id): matches `ignore:`; another system owns it"]
         case .unchanged: out = ["- **unchanged** \(url)\(id)"]

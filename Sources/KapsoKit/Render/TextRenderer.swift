@@ -51,7 +51,7 @@ public struct TextRenderer: Sendable {
         case .delete:
             return [paint("  - ", 31) + url(change) + idSuffix(change)]
         case .replace:
-            return [paint("  -/+ ", 33) + url(change) + idSuffix(change) + " (replaced: deleted, then created; "
+            return [paint("  -/+ ", 33) + url(change) + idSuffix(change) + " (replaced: the new one created, then this one deleted; "
                     + (change.fields.contains { $0.name == "phone_number_id" } ? "a webhook cannot move to another number" : "its kind cannot change")
                     + ")"] + change.fields.flatMap { fieldLines($0, creating: false) }
         case .unmanaged:
