@@ -79,3 +79,60 @@ import Testing
         #expect(apply.stdout.contains("not attempted"), "\(apply.stdout)")
     }
 }
+
+/// An API that never answers is said once, early: not every config waits out its own timeouts.
+@Suite struct UnreachableServerTests {
+    /// A loopback listener that never accepts: connections queue and requests time out.
+    private final class Silent: @unchecked Sendable {
+        let fd: Int32
+        let port: UInt16
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.fd = fd
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            listen(fd, 128)
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            port = UInt16(bigEndian: address.sin_port)
+        }
+        deinit { close(fd) }
+    }
+
+    private func spec(configs: Int) -> String {
+        "version: 1\nconfigs:\n" + (0..<configs).map {
+            "  - whatsapp_config_id: \(String(format: "4a5b6c7d-8e9f-0a1b-2c3d-%012d", $0))\n    webhooks: []\n"
+        }.joined()
+    }
+
+    @Test func aServerThatNeverAnswers() async throws {
+        let silent = try Silent()
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spec(configs: 40).write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+        let env = ["KAPSO_API_KEY": apiKey, "KAPSO_API_URL": "http://127.0.0.1:\(silent.port)/api/v1"]
+        let plan = try await runKapsoctl(["plan", "--timeout", "0.5"], environment: env, directory: dir)
+        #expect(plan.status == 1)
+        let errors = plan.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        #expect(errors.count == 1, "\(plan.stderr)")
+        #expect(plan.stderr.contains("error: the API does not answer, so nothing was read (40 reads failed alike): "), "\(plan.stderr)")
+        #expect(plan.stderr.contains("has answered none of this run's requests (3 attempts went unanswered, the first: timed out)"), "\(plan.stderr)")
+    }
+
+    @Test func aRefusedPort() async throws {
+        let closed = try RawHTTPServer(mode: .closeAfter(1)) { _ in RawResponse(status: 200) }
+        let port = closed.port
+        closed.stop()
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spec(configs: 40).write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+        let plan = try await runKapsoctl(["plan"], environment: ["KAPSO_API_KEY": apiKey, "KAPSO_API_URL": "http://127.0.0.1:\(port)/api/v1"], directory: dir)
+        #expect(plan.status == 1)
+        #expect(plan.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }.count == 1, "\(plan.stderr)")
+        #expect(plan.stderr.contains("could not connect to the host"), "\(plan.stderr)")
+        #expect(plan.stderr.contains("the API at 127.0.0.1 has answered none of this run's requests"), "\(plan.stderr)")
+    }
+}

@@ -28,6 +28,8 @@ public struct KapsoClient: Sendable {
     public var logger: RequestLogger?
     /// Shared by every copy of this client, so all its requests pace together.
     let pacer: RequestPacer
+    /// Shared too: whether the API has answered anything yet in this run.
+    let reachability = Reachability()
 
     /// - Parameter parallelism: how many requests the caller keeps in flight; when the server's
     ///   remaining rate-limit budget falls to that, request starts are spaced out.
@@ -110,6 +112,14 @@ public struct KapsoClient: Sendable {
         var announced: TimeInterval = 0
         while true {
             attempt += 1
+            // A server that has answered nothing while several attempts went unanswered is not
+            // there (a wrong address, a firewall that drops packets): every further request would
+            // wait out its own timeouts and retries. Said once, early.
+            if let first = reachability.unreachableBecause {
+                throw APIError(method: method, path: path, reason: .connection(
+                    "not sent: the API at \(baseURL.host ?? "?") has answered none of this run's requests (\(Reachability.unansweredLimit) attempts went unanswered, the first: \(first))"),
+                    attempts: attempt - 1)
+            }
             await pacer.waitTurn()
             let sent = Date()
             var failure: APIError
@@ -122,6 +132,7 @@ public struct KapsoClient: Sendable {
             let retryable: Bool
             switch outcome {
             case .success(var response):
+                reachability.answered()
                 await pacer.observe(status: response.status, headers: response.headers)
                 entry.status = response.status
                 if (200..<300).contains(response.status) {
@@ -137,6 +148,11 @@ public struct KapsoClient: Sendable {
                 pacing = response.status == 429
             case .failure(let error):
                 unanswered += 1
+                // No contact at all (no answer in time, no connection, no address); a server that
+                // accepted the connection and dropped it is there.
+                if error == .timedOut || { if case .connection(let detail) = error { detail.hasPrefix("could not connect") || detail.hasPrefix("could not resolve") } else { false } }() {
+                    reachability.unanswered(error.description)
+                }
                 entry.failure = error.description
                 let reason: APIError.Reason = switch error {
                 case .timedOut: .timedOut
@@ -200,5 +216,24 @@ extension WhatsAppConfig: Identifiable {}
 extension String {
     func trimmingSuffix(_ suffix: String) -> String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}
+
+/// Whether the API has answered at all in this run: after ``unansweredLimit`` attempts without an
+/// answer and none with one, the client stops sending.
+final class Reachability: Sendable {
+    static let unansweredLimit = 3
+    private let state = Locked((answered: false, unanswered: 0, first: ""))
+
+    /// The first unanswered attempt's failure, once the API counts as unreachable.
+    var unreachableBecause: String? {
+        state.withLock { !$0.answered && $0.unanswered >= Self.unansweredLimit ? $0.first : nil }
+    }
+    func answered() { state.withLock { $0.answered = true } }
+    func unanswered(_ why: String) {
+        state.withLock {
+            if $0.unanswered == 0 { $0.first = why }
+            $0.unanswered += 1
+        }
     }
 }

@@ -101,6 +101,14 @@ public struct StateReadError: ReportedError, Sendable, Equatable {
             let count = failures.count
             return "error: cannot connect securely to the API (\(count) read\(count == 1 ? "" : "s") failed, none retried): \(error)"
         }
+        // An API that answers nothing fails every read alike: said once, with the first reason.
+        let unanswered = failures.compactMap { failure -> APIError? in
+            if case .read(_, let error) = failure, error.reason == .timedOut || error.reason.isConnection { return error }
+            return nil
+        }
+        if failures.count > 1, unanswered.count == failures.count, let first = unanswered.first {
+            return "error: the API does not answer, so nothing was read (\(failures.count) reads failed alike): \(first)"
+        }
         return failures.map { failure in
             switch failure {
             case .read(.config(let id), let error) where error.status == 404:
