@@ -12,13 +12,34 @@ private final class UniqueURLServer: Sendable {
     private let hooks = Locked<[JSONValue]>([])
     private let counter = Locked(0)
 
-    init(config: String, raceFirstPosts: Bool) throws {
+    /// `normalising`: it stores URLs with a trailing slash and header values trimmed, and answers
+    /// with what it stored (as a server may).
+    init(config: String, raceFirstPosts: Bool, normalising: Bool = false) throws {
         let hooks = self.hooks, counter = self.counter
         let raced = Locked<Set<String>>([])
         let collection = "/api/v1/whatsapp_configs/\(config)/whatsapp_webhooks"
         server = try RawHTTPServer(mode: .closeAfter(1)) { request in
             func json(_ status: Int, _ value: JSONValue) -> RawResponse {
                 RawResponse(status: status, headers: ["Content-Type": "application/json"], body: value.serialized())
+            }
+            func normalise(_ body: inout [String: JSONValue]) {
+                guard normalising else { return }
+                if let url = text(body["url"]), !url.hasSuffix("/") { body["url"] = .string(url + "/") }
+                if case .object(let headers)? = body["headers"] {
+                    body["headers"] = .object(headers.mapValues { value in text(value).map { .string($0.trimmingCharacters(in: .whitespaces)) } ?? value })
+                }
+            }
+            if request.method == "PATCH", request.path.hasPrefix(collection + "/") {
+                let id = String(request.path.dropFirst(collection.count + 1))
+                guard case .object(let changes)? = try? JSONValue.parse(request.body)["whatsapp_webhook"] else { return json(422, ["error": "param is missing"]) }
+                let updated = hooks.withLock { list -> JSONValue? in
+                    guard let index = list.firstIndex(where: { text($0["id"]) == id }), case .object(var hook) = list[index] else { return nil }
+                    for (key, value) in changes { hook[key] = value }
+                    normalise(&hook)
+                    list[index] = .object(hook)
+                    return .object(hook)
+                }
+                return updated.map { json(200, ["data": $0]) } ?? json(404, ["error": "Not Found"])
             }
             guard request.path == collection else { return json(404, ["error": "Not Found"]) }
             switch request.method {
@@ -42,6 +63,7 @@ private final class UniqueURLServer: Sendable {
                 }
                 let taken = hooks.withLock { list in list.contains { text($0["url"]) == url } }
                 if taken { return json(422, ["error": "Url has already been taken"]) }
+                normalise(&body)
                 let hook = made()
                 hooks.withLock { $0.append(hook) }
                 return json(201, ["data": hook])
@@ -97,5 +119,29 @@ private func text(_ value: JSONValue?) -> String? {
         }
         for result in results { #expect(result.status == 0, "\(result.stdout)\(result.stderr)") }
         #expect(server.urls.sorted() == (0..<4).map { "https://hooks.example.com/u\($0)" })
+    }
+
+    /// A server that stores the URL with a trailing slash and trims header values: apply proves
+    /// convergence from the write's answer — the URL is the same webhook (no second create on the
+    /// next run), the trimmed header is said per field, and the run exits non-zero.
+    @Test func aServerThatNormalisesWhatItStores() async throws {
+        let server = try UniqueURLServer(config: supportConfig, raceFirstPosts: false, normalising: true)
+        defer { server.stop() }
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n"
+            + (0..<5).map { "      - {url: https://hooks.example.com/n\($0), secret_key: \"${SECRET}\", events: [whatsapp.message.sent]}\n" }.joined()
+            + "      - {url: https://hooks.example.com/h, secret_key: \"${SECRET}\", events: [whatsapp.message.sent], headers: {X-Team: \" blue \"}}\n"
+        try spec.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+        let first = try await runKapsoctl(["apply", "--auto-approve"], environment: server.environment, directory: dir)
+        #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("FAILED         create https://hooks.example.com/h in config \(supportConfig): created with id "), "\(first.stdout)")
+        #expect(first.stdout.contains(", but the server stores header X-Team differently from what was sent (trimmed or rewritten; values not shown)"), "\(first.stdout)")
+        #expect(first.stdout.contains("Apply: 5 done, 1 failed, 0 not attempted."), "\(first.stdout)")
+        let second = try await runKapsoctl(["apply", "--auto-approve"], environment: server.environment, directory: dir)
+        #expect(server.urls.count == 6, "created again: \(server.urls)")
+        #expect(second.status == 3, "\(second.stdout)")
+        #expect(second.stdout.contains("updated headers, but the server stores header X-Team differently"), "\(second.stdout)")
+        expectNoCanary(first.stdout, first.stderr, second.stdout, second.stderr)
     }
 }

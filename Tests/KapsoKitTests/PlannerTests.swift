@@ -227,7 +227,16 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         #expect(URLIdentity.normalized("http://LOCALHOST:80/x") == "http://localhost/x")
         #expect(URLIdentity.normalized("https://a.example.com:8443/x") == "https://a.example.com:8443/x")
         #expect(!URLIdentity.same("https://a.example.com/x", "https://a.example.com/X"))
-        #expect(!URLIdentity.same("https://a.example.com/x", "https://a.example.com/x/"))
+        // Issue 16: a server that stores a trailing slash or lowercase percent-hex made every apply create again.
+        #expect(URLIdentity.same("https://a.example.com/x", "https://a.example.com/x/"))
+        #expect(URLIdentity.same("https://a.example.com", "https://a.example.com/"))
+        #expect(URLIdentity.same("https://a.example.com/a%2fb?q=%7e", "https://a.example.com/a%2Fb?q=%7E"))
+        #expect(!URLIdentity.same("https://a.example.com/a%2Fb", "https://a.example.com/a/b"))
+        #expect(!URLIdentity.same("https://a.example.com/x?a=1", "https://a.example.com/x?a=2"))
+        // The fast path agrees with the full parse.
+        for url in ["https://a.example.com/x/", "https://a.example.com/x%2f", "https://a.example.com/x", "https://a.example.com/x/?q=1", "https://a.example.com"] {
+            #expect(URLIdentity.normalized(url) == URLIdentity.parsedNormal(url), "\(url)")
+        }
         // A server that stored the URL normalised still matches the declaration: no duplicate create.
         let yaml = oneWebhook("active: true", url: "HTTPS://Hooks.Example.com:443/a")
         let hook = ServerWebhook(id: "w1", attributes: WebhookAttributes([.url: "https://hooks.example.com/a", .active: true]))

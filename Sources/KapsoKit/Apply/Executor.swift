@@ -82,6 +82,19 @@ public struct Executor: Sendable {
             // connection) then loses nothing, and the old webhook keeps receiving deliveries. The
             // API allows it: the two differ in kind or number, so the one-meta-per-number rule holds.
             let entry = await post(write, attributes, observed: observed)
+            // Created, though the server stores it otherwise than sent: the old one still goes.
+            if case .failed(let reason) = entry.outcome, entry.changedServer {
+                do {
+                    try await client.deleteWebhook(in: from, id: id)
+                } catch where error.status != 404 {
+                    var both = ApplyReport.Entry(summary, .failed("\(reason); and deleting the old webhook \(id) failed: \(error)"))
+                    both.changedServer = true
+                    return both
+                } catch {}
+                var replaced = ApplyReport.Entry(summary, .failed("\(reason); the old webhook \(id) was deleted"))
+                replaced.changedServer = true
+                return replaced
+            }
             guard case .done(let detail) = entry.outcome else {
                 replaceFailed.withLock { $0 = true }
                 if case .failed(let reason) = entry.outcome {
@@ -99,8 +112,9 @@ public struct Executor: Sendable {
             return ApplyReport.Entry(summary, .done("\(detail), then deleted \(id)"), createdID: entry.createdID)
         case .update(let id, let attributes):
             do {
-                _ = try await client.updateWebhook(in: write.scope, id: id, attributes: attributes)
-                return ApplyReport.Entry(summary, .done("updated " + attributes.setNames.joined(separator: ", ")))
+                let stored = try await client.updateWebhook(in: write.scope, id: id, attributes: attributes)
+                return Self.checked(ApplyReport.Entry(summary, .done("updated " + attributes.setNames.joined(separator: ", "))),
+                                    sent: attributes, stored: stored)
             } catch {
                 return ApplyReport.Entry(summary, .failed(error.description))
             }
@@ -142,7 +156,8 @@ public struct Executor: Sendable {
         let summary = write.summary
         do {
             let created = try await client.createWebhook(in: write.scope, attributes: attributes)
-            return ApplyReport.Entry(summary, .done("created with id \(created.id)"), createdID: created.id)
+            return Self.checked(ApplyReport.Entry(summary, .done("created with id \(created.id)"), createdID: created.id),
+                                sent: attributes, stored: created)
         } catch {
             if error.status == 422, let settled = await settleRefusedCreate(write.scope, attributes, error: error, observed: observed) {
                 return ApplyReport.Entry(summary, settled)
@@ -150,6 +165,19 @@ public struct Executor: Sendable {
             guard error.outcomeUnknown else { return ApplyReport.Entry(summary, .failed(error.description)) }
             return ApplyReport.Entry(summary, await resolveLostCreate(write.scope, url: attributes.url ?? "", error: error, observed: observed))
         }
+    }
+
+    /// A write that took effect, checked against what the server answered it stores: when that
+    /// differs (beyond what URL identity tolerates), the entry fails with what to write in the
+    /// spec, and the run is partial — the next plan would show the change again.
+    static func checked(_ entry: ApplyReport.Entry, sent: WebhookAttributes, stored: ServerWebhook) -> ApplyReport.Entry {
+        guard case .done(let detail) = entry.outcome else { return entry }
+        let differences = StoredDifferences.lines(sent: sent, stored: stored)
+        guard !differences.isEmpty else { return entry }
+        var checked = entry
+        checked.outcome = .failed("\(detail), but " + differences.joined(separator: "; "))
+        checked.changedServer = true
+        return checked
     }
 
     /// A create refused with 422 because the URL exists by now ("Url has already been taken", as a
@@ -199,7 +227,7 @@ public struct Executor: Sendable {
         var deletions: [(index: Int, copy: String, kept: ServerWebhook)] = []
         for read in reads {
             for (index, entry) in entries.enumerated() where entry.write.scope == read.scope {
-                guard let created = entry.createdID else { continue }
+                guard let created = entry.createdID, case .done = entry.outcome else { continue }
                 switch read.result {
                 case .failure(let error):
                     updated[index].outcome = .done("created with id \(created); checking the config for copies made by a concurrent apply failed (\(error)): run plan to check")
