@@ -159,4 +159,24 @@ private func releaseArchive() -> URL {
             }
         }
     }
+
+    /// zizmor's security audit (secrets reaching untrusted input, template injection, persisted
+    /// credentials, broad permissions) finds nothing; it can fail (a pull request's title in a
+    /// `run:` is template injection).
+    @Test func workflowsPassTheSecurityAudit() async throws {
+        guard let tool = pythonTool("zizmor", packageRoot: packageRoot) else {
+            Issue.record("zizmor is not installed: run `bash scripts/ensure-tools` (scripts/test does)")
+            return
+        }
+        let config = packageRoot.appendingPathComponent("examples/github-actions/zizmor.yml").path
+        let result = try await runTool(tool, ["--offline", "--no-progress", "--config", config] + workflows.map(\.path))
+        #expect(result.status == 0, "\(result.output)")
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let unsafe = dir.appendingPathComponent("unsafe.yml")
+        try "on: pull_request\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n"
+            .write(to: unsafe, atomically: true, encoding: .utf8)
+        let refused = try await runTool(tool, ["--offline", "--no-progress", "--config", config, unsafe.path])
+        #expect(refused.status != 0, "\(refused.output)")
+    }
 }

@@ -32,10 +32,15 @@ public func runTool(_ executable: URL, _ arguments: [String], directory: URL? = 
 /// `check-jsonschema` (PyPI): the JSON Schema validator `scripts/ensure-tools` installs under
 /// `.build/tools`, else one on PATH. Nil when there is none.
 public func checkJSONSchema(packageRoot: URL) -> URL? {
-    let installed = packageRoot.appendingPathComponent(".build/tools/bin/check-jsonschema")
+    pythonTool("check-jsonschema", packageRoot: packageRoot)
+}
+
+/// A tool scripts/ensure-tools installs under .build/tools (or one on PATH).
+public func pythonTool(_ name: String, packageRoot: URL) -> URL? {
+    let installed = packageRoot.appendingPathComponent(".build/tools/bin/\(name)")
     if FileManager.default.isExecutableFile(atPath: installed.path) { return installed }
     for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-        let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("check-jsonschema")
+        let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
         if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
     }
     return nil
