@@ -243,19 +243,7 @@ struct SpecFileDecoder {
         } else {
             error(map.mark, "missing required key 'webhooks' in \(this) (use 'webhooks: []' for none)")
         }
-        var ignore: [IgnorePattern] = []
-        if let entry = fields["ignore"], let list = sequence(entry.value, "'ignore'") {
-            for item in list.items {
-                guard let text = string(item, "an 'ignore' pattern") else { continue }
-                if text.fromEnvironment {
-                    error(text.mark, "an 'ignore' pattern must be written out, not taken from ${VAR}: it decides what the plan shows")
-                } else if let problem = IgnorePattern.problem(text.value) {
-                    error(text.mark, problem)
-                } else {
-                    ignore.append(IgnorePattern(text.value))
-                }
-            }
-        }
+        let ignore = fields["ignore"].map { ignorePatterns($0.value) } ?? []
         guard let scope else { return nil }
         return ScopeDecl(scope: scope, idMark: idMark, name: name, prune: prune, webhooks: webhooks, mark: map.mark, ignore: ignore)
     }
