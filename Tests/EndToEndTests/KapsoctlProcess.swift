@@ -37,7 +37,7 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
                 await trigger()
                 for signal in signals {
                     run.send(signal)
-                    try? await Task.sleep(nanoseconds: 100_000_000)
+                    try? await Task.sleep(nanoseconds: 100_000_000)  // deliberate delay: two signals sent closer could merge into one
                 }
             }
         }

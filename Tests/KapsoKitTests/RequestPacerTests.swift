@@ -65,11 +65,14 @@ import Testing
 
     /// What the headers said lapses after one window when no answer repeats it.
     @Test func spacingLapsesAfterTheWindow() async throws {
-        let pacer = RequestPacer(threshold: 8, window: 0.2)
+        // An injected clock: the test moves time instead of waiting for it.
+        let time = Locked(Date(timeIntervalSince1970: 1_000_000))
+        let pacer = RequestPacer(threshold: 8, window: 60, clock: { time.withLock { $0 } })
         await pacer.observe(status: 200, headers: ["x-ratelimit-limit": "600", "x-ratelimit-remaining": "1"])
         #expect(await pacer.currentSpacing == 0.1)
-        // Waiting for time itself to pass: the window is the thing under test.
-        try await Task.sleep(nanoseconds: 250_000_000)
+        time.withLock { $0 += 59.9 }
+        #expect(await pacer.currentSpacing == 0.1)
+        time.withLock { $0 += 0.2 }
         #expect(await pacer.currentSpacing == 0)
     }
 
@@ -109,8 +112,7 @@ import Testing
                                  retry: RetryPolicy(budget: 10, baseDelay: 0.01, maxDelay: 0.05))
         let first = Task { try await client.listWebhooks(in: .config(configA)) }
         // Once the client has seen the 429 of its first request ...
-        let deadline = Date().addingTimeInterval(10)
-        while await client.pacer.heldUntil < Date(), Date() < deadline { try await Task.sleep(nanoseconds: 5_000_000) }
+        await client.pacer.untilHeld()
         let heldUntil = await client.pacer.heldUntil
         #expect(heldUntil > Date.distantPast, "the client never saw the 429")
         // ... a second request waits for the same instant instead of running into the limit.

@@ -20,10 +20,13 @@ actor RequestPacer {
     private let threshold: Int
     /// How long what the headers said holds.
     private let window: TimeInterval
+    /// The time (injected by tests, which move it instead of waiting for it).
+    private let now: @Sendable () -> Date
 
-    init(threshold: Int, window: TimeInterval = 60) {
+    init(threshold: Int, window: TimeInterval = 60, clock: @escaping @Sendable () -> Date = Date.init) {
         self.threshold = max(1, threshold)
         self.window = window
+        now = clock
     }
 
     /// The spacing in force now.
@@ -37,7 +40,7 @@ actor RequestPacer {
     func waitTurn() async {
         var first = true
         while true {
-            let now = Date()
+            let now = self.now()
             let spacing = effectiveSpacing(now)
             let start = max(now, notBefore, spacing > 0 ? lastStart.addingTimeInterval(spacing) : now)
             lastStart = start
@@ -53,7 +56,7 @@ actor RequestPacer {
             guard wait > 0 else { return }
             try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
             // A cancelled task does not sleep: it must not loop here.
-            if Task.isCancelled || notBefore <= Date() { return }
+            if Task.isCancelled || notBefore <= self.now() { return }
         }
     }
 
@@ -74,18 +77,29 @@ actor RequestPacer {
     /// Learns from a response's status and headers (lowercased names).
     func observe(status: Int, headers: [String: String]) {
         if status == 429, let retryAfter = RetryPolicy.parseRetryAfter(headers["retry-after"]) {
-            notBefore = max(notBefore, Date().addingTimeInterval(retryAfter))
+            notBefore = max(notBefore, now().addingTimeInterval(retryAfter))
+            let waiting = holdWatchers
+            holdWatchers = []
+            for watcher in waiting { watcher.resume() }
             return
         }
         if let remaining = headers["x-ratelimit-remaining"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
            let limit = headers["x-ratelimit-limit"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), limit > 0 {
             spacing = remaining <= threshold ? 60 / Double(limit) : 0
-            spacingLearned = Date()
+            spacingLearned = now()
         }
     }
 
+    private var holdWatchers: [CheckedContinuation<Void, Never>] = []
+
+    /// Returns once a 429 has set a hold (for tests, instead of polling ``heldUntil``).
+    func untilHeld() async {
+        if notBefore > Date.distantPast { return }
+        await withCheckedContinuation { holdWatchers.append($0) }
+    }
+
     /// The current spacing between starts, in seconds (for tests).
-    var currentSpacing: TimeInterval { effectiveSpacing(Date()) }
+    var currentSpacing: TimeInterval { effectiveSpacing(now()) }
 
     /// No request starts before this instant (for tests).
     var heldUntil: Date { notBefore }

@@ -57,6 +57,8 @@ public struct EndpointReport: Sendable {
     public var delivery: DeliveryOutcome
     public var wrongSignature: DeliveryOutcome?
     public var noSignature: DeliveryOutcome?
+    /// The time an answer had (Kapso's 10 s; shorter only in tests).
+    public var deadline: TimeInterval = EndpointVerifier.deadline
 
     /// True when the endpoint answered the signed delivery 2xx in time and no probe was accepted.
     public var passed: Bool { delivery.isSuccess && !acceptsUnsigned }
@@ -68,7 +70,7 @@ public struct EndpointReport: Sendable {
     /// The verdict in words: what happened and, when it failed, what it means for Kapso's deliveries.
     public var lines: [String] {
         var lines: [String] = []
-        let deadline = Int(EndpointVerifier.deadline)
+        let deadline = deadline == deadline.rounded() ? "\(Int(deadline))" : "\(deadline)"
         switch delivery {
         case .answered(let status, let milliseconds, _) where (200..<300).contains(status):
             lines.append("ok: answered \(status) in \(milliseconds) ms (Kapso waits \(deadline) s)")
@@ -119,12 +121,16 @@ public struct EndpointVerifier: Sendable {
     let limit: Int
     let time: Date
     let policy: DeliveryPolicy
+    /// How long an answer may take: Kapso's 10 s (a parameter so a test proves the cut quickly).
+    let answerDeadline: TimeInterval
 
-    public init(transport: any HTTPTransport, limit: Int, policy: DeliveryPolicy, time: Date = Date()) {
+    public init(transport: any HTTPTransport, limit: Int, policy: DeliveryPolicy, time: Date = Date(),
+                deadline: TimeInterval = EndpointVerifier.deadline) {
         self.transport = transport
         self.limit = limit
         self.policy = policy
         self.time = time
+        answerDeadline = deadline
     }
 
     /// Why `url` may not be sent to, or nil: the rule specs follow (https, or http to loopback);
@@ -142,19 +148,21 @@ public struct EndpointVerifier: Sendable {
         await boundedMap(targets, limit: limit) { target in
             let address: String
             if let refusal = Self.refusal(target.url) ?? policy.originRefusal(target.url) {
-                return EndpointReport(target: target, delivery: .failed(.refused(refusal), milliseconds: 0))
+                return EndpointReport(target: target, delivery: .failed(.refused(refusal), milliseconds: 0), deadline: answerDeadline)
             }
             switch await policy.address(for: target.url) {
             case .success(let checked): address = checked
             case .failure(let refusal):
-                return EndpointReport(target: target, delivery: .failed(refusal.connection ? .connection(refusal.message) : .refused(refusal.message), milliseconds: 0))
+                return EndpointReport(target: target, delivery: .failed(refusal.connection ? .connection(refusal.message) : .refused(refusal.message), milliseconds: 0),
+                                      deadline: answerDeadline)
             }
             let delivery = await send(target, .correct, to: address)
             // The probes ask whether a receiver that takes the right signature also takes wrong ones;
             // one that refused the signed delivery has nothing more to tell.
-            guard probe, delivery.isSuccess else { return EndpointReport(target: target, delivery: delivery) }
+            guard probe, delivery.isSuccess else { return EndpointReport(target: target, delivery: delivery, deadline: answerDeadline) }
             return EndpointReport(target: target, delivery: delivery,
-                                  wrongSignature: await send(target, .wrong, to: address), noSignature: await send(target, .none, to: address))
+                                  wrongSignature: await send(target, .wrong, to: address), noSignature: await send(target, .none, to: address),
+                                  deadline: answerDeadline)
         }
     }
 
@@ -164,6 +172,7 @@ public struct EndpointVerifier: Sendable {
         let delivery = target.delivery(signing: signing, idempotencyKey: UUID().uuidString.lowercased(), time: time)
         var request = delivery.request(to: URL(string: target.url)!, userAgent: KapsoctlVersion.userAgent)
         request.pinnedAddress = address
+        request.timeout = answerDeadline
         let start = ContinuousClock.now
         let result: Result<HTTPResponseData, TransportFailure>
         do { result = .success(try await transport.send(request)) } catch { result = .failure(error) }
