@@ -76,14 +76,6 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
-    /// A selected webhook: what to send, or why nothing can be.
-    private struct Selected {
-        var config: DesiredConfig
-        var webhook: DesiredWebhook
-        var event: String?
-        var cannot: String?
-    }
-
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         if format == .github { Console.annotateErrors() }
@@ -99,7 +91,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         Console.protect(secrets)
         try PlanRun.select(&state, configs: configs, spec: spec)
-        let selected = try select(state)
+        let selected = try VerifySelection.select(state, urls: urls, event: event, viaKapso: viaKapso, files: spec.paths)
 
         if viaKapso {
             try await throughKapso(state, selected)
@@ -108,122 +100,40 @@ struct VerifyCommand: AsyncParsableCommand {
         let time = Date()
         let policy = try await deliveryPolicy(state, environment: environment)
         if dryRun {
-            try printDryRun(selected, policy: policy, time: time)
+            try print(VerifyReport(entries: selected.map {
+                VerifyReport.Entry(item: $0, lines: VerifyReport.dryRunLines($0, policy: policy, probe: probeSignature, time: time), failed: false)
+            }, summary: "Verify (dry run): nothing was sent."))
             return
         }
-        let targets = selected.compactMap { item -> VerifyTarget? in
-            guard item.cannot == nil, let event = item.event, let secret = item.webhook.attributes.secretKey else { return nil }
-            return VerifyTarget(scope: item.config.scope, displayURL: item.webhook.displayURL, url: item.webhook.url, event: event,
-                                payloadVersion: SampleDelivery.payloadVersion(of: item.webhook.attributes),
-                                secretKey: secret, headers: item.webhook.attributes.headers ?? [:])
-        }
+        let targets = selected.compactMap(\.target)
         let transport = CurlTransport(maxConnectionsPerHost: network.parallelism, maxResponseBytes: 1 << 20,
                                       trust: try CurlTransport.Trust.from(environment: environment))
         var reports = await EndpointVerifier(transport: transport, limit: network.parallelism, policy: policy, time: time)
             .verify(targets, probe: probeSignature)[...]
-        var passed = 0
-        var failed = 0
         var insecure = 0
-        let failures = report(selected) { item in
-            guard item.cannot == nil else {
-                failed += 1
-                return (["not verified: \(item.cannot!)"], true)
+        let entries = selected.map { item -> VerifyReport.Entry in
+            guard let cannot = item.cannot else {
+                let result = reports.removeFirst()
+                if result.acceptsUnsigned { insecure += 1 }
+                return VerifyReport.Entry(item: item, lines: result.lines, failed: !result.passed)
             }
-            let result = reports.removeFirst()
-            if result.passed { passed += 1 } else { failed += 1 }
-            if result.acceptsUnsigned { insecure += 1 }
-            return (result.lines, !result.passed)
+            return VerifyReport.Entry(item: item, lines: ["not verified: \(cannot)"], failed: true)
         }
-        try finish("Verify: \(passed) passed, \(failed) failed" + (insecure > 0 ? " (\(insecure) not verifying signatures)." : "."), failures)
+        let failed = entries.filter(\.failed).count
+        try print(VerifyReport(entries: entries, summary: "Verify: \(entries.count - failed) passed, \(failed) failed"
+                                   + (insecure > 0 ? " (\(insecure) not verifying signatures)." : ".")))
     }
 
-    /// The webhooks `--url` and `--event` select, each with the event to send or why none can be.
-    private func select(_ state: DesiredState) throws -> [Selected] {
-        var unmatched = Set(urls)
-        var selected: [Selected] = []
-        var leftOut = 0
-        for config in state.configs {
-            for webhook in config.webhooks {
-                if !urls.isEmpty {
-                    let matches = urls.filter { url in
-                        url == webhook.secretTemplates.url || URLIdentity.normalized(url) == URLIdentity.normalized(webhook.url)
-                    }
-                    guard !matches.isEmpty else { continue }
-                    unmatched.subtract(matches)
-                }
-                let events = webhook.attributes.events ?? []
-                var item = Selected(config: config, webhook: webhook)
-                if let event {
-                    guard events.contains(event) else {
-                        leftOut += 1
-                        continue
-                    }
-                    item.event = event
-                } else {
-                    item.event = events.first
-                }
-                if !viaKapso {
-                    if webhook.attributes[.kind]?.string == "meta" {
-                        item.cannot = "kind: meta receives Meta's own payload as Kapso forwards it, which kapsoctl does not imitate; use --via-kapso"
-                    } else if item.event == nil {
-                        item.cannot = "the spec declares no events for it, so Kapso sends it nothing"
-                    } else if webhook.attributes.secretKey == nil {
-                        item.cannot = "the spec does not declare its secret_key, so kapsoctl cannot sign as Kapso does; use --via-kapso"
-                    } else if let refusal = EndpointVerifier.refusal(webhook.url) {
-                        item.cannot = refusal
-                    }
-                }
-                selected.append(item)
-            }
-        }
-        guard unmatched.isEmpty else {
-            throw CommandError(lines: unmatched.sorted().map { "error: --url \(URLDisplay.masked($0)) is not declared in the selected configs of \(spec.paths.joined(separator: ", "))" })
-        }
-        guard !selected.isEmpty else {
-            if let event, leftOut > 0 {
-                throw CommandError("error: no selected webhook subscribes to \(event)")
-            }
-            throw CommandError("error: no webhook to verify in \(spec.paths.joined(separator: ", "))")
-        }
-        return selected
-    }
-
-    /// One block per config: a heading, then per webhook its URL and event and the lines `body`
-    /// gives. Returns the webhooks `body` said failed, with their lines.
-    private func report(_ selected: [Selected], _ body: (Selected) -> (lines: [String], failed: Bool)) -> [(DesiredWebhook, [String])] {
+    /// The report on stdout (fenced, with annotations, under `--format github`); exit 1 when an
+    /// endpoint failed.
+    private func print(_ report: VerifyReport) throws {
         if format == .github { Console.command(WorkflowCommands.stopCommands(Self.fence)) }
-        var failures: [(DesiredWebhook, [String])] = []
-        var current: WebhookScope?
-        for item in selected {
-            if item.config.scope != current {
-                if current != nil { Console.output("") }
-                current = item.config.scope
-                Console.output(item.config.scope.title + (item.config.name.map { " (\($0))" } ?? ""))
-            }
-            let what = item.event.map { " — \($0), payload \(SampleDelivery.payloadVersion(of: item.webhook.attributes))" } ?? ""
-            Console.output("  \(item.webhook.displayURL)\(what)")
-            let outcome = body(item)
-            for line in outcome.lines { Console.output(line.isEmpty ? "" : "    \(line)") }
-            if outcome.failed { failures.append((item.webhook, outcome.lines)) }
-        }
-        Console.output("")
-        return failures
-    }
-
-    /// The summary line; under `--format github` the end of the fence and an error annotation at
-    /// the declaration of each webhook that failed (a notice with the summary when none did);
-    /// exit 1 when any failed.
-    private func finish(_ summary: String, _ failures: [(DesiredWebhook, [String])]) throws {
-        Console.output(summary)
+        for line in report.textLines { Console.output(line) }
         if format == .github {
             Console.command(WorkflowCommands.resumeCommands(Self.fence))
-            for (webhook, lines) in failures {
-                Console.command(WorkflowCommands.annotation(.error, "\(webhook.displayURL): " + lines.joined(separator: "\n"), file: webhook.location.file,
-                                                           line: webhook.location.line, column: webhook.location.column, title: "kapsoctl verify"))
-            }
-            if failures.isEmpty { Console.command(WorkflowCommands.annotation(.notice, summary, title: "kapsoctl verify")) }
+            for annotation in report.annotations { Console.command(annotation) }
         }
-        if !failures.isEmpty { throw ExitCode.failure }
+        if report.hasFailures { throw ExitCode.failure }
     }
 
     /// Where deliveries may go: the origins of the webhooks registered in the live project (when
@@ -247,34 +157,8 @@ struct VerifyCommand: AsyncParsableCommand {
         return DeliveryPolicy(registered: registered, allowedHosts: allowed, allowPrivateAddresses: allowPrivateAddresses)
     }
 
-    /// `--dry-run`: each delivery as it would be sent, the signature and sensitive header values masked.
-    private func printDryRun(_ selected: [Selected], policy: DeliveryPolicy, time: Date) throws {
-        _ = report(selected) { item in
-            guard item.cannot == nil, let event = item.event, let secret = item.webhook.attributes.secretKey else {
-                return (["would not send: \(item.cannot ?? "nothing to send")"], false)
-            }
-            if let refusal = policy.originRefusal(item.webhook.url) {
-                return (["would not send: \(refusal)"], false)
-            }
-            let delivery = SampleDelivery(event: event, payloadVersion: SampleDelivery.payloadVersion(of: item.webhook.attributes),
-                                          scope: item.config.scope, secretKey: secret, headers: item.webhook.attributes.headers ?? [:],
-                                          idempotencyKey: "(a new UUID for each delivery)", time: time)
-            var lines = ["POST \(item.webhook.displayURL)"]
-            for header in delivery.headers {
-                let masked = header.name == "X-Webhook-Signature" || item.webhook.sensitiveHeaders.contains(header.name.lowercased())
-                lines.append("\(header.name): \(masked ? Redactor.mask : header.value)")
-            }
-            lines.append("")
-            let body = String(decoding: (try? JSONValue.parse(Data(delivery.body)))?.pretty() ?? Data(delivery.body), as: UTF8.self)
-            lines += body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
-            if probeSignature { lines.append("(and the same with a wrong signature, and with none)") }
-            return (lines, false)
-        }
-        try finish("Verify (dry run): nothing was sent.", [])
-    }
-
     /// `--via-kapso`: find each webhook on the server and ask Kapso to send it a test delivery.
-    private func throughKapso(_ state: DesiredState, _ selected: [Selected]) async throws {
+    private func throughKapso(_ state: DesiredState, _ selected: [VerifyItem]) async throws {
         guard state.api == .platform else {
             throw CommandError("error: --via-kapso needs the Platform API (api: platform in the spec): the legacy API has no route that sends a test delivery")
         }
@@ -289,11 +173,12 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         }
         if dryRun {
-            _ = report(selected) { item in
-                guard let id = ids[item.webhook.location] else { return (["would not ask: not on the server (apply first)"], false) }
-                return (["would ask Kapso: POST /whatsapp/webhooks/\(id)/test" + (item.event.map { " {\"event_type\": \"\($0)\"}" } ?? " {}")], false)
-            }
-            try finish("Verify (dry run): nothing was sent.", [])
+            try print(VerifyReport(entries: selected.map { item in
+                let line = ids[item.webhook.location].map { id in
+                    "would ask Kapso: POST /whatsapp/webhooks/\(id)/test" + (item.event.map { " {\"event_type\": \"\($0)\"}" } ?? " {}")
+                } ?? "would not ask: not on the server (apply first)"
+                return VerifyReport.Entry(item: item, lines: [line], failed: false)
+            }, summary: "Verify (dry run): nothing was sent."))
             return
         }
         let asks = selected.enumerated().compactMap { index, item in ids[item.webhook.location].map { (index, $0, item.event) } }
@@ -306,22 +191,14 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         }
         let results = Dictionary(answers) { (first: String?, _: String?) in first }
-        var queued = 0
-        var failed = 0
-        var index = 0
-        let failures = report(selected) { item in
-            defer { index += 1 }
+        let entries = selected.enumerated().map { index, item -> VerifyReport.Entry in
             guard let outcome = results[index] else {
-                failed += 1
-                return (["not verified: it is not on the server (kapsoctl apply creates it)"], true)
+                return VerifyReport.Entry(item: item, lines: ["not verified: it is not on the server (kapsoctl apply creates it)"], failed: true)
             }
-            if let failure = outcome {
-                failed += 1
-                return (["failed: \(failure)"], true)
-            }
-            queued += 1
-            return (["queued: Kapso accepted the test and will deliver it to the endpoint (its answer shows in Kapso's delivery logs, not here)"], false)
+            if let failure = outcome { return VerifyReport.Entry(item: item, lines: ["failed: \(failure)"], failed: true) }
+            return VerifyReport.Entry(item: item, lines: ["queued: Kapso accepted the test and will deliver it to the endpoint (its answer shows in Kapso's delivery logs, not here)"], failed: false)
         }
-        try finish("Verify (via Kapso): \(queued) queued, \(failed) failed.", failures)
+        let failed = entries.filter(\.failed).count
+        try print(VerifyReport(entries: entries, summary: "Verify (via Kapso): \(entries.count - failed) queued, \(failed) failed."))
     }
 }
