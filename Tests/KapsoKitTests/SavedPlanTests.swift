@@ -183,6 +183,11 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 9}", "plan format 9 is not supported"),
         ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 1}", "plan format 1 is not supported"),
         ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 2}", "incomplete or damaged"),
+        (damagedEntry(#""action": "update", "webhook_id": null, "body": {"active": true}"#), "a change entry has no webhook_id"),
+        (damagedEntry(#""action": "create", "webhook_id": null, "body": null"#), "a change entry has no body"),
+        (damagedEntry(#""action": "unchanged", "webhook_id": null, "body": null"#), "a change entry is damaged"),
+        (damagedEntry(#""action": "replace", "webhook_id": "11111111-1111-4111-8111-111111111111", "body": {"url": "https://a.example.com/x"}"#), "incomplete or damaged"),
+        (damagedEntry(#""action": "delete", "webhook_id": "11111111-1111-4111-8111-111111111111", "body": null"#, scope: "7f3e2d1c-0b9a-4876-9543-21fedcba9876"), "a change entry is damaged"),
     ])
     func damagedFilesAreRefused(_ text: String, _ message: String) {
         do {
@@ -266,4 +271,11 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         #expect(text.hasSuffix("Apply: 1 done, 1 failed, 1 not attempted, 1 with unknown outcome.\n"))
         #expect(text.contains("  FAILED         update https://a.example.com [id w] in config \(configA): PATCH /x: 422\n"))
     }
+}
+
+/// A plan file whose one change entry has these fields (in a scope the plan does not observe when
+/// `scope` says so).
+private func damagedEntry(_ fields: String, scope: String = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d") -> String {
+    let observed = #"{"kind": "whatsapp_config", "id": "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"}"#
+    return #"{"kind": "kapsoctl-plan", "format_version": 2, "api": "legacy", "created_at": "2026-12-01T00:00:00Z", "api_url": "http://127.0.0.1:1/api/v1", "salt": "00112233445566778899aabbccddeeff", "key_check": "x", "configs": [{"scope": \#(observed), "observed": {}}], "changes": [{"scope": {"kind": "whatsapp_config", "id": "\#(scope)"}, "url": "https://a.example.com/x", "fields": [], \#(fields)}]}"#
 }

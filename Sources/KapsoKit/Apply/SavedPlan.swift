@@ -18,41 +18,6 @@ public struct SavedPlan: Sendable {
     public static let formatVersion = 2
     static let keyPurpose = "kapsoctl saved plan fingerprints"
 
-    /// One planned write as the file holds it.
-    public struct Write: Sendable, Codable {
-        public var action: ChangeAction
-        /// Where the request goes (for a replace, where the new webhook is created).
-        public var scope: WebhookScope
-        /// The server webhook changed or deleted (for a replace, the one deleted).
-        public var webhookID: String?
-        /// For a replace: where the deleted webhook is.
-        public var fromScope: WebhookScope?
-        /// As outputs show it.
-        public var url: String
-        /// The attribute names the request sets.
-        public var fields: [String]
-        /// The body as stored: secrets are `{"$secret": {"template", "fingerprint"}}` objects.
-        var body: JSONValue?
-
-        enum CodingKeys: String, CodingKey {
-            case action, scope, url, fields, body
-            case webhookID = "webhook_id"
-            case fromScope = "from_scope"
-        }
-
-        /// Encodes `webhook_id` and `body` as `null` when absent, as format 1 did.
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(action, forKey: .action)
-            try c.encode(scope, forKey: .scope)
-            try c.encode(webhookID, forKey: .webhookID)
-            try c.encodeIfPresent(fromScope, forKey: .fromScope)
-            try c.encode(url, forKey: .url)
-            try c.encode(fields, forKey: .fields)
-            try c.encode(body ?? .null, forKey: .body)
-        }
-    }
-
     /// The file's top level.
     struct File: Codable {
         struct Config: Codable {
@@ -120,10 +85,13 @@ public struct SavedPlan: Sendable {
                 case .failure(let problem): problems.append(problem.message); continue
                 }
             }
-            var from: WebhookScope?
-            if case .replace(_, let scope, _) = write.request { from = scope }
-            writes.append(Write(action: write.action, scope: write.scope, webhookID: write.webhookID, fromScope: from,
-                                url: write.displayURL, fields: write.body?.setNames ?? [], body: body))
+            let stored: Write.Request = switch write.request {
+            case .create: .create(body ?? .null)
+            case .update(let id, _): .update(webhookID: id, body ?? .null)
+            case .delete(let id): .delete(webhookID: id)
+            case .replace(let id, let from, _): .replace(deleting: id, in: from, body ?? .null)
+            }
+            writes.append(Write(scope: write.scope, url: write.displayURL, fields: write.body?.setNames ?? [], request: stored))
         }
         guard problems.isEmpty else { throw .literalSecrets(problems) }
         // Every scope the plan reads or writes: its own, and those replaces delete from.
@@ -205,19 +173,19 @@ public struct SavedPlan: Sendable {
             let found = header.formatVersion.map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "missing"
             throw .unsupportedFormat(path: path, found: found)
         }
-        guard let file = try? decoder.decode(File.self, from: data), let salt = bytes(hex: file.salt) else {
+        let file: File
+        do {
+            file = try decoder.decode(File.self, from: data)
+        } catch DecodingError.dataCorrupted(let context) where context.debugDescription.hasPrefix("a change entry") {
+            throw .damaged(path: path, what: context.debugDescription)
+        } catch {
             throw .damaged(path: path, what: "the plan file is incomplete or damaged")
         }
+        guard let salt = bytes(hex: file.salt) else { throw .damaged(path: path, what: "the plan file is incomplete or damaged") }
+        // Every write goes to a scope the plan observed (a replace's both scopes).
         let scopes = Set(file.configs.map(\.scope))
-        for write in file.changes {
-            guard [.create, .update, .delete, .replace].contains(write.action), scopes.contains(write.scope),
-                  (write.action == .replace) == (write.fromScope != nil), write.fromScope.map(scopes.contains) ?? true else {
-                throw .damaged(path: path, what: "a change entry is damaged")
-            }
-            guard write.action == .create || write.webhookID != nil else { throw .damaged(path: path, what: "a change entry has no webhook_id") }
-            guard write.action == .delete || (write.body != nil && write.body != .null) else {
-                throw .damaged(path: path, what: "a change entry has no body")
-            }
+        for write in file.changes where !scopes.contains(write.scope) || !(write.fromScope.map(scopes.contains) ?? true) {
+            throw .damaged(path: path, what: "a change entry is damaged")
         }
         return SavedPlan(file: file, salt: salt)
     }
@@ -227,6 +195,7 @@ public struct SavedPlan: Sendable {
     /// changed since the plan or a secret no longer matches.
     public func resolve(against current: ObservedState, environment: [String: String],
                         client: KapsoClient) throws(SavedPlanError) -> [PlannedWrite] {
+        // A plan with a problem is refused whole: its writes are never returned.
         let key = client.derivedKey(for: Self.keyPurpose, salt: salt)
         guard Self.keyCheck(key) == file.keyCheck else { throw .otherAPIKey }
         var problems: [String] = []
@@ -246,27 +215,17 @@ public struct SavedPlan: Sendable {
                 problems.append("\(config.scope): webhook \(id) (\(URLDisplay.masked(hook.url ?? ""))) was added on the server since the plan")
             }
         }
-        var writes: [PlannedWrite] = []
-        for write in file.changes {
-            var attributes = WebhookAttributes()
-            if let body = write.body {
+        let writes = file.changes.map { write in
+            write.planned { body in
                 switch resolveSecrets(body, environment: environment, url: write.url, key: key) {
-                case .failure(let problem): problems.append(problem.message)
+                case .failure(let problem):
+                    problems.append(problem.message)
                 case .success(let resolved):
-                    guard let decoded = try? JSONDecoder().decode(WebhookAttributes.self, from: resolved.serialized()) else {
-                        problems.append("the request body for \(write.url) is damaged")
-                        continue
-                    }
-                    attributes = decoded
+                    if let decoded = try? JSONDecoder().decode(WebhookAttributes.self, from: resolved.serialized()) { return decoded }
+                    problems.append("the request body for \(write.url) is damaged")
                 }
+                return WebhookAttributes()
             }
-            let request: PlannedWrite.Request = switch write.action {
-            case .create: .create(attributes)
-            case .update: .update(webhookID: write.webhookID ?? "", attributes)
-            case .replace: .replace(deleting: write.webhookID ?? "", in: write.fromScope ?? write.scope, attributes)
-            default: .delete(webhookID: write.webhookID ?? "")
-            }
-            writes.append(PlannedWrite(scope: write.scope, displayURL: write.url, request: request))
         }
         guard problems.isEmpty else { throw .stale(problems) }
         return writes
