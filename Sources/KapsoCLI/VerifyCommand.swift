@@ -165,39 +165,13 @@ struct VerifyCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let client = try network.makeClient(environment: environment, api: state.api)
         let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism, settleReads: 0).get()
-        let plan = try Planner.plan(state.configs, observed: observed, options: PlanOptions())
-        var ids: [SourceLocation: String] = [:]
-        for config in plan.configs {
-            for change in config.changes {
-                if let desired = change.desired, let id = change.webhookID, change.action != .replace { ids[desired.location] = id }
-            }
-        }
+        let ids = try KapsoTestDeliveries.serverIDs(state.configs, observed: observed)
         if dryRun {
-            try print(VerifyReport(entries: selected.map { item in
-                let line = ids[item.webhook.location].map { id in
-                    "would ask Kapso: POST /whatsapp/webhooks/\(id)/test" + (item.event.map { " {\"event_type\": \"\($0)\"}" } ?? " {}")
-                } ?? "would not ask: not on the server (apply first)"
-                return VerifyReport.Entry(item: item, lines: [line], failed: false)
-            }, summary: "Verify (dry run): nothing was sent."))
+            try print(VerifyReport(entries: selected.map { KapsoTestDeliveries.dryRun($0, id: ids[$0.webhook.location]) },
+                                   summary: "Verify (dry run): nothing was sent."))
             return
         }
-        let asks = selected.enumerated().compactMap { index, item in ids[item.webhook.location].map { (index, $0, item.event) } }
-        let answers = await boundedMap(asks, limit: network.parallelism) { index, id, event -> (Int, String?) in
-            do throws(APIError) {
-                try await client.testWebhook(id: id, event: event)
-                return (index, nil)
-            } catch {
-                return (index, error.description)
-            }
-        }
-        let results = Dictionary(answers) { (first: String?, _: String?) in first }
-        let entries = selected.enumerated().map { index, item -> VerifyReport.Entry in
-            guard let outcome = results[index] else {
-                return VerifyReport.Entry(item: item, lines: ["not verified: it is not on the server (kapsoctl apply creates it)"], failed: true)
-            }
-            if let failure = outcome { return VerifyReport.Entry(item: item, lines: ["failed: \(failure)"], failed: true) }
-            return VerifyReport.Entry(item: item, lines: ["queued: Kapso accepted the test and will deliver it to the endpoint (its answer shows in Kapso's delivery logs, not here)"], failed: false)
-        }
+        let entries = await KapsoTestDeliveries.ask(selected, ids: ids, client: client, parallelism: network.parallelism)
         let failed = entries.filter(\.failed).count
         try print(VerifyReport(entries: entries, summary: "Verify (via Kapso): \(entries.count - failed) queued, \(failed) failed."))
     }
