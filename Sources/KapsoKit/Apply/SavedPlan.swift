@@ -85,13 +85,8 @@ public struct SavedPlan: Sendable {
                 case .failure(let problem): problems.append(problem.message); continue
                 }
             }
-            let stored: Write.Request = switch write.request {
-            case .create: .create(body ?? .null)
-            case .update(let id, _): .update(webhookID: id, body ?? .null)
-            case .delete(let id): .delete(webhookID: id)
-            case .replace(let id, let from, _): .replace(deleting: id, in: from, body ?? .null)
-            }
-            writes.append(Write(scope: write.scope, url: write.displayURL, fields: write.body?.setNames ?? [], request: stored))
+            writes.append(Write(scope: write.scope, url: write.displayURL, fields: write.body?.setNames ?? [],
+                                request: write.request.map { _ in body ?? .null }))
         }
         guard problems.isEmpty else { throw .literalSecrets(problems) }
         // Every scope the plan reads or writes: its own, and those replaces delete from.

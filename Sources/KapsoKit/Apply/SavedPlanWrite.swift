@@ -6,12 +6,7 @@ extension SavedPlan {
     /// what a damaged file could break: the action, and the id and body it needs.
     public struct Write: Sendable, Codable {
         /// ``PlannedWrite/Request`` with a protected body.
-        enum Request: Sendable {
-            case create(JSONValue)
-            case update(webhookID: String, JSONValue)
-            case delete(webhookID: String)
-            case replace(deleting: String, in: WebhookScope, JSONValue)
-        }
+        typealias Request = WriteRequest<JSONValue>
 
         /// Where the request goes (for a replace, where the new webhook is created).
         public var scope: WebhookScope
@@ -21,29 +16,10 @@ extension SavedPlan {
         public var fields: [String]
         var request: Request
 
-        public var action: ChangeAction {
-            switch request {
-            case .create: .create
-            case .update: .update
-            case .delete: .delete
-            case .replace: .replace
-            }
-        }
-
+        public var action: ChangeAction { request.action }
         /// The server webhook changed or deleted (for a replace, the one deleted).
-        public var webhookID: String? {
-            switch request {
-            case .create: nil
-            case .update(let id, _), .delete(let id), .replace(let id, _, _): id
-            }
-        }
-
-        var body: JSONValue? {
-            switch request {
-            case .create(let body), .update(_, let body), .replace(_, _, let body): body
-            case .delete: nil
-            }
-        }
+        public var webhookID: String? { request.webhookID }
+        var body: JSONValue? { request.body }
 
         var fromScope: WebhookScope? {
             if case .replace(_, let from, _) = request { return from }
@@ -105,13 +81,7 @@ extension SavedPlan {
 
         /// The executor's write, the body's secrets resolved by `resolve`.
         func planned(_ resolve: (JSONValue) -> WebhookAttributes) -> PlannedWrite {
-            let request: PlannedWrite.Request = switch self.request {
-            case .create(let body): .create(resolve(body))
-            case .update(let id, let body): .update(webhookID: id, resolve(body))
-            case .delete(let id): .delete(webhookID: id)
-            case .replace(let id, let from, let body): .replace(deleting: id, in: from, resolve(body))
-            }
-            return PlannedWrite(scope: scope, displayURL: url, request: request)
+            PlannedWrite(scope: scope, displayURL: url, request: request.map(resolve))
         }
     }
 }
