@@ -78,38 +78,7 @@ public struct Executor: Sendable {
         case .create(let attributes):
             return await create(write, attributes, fresh: fresh, observed: observed)
         case .replace(let id, let from, let attributes):
-            // Create first, then delete the old one: a create that fails (422, 402, 500, a dropped
-            // connection) then loses nothing, and the old webhook keeps receiving deliveries. The
-            // API allows it: the two differ in kind or number, so the one-meta-per-number rule holds.
-            let entry = await post(write, attributes, observed: observed)
-            // Created, though the server stores it otherwise than sent: the old one still goes.
-            if case .failed(let reason) = entry.outcome, entry.changedServer {
-                do {
-                    try await client.deleteWebhook(in: from, id: id)
-                } catch where error.status != 404 {
-                    var both = ApplyReport.Entry(summary, .failed("\(reason); and deleting the old webhook \(id) failed: \(error)"))
-                    both.changedServer = true
-                    return both
-                } catch {}
-                var replaced = ApplyReport.Entry(summary, .failed("\(reason); the old webhook \(id) was deleted"))
-                replaced.changedServer = true
-                return replaced
-            }
-            guard case .done(let detail) = entry.outcome else {
-                replaceFailed.withLock { $0 = true }
-                if case .failed(let reason) = entry.outcome {
-                    return ApplyReport.Entry(summary, .failed("not replaced: creating the new webhook failed: \(reason); the old webhook \(id) is kept and still receives deliveries"))
-                }
-                return entry
-            }
-            do {
-                try await client.deleteWebhook(in: from, id: id)
-            } catch where error.status != 404 {
-                var both = ApplyReport.Entry(summary, .failed("\(detail), but deleting the old webhook \(id) failed: \(error); both receive deliveries until \(id) is deleted (run apply again with prune, or delete it in the dashboard)"))
-                both.changedServer = true
-                return both
-            } catch {}
-            return ApplyReport.Entry(summary, .done("\(detail), then deleted \(id)"), createdID: entry.createdID)
+            return await replace(write, deleting: id, in: from, attributes, observed: observed, replaceFailed: replaceFailed)
         case .update(let id, let attributes):
             do {
                 let stored = try await client.updateWebhook(in: write.scope, id: id, attributes: attributes)
@@ -126,6 +95,40 @@ public struct Executor: Sendable {
                 return ApplyReport.Entry(summary, error.status == 404 ? .done("already gone (404)") : .failed(error.description))
             }
         }
+    }
+
+    /// A replace creates first, then deletes the old webhook: a create that fails (422, 402, 500, a
+    /// dropped connection) then loses nothing, and the old webhook keeps receiving deliveries. The
+    /// API allows it: the two differ in kind or number, so the one-meta-per-number rule holds.
+    private func replace(_ write: PlannedWrite, deleting id: String, in from: WebhookScope, _ attributes: WebhookAttributes,
+                         observed: ObservedState, replaceFailed: Locked<Bool>) async -> ApplyReport.Entry {
+        let summary = write.summary
+        let entry = await post(write, attributes, observed: observed)
+        // Created (perhaps stored otherwise than sent: a failed entry that changed the server).
+        let created: String
+        switch entry.outcome {
+        case .done(let detail): created = detail
+        case .failed(let reason) where entry.changedServer: created = reason
+        case .failed(let reason):
+            replaceFailed.withLock { $0 = true }
+            return ApplyReport.Entry(summary, .failed("not replaced: creating the new webhook failed: \(reason); the old webhook \(id) is kept and still receives deliveries"))
+        default:
+            replaceFailed.withLock { $0 = true }
+            return entry
+        }
+        var outcome: ApplyReport.Entry
+        do {
+            try await client.deleteWebhook(in: from, id: id)
+            outcome = entry.changedServer ? ApplyReport.Entry(summary, .failed("\(created); the old webhook \(id) was deleted"))
+                : ApplyReport.Entry(summary, .done("\(created), then deleted \(id)"), createdID: entry.createdID)
+        } catch where error.status != 404 {
+            outcome = ApplyReport.Entry(summary, .failed("\(created), but deleting the old webhook \(id) failed: \(error); both receive deliveries until \(id) is deleted (run apply again with prune, or delete it in the dashboard)"))
+        } catch {
+            outcome = entry.changedServer ? ApplyReport.Entry(summary, .failed("\(created); the old webhook \(id) is already gone"))
+                : ApplyReport.Entry(summary, .done("\(created), then found \(id) already gone"), createdID: entry.createdID)
+        }
+        if case .failed = outcome.outcome { outcome.changedServer = true }
+        return outcome
     }
 
     private func create(_ write: PlannedWrite, _ attributes: WebhookAttributes, fresh: FreshReads,

@@ -111,6 +111,21 @@ extension SpecFileDecoder {
         return Located(value: keepCase ? text.value : text.value.lowercased(), mark: text.mark)
     }
 
+    /// Meta's id of a phone number: digits, plain or quoted.
+    mutating func phoneNumberID(_ node: YAMLNode) -> Located<String>? {
+        guard case .scalar(let scalar) = node, !scalar.isNull else {
+            error(node.mark, "'phone_number_id' must be Meta's id of the number (digits), not \(node.kindDescription)")
+            return nil
+        }
+        guard let text = string(node, "'phone_number_id'") else { return nil }
+        if text.unresolved { return Located(value: text.value, mark: text.mark) }
+        guard !text.value.isEmpty, text.value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), text.value.utf8.count <= 32 else {
+            error(text.mark, "'phone_number_id' must be Meta's id of the number: digits only, like \"1234567890\" (not the display number)")
+            return nil
+        }
+        return Located(value: text.value, mark: text.mark)
+    }
+
     static let yaml11Booleans: Set<String> = ["yes", "no", "y", "n", "on", "off", "true", "false"]
 
     static func isUUID(_ text: String) -> Bool {

@@ -248,21 +248,6 @@ struct SpecFileDecoder {
         return ScopeDecl(scope: scope, idMark: idMark, name: name, prune: prune, webhooks: webhooks, mark: map.mark, ignore: ignore)
     }
 
-    /// Meta's id of a phone number: digits, plain or quoted.
-    mutating func phoneNumberID(_ node: YAMLNode) -> Located<String>? {
-        guard case .scalar(let scalar) = node, !scalar.isNull else {
-            error(node.mark, "'phone_number_id' must be Meta's id of the number (digits), not \(node.kindDescription)")
-            return nil
-        }
-        guard let text = string(node, "'phone_number_id'") else { return nil }
-        if text.unresolved { return Located(value: text.value, mark: text.mark) }
-        guard !text.value.isEmpty, text.value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), text.value.utf8.count <= 32 else {
-            error(text.mark, "'phone_number_id' must be Meta's id of the number: digits only, like \"1234567890\" (not the display number)")
-            return nil
-        }
-        return Located(value: text.value, mark: text.mark)
-    }
-
     mutating func webhook(_ node: YAMLNode, isDefaults: Bool) -> WebhookDecl? {
         let what = isDefaults ? "'defaults'" : "each entry of 'webhooks'"
         guard let map = mapping(node, what) else { return nil }
