@@ -7,40 +7,19 @@ func loadSpec(_ yaml: String, environment: [String: String] = [:],
     loadSpecs([("spec.yaml", yaml)], environment: environment, limits: limits)
 }
 
-import Testing
-
-/// Loads several in-memory files, in order. Every load is done twice — with the fast path and
-/// with the tree decoder alone — and the two must agree exactly, so every spec test checks it.
+/// Loads several in-memory files, in order.
 func loadSpecs(_ files: [(String, String)], environment: [String: String] = [:],
-               limits: YAMLLimits = .standard, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Result<DesiredState, SpecFailure> {
-    let sources = files.map { SourceText(path: $0.0, bytes: Array($0.1.utf8)) }
-    let fast = outcome(sources, environment: environment, limits: limits, fastPath: true)
-    let tree = outcome(sources, environment: environment, limits: limits, fastPath: false)
-    expectSameOutcome(fast, tree, sourceLocation: sourceLocation)
-    return fast
+               limits: YAMLLimits = .standard) -> Result<DesiredState, SpecFailure> {
+    outcome(files.map { SourceText(path: $0.0, bytes: Array($0.1.utf8)) }, environment: environment, limits: limits)
 }
 
 /// `SpecLoader.load` as a result.
 func outcome(_ sources: [SourceText], environment: [String: String], limits: YAMLLimits = .standard,
-             unsetVariables: UnsetVariables = .error, fastPath: Bool) -> Result<DesiredState, SpecFailure> {
+             unsetVariables: UnsetVariables = .error) -> Result<DesiredState, SpecFailure> {
     do {
-        return .success(try SpecLoader.load(sources: sources, environment: environment, unsetVariables: unsetVariables,
-                                            limits: limits, fastPath: fastPath))
+        return .success(try SpecLoader.load(sources: sources, environment: environment, unsetVariables: unsetVariables, limits: limits))
     } catch {
         return .failure(error)
-    }
-}
-
-/// The fast path and the tree decoder gave the same state, or the same diagnostics.
-func expectSameOutcome(_ fast: Result<DesiredState, SpecFailure>, _ tree: Result<DesiredState, SpecFailure>,
-                       sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    switch (fast, tree) {
-    case (.success(let a), .success(let b)):
-        #expect(a == b, "the fast path and the tree decoder decoded differently", sourceLocation: sourceLocation)
-    case (.failure(let a), .failure(let b)):
-        #expect(a.diagnostics == b.diagnostics, "the fast path and the tree decoder reported differently", sourceLocation: sourceLocation)
-    default:
-        Issue.record("one path loaded and the other failed: fast \(fast), tree \(tree)", sourceLocation: sourceLocation)
     }
 }
 

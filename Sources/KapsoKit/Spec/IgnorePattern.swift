@@ -64,23 +64,3 @@ public struct DesiredState: Sendable, Equatable {
 
     public var webhookCount: Int { configs.reduce(0) { $0 + $1.webhooks.count } }
 }
-
-extension SpecFileDecoder {
-    /// An `ignore:` list: patterns written out (never from `${VAR}`: they decide what a plan
-    /// shows), each checked by ``IgnorePattern/problem(_:)``.
-    mutating func ignorePatterns(_ node: YAMLNode) -> [IgnorePattern] {
-        guard let list = sequence(node, "'ignore'") else { return [] }
-        var patterns: [IgnorePattern] = []
-        for item in list.items {
-            guard let text = string(item, "an 'ignore' pattern") else { continue }
-            if text.fromEnvironment {
-                error(text.mark, "an 'ignore' pattern must be written out, not taken from ${VAR}: it decides what the plan shows")
-            } else if let problem = IgnorePattern.problem(text.value) {
-                error(text.mark, problem)
-            } else {
-                patterns.append(IgnorePattern(text.value))
-            }
-        }
-        return patterns
-    }
-}

@@ -32,32 +32,20 @@ public enum SpecLoader {
     }
 
     /// Decodes in-memory sources (used by `load(paths:)` and by tests).
-    /// `fastPath`: try ``FastSpecDecoder`` first (tests turn it off to compare both paths).
     static func load(sources: [SourceText], environment: [String: String], unsetVariables: UnsetVariables = .error,
-                     limits: YAMLLimits = .standard, fastPath: Bool = true) throws(SpecFailure) -> DesiredState {
+                     limits: YAMLLimits = .standard) throws(SpecFailure) -> DesiredState {
         var diagnostics: [SpecDiagnostic] = []
         var unset: [(name: String, at: SpecDiagnostic)] = []
         var contents: [(SourceText, SpecFileContent)] = []
         let variables = SpecVariables(environment: environment)
         for source in sources {
-            if fastPath, let content = FastSpecDecoder.decode(source, variables: variables, limits: limits) {
-                contents.append((source, content))
-                continue
-            }
-            do {
-                let document = try YAMLLoader.load(source.bytes, limits: limits)
-                var decoder = SpecFileDecoder(source: source, variables: variables, unsetVariables: unsetVariables)
-                let content = decoder.decodeFile(document.root)
-                unset += decoder.unsetReferences.map { ($0.name, source.diagnostic(at: $0.mark, "", severity: .note)) }
-                let fileDiagnostics = document.problems.map { source.diagnostic(at: $0.mark, $0.message) } + decoder.diagnostics
-                // An anchored value used twice is reported once.
-                var seen = Set<String>()
-                diagnostics += fileDiagnostics.filter { seen.insert($0.description).inserted }
-                    .sorted { ($0.line, $0.column) < ($1.line, $1.column) }
-                if let content { contents.append((source, content)) }
-            } catch {
-                diagnostics.append(source.syntaxDiagnostic(at: error.mark, error.message))
-            }
+            let outcome = SpecFileReading.read(source, variables: variables, unsetVariables: unsetVariables, limits: limits)
+            unset += outcome.unset.map { ($0.name, source.diagnostic(at: $0.mark, "", severity: .note)) }
+            // An anchored value used twice is reported once.
+            var seen = Set<String>()
+            diagnostics += outcome.diagnostics.filter { seen.insert($0.description).inserted }
+                .sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+            if let content = outcome.content { contents.append((source, content)) }
         }
         // One run speaks one generation: files that disagree are an error at each `api:` that differs.
         let api = contents.first?.1.api ?? .legacy
@@ -233,7 +221,7 @@ struct ConfigMerger {
         let what = decl.scope.description
         if let name = decl.name {
             if let (first, place) = entry.namePlace, first != name.value {
-                diagnostics.append(source.diagnostic(at: name.mark, "\(what) is named '\(SpecFileDecoder.excerpt(first))' at \(place); one \(Self.noun(decl.scope)) has one name"))
+                diagnostics.append(source.diagnostic(at: name.mark, "\(what) is named '\(SpecText.excerpt(first))' at \(place); one \(Self.noun(decl.scope)) has one name"))
             } else {
                 entry.namePlace = (name.value, location(name.mark))
                 entry.config.name = name.value
