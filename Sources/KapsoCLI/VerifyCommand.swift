@@ -101,7 +101,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let policy = try await deliveryPolicy(state, environment: environment)
         if dryRun {
             try print(VerifyReport(entries: selected.map {
-                VerifyReport.Entry(item: $0, lines: VerifyReport.dryRunLines($0, policy: policy, probe: probeSignature, time: time), failed: false)
+                VerifyOutcome(item: $0, lines: VerifyReport.dryRunLines($0, policy: policy, probe: probeSignature, time: time), failed: false)
             }, summary: "Verify (dry run): nothing was sent."))
             return
         }
@@ -111,13 +111,13 @@ struct VerifyCommand: AsyncParsableCommand {
         var reports = await EndpointVerifier(transport: transport, limit: network.parallelism, policy: policy, time: time)
             .verify(targets, probe: probeSignature)[...]
         var insecure = 0
-        let entries = selected.map { item -> VerifyReport.Entry in
+        let entries = selected.map { item -> VerifyOutcome in
             guard let cannot = item.cannot else {
                 let result = reports.removeFirst()
                 if result.acceptsUnsigned { insecure += 1 }
-                return VerifyReport.Entry(item: item, lines: result.lines, failed: !result.passed)
+                return VerifyOutcome(item: item, lines: result.lines, failed: !result.passed)
             }
-            return VerifyReport.Entry(item: item, lines: ["not verified: \(cannot)"], failed: true)
+            return VerifyOutcome(item: item, lines: ["not verified: \(cannot)"], failed: true)
         }
         let failed = entries.filter(\.failed).count
         try print(VerifyReport(entries: entries, summary: "Verify: \(entries.count - failed) passed, \(failed) failed"

@@ -3,8 +3,7 @@ import Testing
 @testable import KapsoKit
 
 /// The one spec decoder (``SpecDecoder``): the order of keys never changes what a file means, a
-/// file with anchors reads as its expansion, every problem is found in one reading, and only
-/// `YAML/` speaks to libyaml.
+/// file with anchors reads as its expansion, every problem is found in one reading.
 @Suite struct SpecDecoderTests {
     private let environment = ["S": "s3cret", "T": "t0ken", "ACME_WEBHOOK_SECRET": "a", "ACME_HOOK_TOKEN": "b", "ACME_SALES_SECRET": "c",
                                "ACME_META_SECRET": "f", "ACME_PROJECT_SECRET": "g",
@@ -226,17 +225,5 @@ import Testing
                       "https://a.example.com/%41", "https://a.example.com/x?y=1", "https://", "https://a.example.com/" + String(repeating: "x", count: 2050)])
     func otherURLsGetTheFullCheck(_ url: String) {
         #expect(!SpecText.plainHTTPSURL(url))
-    }
-
-    /// libyaml stays inside `YAML/`: nothing else imports `CYaml`.
-    @Test func onlyTheYAMLFolderSpeaksToLibyaml() throws {
-        let sources = repositoryRoot.appendingPathComponent("Sources")
-        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
-        #expect(files.count > 50)
-        let importers = try files.filter { path in
-            try String(contentsOf: sources.appendingPathComponent(path), encoding: .utf8).contains("import CYaml")
-        }
-        #expect(!importers.isEmpty)
-        #expect(importers.allSatisfy { $0.hasPrefix("KapsoKit/YAML/") || $0.hasPrefix("CYaml/") }, "\(importers)")
     }
 }

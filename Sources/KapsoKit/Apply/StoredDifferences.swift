@@ -33,7 +33,7 @@ enum StoredDifferences {
                 }
             default:
                 if !attribute.kind.same(want, have) {
-                    lines.append("the server stores \(attribute.name) as \(have.map(FieldDisplay.text) ?? "nothing") (sent \(FieldDisplay.text(want))); write that in the spec")
+                    lines.append("the server stores \(attribute.name) as \(have.map(\.shown) ?? "nothing") (sent \(want.shown)); write that in the spec")
                 }
             }
         }

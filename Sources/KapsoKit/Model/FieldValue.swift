@@ -38,3 +38,18 @@ extension FieldValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, E
         self = .map(Dictionary(elements) { first, _ in first })
     }
 }
+
+extension FieldValue {
+    /// The value as one line of text for people (strings JSON-quoted, so no control character
+    /// reaches a terminal).
+    var shown: String {
+        switch self {
+        case .null: "null"
+        case .string(let s): HumanText.quoted(s)
+        case .bool(let b): String(b)
+        case .int(let i): String(i)
+        case .list(let items): "[" + items.map { HumanText.escape($0) }.joined(separator: ", ") + "]"
+        case .map(let map): "{" + map.sorted { $0.key < $1.key }.map { "\(HumanText.escape($0.key)): \(HumanText.quoted($0.value))" }.joined(separator: ", ") + "}"
+        }
+    }
+}

@@ -57,33 +57,7 @@ enum FieldDisplay: Equatable {
         return lines
     }
 
-    /// A value as one line of text.
-    static func text(_ value: FieldValue) -> String {
-        switch value {
-        case .null: "null"
-        case .string(let s): quoted(s)
-        case .bool(let b): String(b)
-        case .int(let i): String(i)
-        case .list(let items): "[" + items.map { HumanText.escape($0) }.joined(separator: ", ") + "]"
-        case .map(let map): "{" + map.sorted { $0.key < $1.key }.map { "\(HumanText.escape($0.key)): \(quoted($0.value))" }.joined(separator: ", ") + "}"
-        }
-    }
+    static func text(_ value: FieldValue) -> String { value.shown }
 
-    /// JSON string quoting: escapes quotes, backslashes and every control character.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where HumanText.isUnsafe(scalar):
-                out += String(format: "\\u%04X", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { HumanText.quoted(text) }
 }

@@ -4,22 +4,10 @@ import Foundation
 /// lines), the summary line, and under `--format github` the fence and an annotation at the
 /// declaration of each webhook that failed (a notice with the summary when none did).
 public struct VerifyReport: Sendable {
-    public struct Entry: Sendable {
-        public var item: VerifyItem
-        public var lines: [String]
-        public var failed: Bool
-
-        public init(item: VerifyItem, lines: [String], failed: Bool) {
-            self.item = item
-            self.lines = lines
-            self.failed = failed
-        }
-    }
-
-    public var entries: [Entry]
+    public var entries: [VerifyOutcome]
     public var summary: String
 
-    public init(entries: [Entry], summary: String) {
+    public init(entries: [VerifyOutcome], summary: String) {
         self.entries = entries
         self.summary = summary
     }

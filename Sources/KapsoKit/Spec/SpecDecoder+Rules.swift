@@ -2,7 +2,7 @@
 /// the Platform API's (events by scope, what `kind: meta` excludes) and `buffer_events ⊆ events`.
 extension SpecDecoder {
     /// The webhook over the defaults, checked, as the planner's value; nil without a URL.
-    mutating func finish(_ own: Draft, project: Bool) -> DesiredWebhook? {
+    mutating func finish(_ own: WebhookDraft, project: Bool) -> DesiredWebhook? {
         var draft = own
         var inherited = AttributeSet()
         let defaults = context.defaults
@@ -49,7 +49,7 @@ extension SpecDecoder {
 
     /// Events by scope (a project webhook takes only project events, a number's none of them),
     /// and what a `meta` webhook cannot take.
-    private mutating func checkPlatformRules(_ draft: Draft, own: AttributeSet, inherited: AttributeSet, project: Bool, eventMarks: [Mark]) {
+    private mutating func checkPlatformRules(_ draft: WebhookDraft, own: AttributeSet, inherited: AttributeSet, project: Bool, eventMarks: [Mark]) {
         let from = inherited.contains(.events) ? " (from 'defaults')" : ""
         for (index, event) in (draft.values[ordinal: DecodingRows.events]?.list ?? []).enumerated() {
             if project, !EventNames.projectScope.contains(event), !context.extraEvents.contains(event) {
@@ -63,7 +63,7 @@ extension SpecDecoder {
             let kindMark = inherited.contains(ordinal: DecodingRows.kind) ? context.defaults?.marks[DecodingRows.kind] ?? draft.mark : marks[DecodingRows.kind]
             error(kindMark, "'kind: meta' is for a phone number's webhook (it receives that number's raw Meta payload); a project webhook is 'kapso'")
         }
-        for attribute in Attribute.all where Draft.notForMeta.contains(attribute) && own.contains(attribute) {
+        for attribute in Attribute.all where WebhookDraft.notForMeta.contains(attribute) && own.contains(attribute) {
             error(marks[attribute.ordinal], "a 'meta' webhook receives Meta's raw payload: it takes no '\(attribute.name)' (no event filter, buffering or payload version)")
         }
     }

@@ -104,12 +104,12 @@ extension SpecDecoder {
     // MARK: - A webhook
 
     /// A webhook, or the `defaults` block: every attribute read by its kind. Positions go into `marks`.
-    mutating func webhook(isDefaults: Bool) throws(YAMLStop) -> Draft? {
+    mutating func webhook(isDefaults: Bool) throws(YAMLStop) -> WebhookDraft? {
         guard kind == .mappingStart else {
             try refuse(isDefaults ? "'defaults'" : "each entry of 'webhooks'", mustBe: "a mapping")
             return nil
         }
-        var draft = Draft(mark: events.mark)
+        var draft = WebhookDraft(mark: events.mark)
         let keys = SpecKeys.WebhookKeys.of(context.api, defaults: isDefaults)
         var hasURL = false
         while true {
@@ -143,7 +143,7 @@ extension SpecDecoder {
     }
 
     /// One attribute's value, by its kind's spec rules; left undeclared after a problem is reported.
-    private mutating func declare(_ ordinal: Int, into draft: inout Draft) throws(YAMLStop) {
+    private mutating func declare(_ ordinal: Int, into draft: inout WebhookDraft) throws(YAMLStop) {
         let what = DecodingRows.quotedNames[ordinal]
         let mark = events.mark
         let value: FieldValue

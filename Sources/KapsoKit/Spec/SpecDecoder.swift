@@ -199,7 +199,7 @@ struct ContextUse {
 
 /// The `defaults` block as read.
 struct Defaults {
-    var draft: Draft
+    var draft: WebhookDraft
     var marks: DraftMarks
 }
 

@@ -1,6 +1,6 @@
 /// A webhook (or the `defaults` block) as one file declares it: the values of the attributes it
 /// writes, before `defaults` are merged and the rules across attributes are checked.
-struct Draft {
+struct WebhookDraft {
     var mark: Mark
     /// The pinned id, lowercased.
     var id: String?
@@ -32,7 +32,7 @@ enum DecodingRows {
     static let events = Attribute.events.ordinal
     static let headers = Attribute.headers.ordinal
     static let bufferEvents = Attribute.bufferEvents.ordinal
-    static let notForMeta = Draft.notForMeta
+    static let notForMeta = WebhookDraft.notForMeta
 }
 
 /// Where a draft's values are written: each attribute's, and each event's of its two event lists

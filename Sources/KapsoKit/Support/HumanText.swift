@@ -3,6 +3,24 @@
 /// C1) and every bidirectional-formatting character (which can make a terminal show text in an
 /// order other than its bytes) is written as a visible `\u001B`-style escape.
 public enum HumanText {
+    /// JSON string quoting: escapes quotes, backslashes and every unsafe character.
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where isUnsafe(scalar):
+                out += "\\u" + hex(scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     /// `text` with every unsafe character escaped; line feeds kept only when `keepNewlines`.
     public static func escape(_ text: String, keepNewlines: Bool = false) -> String {
         guard text.unicodeScalars.contains(where: { isUnsafe($0, keepNewlines: keepNewlines) }) else { return text }

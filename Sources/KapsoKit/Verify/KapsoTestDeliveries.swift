@@ -12,16 +12,16 @@ public enum KapsoTestDeliveries {
     }
 
     /// What `--dry-run` says it would ask.
-    public static func dryRun(_ item: VerifyItem, id: String?) -> VerifyReport.Entry {
+    public static func dryRun(_ item: VerifyItem, id: String?) -> VerifyOutcome {
         let line = id.map { id in
             "would ask Kapso: POST /whatsapp/webhooks/\(id)/test" + (item.event.map { " {\"event_type\": \"\($0)\"}" } ?? " {}")
         } ?? "would not ask: not on the server (apply first)"
-        return VerifyReport.Entry(item: item, lines: [line], failed: false)
+        return VerifyOutcome(item: item, lines: [line], failed: false)
     }
 
     /// Asks Kapso for each item's test delivery, `parallelism` at once, and reports each answer.
     public static func ask(_ items: [VerifyItem], ids: [SourceLocation: String], client: KapsoClient,
-                           parallelism: Int) async -> [VerifyReport.Entry] {
+                           parallelism: Int) async -> [VerifyOutcome] {
         let asks = items.enumerated().compactMap { index, item in ids[item.webhook.location].map { (index, $0, item.event) } }
         let answers = await boundedMap(asks, limit: parallelism) { index, id, event -> (Int, String?) in
             do throws(APIError) {
@@ -32,12 +32,12 @@ public enum KapsoTestDeliveries {
             }
         }
         let results = Dictionary(answers) { (first: String?, _: String?) in first }
-        return items.enumerated().map { index, item -> VerifyReport.Entry in
+        return items.enumerated().map { index, item -> VerifyOutcome in
             guard let outcome = results[index] else {
-                return VerifyReport.Entry(item: item, lines: ["not verified: it is not on the server (kapsoctl apply creates it)"], failed: true)
+                return VerifyOutcome(item: item, lines: ["not verified: it is not on the server (kapsoctl apply creates it)"], failed: true)
             }
-            if let failure = outcome { return VerifyReport.Entry(item: item, lines: ["failed: \(failure)"], failed: true) }
-            return VerifyReport.Entry(item: item, lines: ["queued: Kapso accepted the test and will deliver it to the endpoint (its answer shows in Kapso's delivery logs, not here)"], failed: false)
+            if let failure = outcome { return VerifyOutcome(item: item, lines: ["failed: \(failure)"], failed: true) }
+            return VerifyOutcome(item: item, lines: ["queued: Kapso accepted the test and will deliver it to the endpoint (its answer shows in Kapso's delivery logs, not here)"], failed: false)
         }
     }
 }

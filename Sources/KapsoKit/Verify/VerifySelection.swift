@@ -80,3 +80,16 @@ public struct VerifySelectionError: ReportedError, Sendable {
     public var lines: [String]
     public var report: String { lines.joined(separator: "\n") }
 }
+
+/// What verifying one webhook came to: its lines (what was sent, what came back) and whether it failed.
+public struct VerifyOutcome: Sendable {
+    public var item: VerifyItem
+    public var lines: [String]
+    public var failed: Bool
+
+    public init(item: VerifyItem, lines: [String], failed: Bool) {
+        self.item = item
+        self.lines = lines
+        self.failed = failed
+    }
+}
