@@ -143,14 +143,11 @@ extension SimulatorStore {
     }
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        ISOTime.string(date, fractional: true)
     }
 
     /// Seeded webhooks without `created_at` get one second apart, from 2025-01-01.
     static func seedTime(_ offset: Int) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: 1_735_689_600 + Double(offset)))
+        ISOTime.string(Date(timeIntervalSince1970: 1_735_689_600 + Double(offset)))
     }
 }

@@ -264,7 +264,7 @@ public struct Executor: Sendable {
 
     /// The order every run agrees on: oldest `created_at` first, then the smallest id.
     static func keptFirst(_ a: ServerWebhook, _ b: ServerWebhook) -> Bool {
-        let (ta, tb) = (Timestamp.parse(a.createdAt), Timestamp.parse(b.createdAt))
+        let (ta, tb) = (a.createdAt.flatMap(ISOTime.seconds), b.createdAt.flatMap(ISOTime.seconds))
         if ta != tb { return (ta ?? .infinity) < (tb ?? .infinity) }
         return a.id.lowercased() < b.id.lowercased()
     }
@@ -280,17 +280,5 @@ public struct Executor: Sendable {
         } catch {
             return .failure(error)
         }
-    }
-}
-
-/// ISO 8601 timestamps as seconds since 1970, with or without fractional seconds.
-enum Timestamp {
-    static func parse(_ text: String?) -> Double? {
-        guard let text else { return nil }
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date.timeIntervalSince1970 }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)?.timeIntervalSince1970
     }
 }

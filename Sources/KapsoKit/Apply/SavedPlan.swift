@@ -94,7 +94,7 @@ public struct SavedPlan: Sendable {
         let configs = scopes.sorted().map { scope in
             File.Config(scope: scope, observed: Dictionary((observed.webhooks[scope] ?? []).map { ($0.id, fingerprint($0, key: key)) }) { first, _ in first })
         }
-        let file = File(kind: kind, api: plan.api, formatVersion: formatVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+        let file = File(kind: kind, api: plan.api, formatVersion: formatVersion, createdAt: ISOTime.string(Date()),
                         apiURL: client.baseURL.absoluteString, salt: SHA256.hex(salt), keyCheck: keyCheck(key),
                         configs: configs, changes: writes)
         return SavedPlan(file: file, salt: salt)

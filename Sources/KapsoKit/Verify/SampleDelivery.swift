@@ -82,7 +82,7 @@ enum SamplePayload {
     static let samplePhoneNumberID = "100000000000000"
 
     static func body(event: String, payloadVersion: String, scope: WebhookScope, time: Date) -> JSONValue {
-        let iso = ISO8601DateFormatter().string(from: time)
+        let iso = ISOTime.string(time)
         let unix = String(Int(time.timeIntervalSince1970))
         let phoneNumberID: String
         if case .phoneNumber(let id) = scope { phoneNumberID = id } else { phoneNumberID = samplePhoneNumberID }
