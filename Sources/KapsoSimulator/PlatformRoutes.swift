@@ -211,6 +211,9 @@ enum Rules {
             let why = scope == .project ? "which is for phone-number webhooks" : "which is for project webhooks"
             return .failure(.error(422, "events contains \(other), \(why)"))
         }
+        if record.values[Attribute.payloadVersion.name]?.string == "v1", let v2 = record.events.first(where: EventNames.payloadV2Only.contains) {
+            return .failure(.error(422, "\(v2) requires payload_version v2"))
+        }
         if record.events.contains("project.event") && !features.projectEvent {
             return .failure(.error(402, "project.event requires a paid plan"))
         }

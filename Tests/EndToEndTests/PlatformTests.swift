@@ -295,3 +295,38 @@ func platformEnvironment(_ env: [String: String]) -> [String: String] {
         }
     }
 }
+
+/// The catalogue against the simulator: a new project event is created as declared; an event the
+/// server does not take is refused in words naming it, and nothing is written.
+@Suite struct EventCatalogueEndToEndTests {
+    @Test func newEventsApplyAndARefusedOneIsNamed() async throws {
+        let spec = """
+            version: 1
+            api: platform
+            extra_events: [acme.future.event]
+            project:
+              webhooks:
+                - {url: https://ops.example.com/agents, secret_key: s3cret, events: [kapso_agent.run.failed, whatsapp.phone_number.disconnected]}
+            """
+        try await withScenario(seed: SimulatorSeed(), spec: spec) { simulator, dir, env in
+            let env = platformEnvironment(env)
+            let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+            let stored = await simulator.store.platformWebhooks(.project) ?? []
+            #expect(stored.map { $0["events"] } == [.array(["kapso_agent.run.failed", "whatsapp.phone_number.disconnected"])], "\(stored)")
+            // Known events: export declares no extra_events for them.
+            let export = try await runKapsoctl(["export", "--api", "platform"], environment: env, directory: dir)
+            #expect(export.status == 0, "\(export.stderr)")
+            #expect(export.stdout.contains("kapso_agent.run.failed") && !export.stdout.contains("extra_events"), "\(export.stdout)")
+
+            let refused = spec.replacingOccurrences(of: "whatsapp.phone_number.disconnected]", with: "acme.future.event]")
+                .replacingOccurrences(of: "/agents", with: "/future")
+            try refused.write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)
+            await simulator.store.clearJournal()
+            let second = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(second.status == 1, "\(second.stdout)\(second.stderr)")
+            #expect((second.stdout + second.stderr).contains("Kapso does not take the event 'acme.future.event' on this webhook"), "\(second.stdout)\(second.stderr)")
+            #expect(await simulator.store.platformWebhooks(.project)?.count == 1)
+        }
+    }
+}

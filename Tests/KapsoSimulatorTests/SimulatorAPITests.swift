@@ -101,7 +101,7 @@ import Testing
         ("{\"whatsapp_webhook\": {\"url\": \"https://x.example.com\", \"secret_key\": \"k\"}}", 422, "events is required"),
         ("{\"whatsapp_webhook\": {\"url\": \"https://x.example.com\", \"secret_key\": \"\", \"events\": [\"whatsapp.message.read\"]}}", 422, "secret_key can't be blank"),
         ("{\"whatsapp_webhook\": {\"url\": \"not a url\", \"secret_key\": \"k\", \"events\": [\"whatsapp.message.read\"]}}", 422, "url must be a valid http(s) URL"),
-        ("{\"whatsapp_webhook\": {\"url\": \"https://x.example.com\", \"secret_key\": \"k\", \"events\": [\"whatsapp.message.nope\"]}}", 422, "events contains an unknown event: whatsapp.message.nope"),
+        ("{\"whatsapp_webhook\": {\"url\": \"https://x.example.com\", \"secret_key\": \"k\", \"events\": [\"whatsapp.message.nope\"]}}", 422, "Events contains unsupported events: \"whatsapp.message.nope\""),
         ("{\"whatsapp_webhook\": {\"url\": \"https://x.example.com\", \"secret_key\": \"k\", \"events\": []}}", 422, "events can't be empty"),
         ("{\"whatsapp_webhook\": {\"url\": \"https://x.example.com\", \"secret_key\": \"k\", \"events\": \"whatsapp.message.read\"}}", 422, "events must be an array of strings"),
         ("{\"whatsapp_webhook\": {\"url\": \"https://x.example.com\", \"secret_key\": \"k\", \"events\": [\"whatsapp.message.read\"], \"active\": \"yes\"}}", 422, "active must be a boolean"),

@@ -74,6 +74,10 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .refused(let detail): text += "not sent: " + detail
         }
         if let serverMessage, !serverMessage.isEmpty { text += ": \(serverMessage)" }
+        if case .status(422) = reason, let events = Self.refusedEvents(serverMessage), !events.isEmpty {
+            let named = events.map { "'\(HumanText.escape($0))'" }.joined(separator: ", ")
+            text += " (Kapso does not take the event\(events.count == 1 ? "" : "s") \(named) on this webhook: check the name; an event kapsoctl does not know is one Kapso may not have yet, so remove it from 'events' and 'extra_events')"
+        }
         if retryBudget == 0 {
             text += " (not retried: the retry budget is 0 s; --retry-budget sets it)"
         } else if let retryBudget {
@@ -82,6 +86,14 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
             text += " (after \(attempts) attempts)"
         }
         return text
+    }
+
+    /// The event names of Kapso's 422 `Events contains unsupported events: "NAME"` (several are
+    /// quoted one by one), or nil for any other message.
+    static func refusedEvents(_ message: String?) -> [String]? {
+        guard let message, let range = message.range(of: "contains unsupported events:", options: .caseInsensitive) else { return nil }
+        return message[range.upperBound...].split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+            .compactMap { $0.offset % 2 == 1 ? String($0.element) : nil }
     }
 
     private static func seconds(_ value: TimeInterval) -> String {

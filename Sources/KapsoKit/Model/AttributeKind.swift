@@ -74,8 +74,10 @@ public enum AttributeKind: Sendable, Hashable {
                 }
             } else {
                 guard !names.isEmpty else { return reject("\(name) can't be empty") }
-                if let unknown = names.first(where: { !knownEvents.contains($0) }) {
-                    return reject("\(name) contains an unknown event: \(unknown)")
+                // Kapso's own words: `Events contains unsupported events: "NAME"`.
+                let unknown = names.filter { !knownEvents.contains($0) }
+                if !unknown.isEmpty {
+                    return reject("\(name.prefix(1).uppercased() + name.dropFirst()) contains unsupported events: \(unknown.map { "\"\($0)\"" }.joined(separator: ", "))")
                 }
             }
             return .success(.list(names))

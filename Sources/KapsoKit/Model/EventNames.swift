@@ -1,6 +1,8 @@
-/// Kapso's webhook event names and where each may be used.
+/// Kapso's webhook event names and where each may be used: the catalogue of 27 (Kapso's webhooks
+/// reference and its generated clients agree name for name; `../shared/KAPSO_API.md`). A name Kapso
+/// adds after these goes in a spec's `extra_events`.
 public enum EventNames {
-    /// Events of a WhatsApp config / phone number: the only ones the legacy API knows.
+    /// Events of a WhatsApp config / phone number (the legacy API's configs take these too).
     public static let configScope: [String] = [
         "whatsapp.message.received",
         "whatsapp.message.sent",
@@ -10,16 +12,36 @@ public enum EventNames {
         "whatsapp.conversation.created",
         "whatsapp.conversation.ended",
         "whatsapp.conversation.inactive",
+        "whatsapp.contact.identity_changed",
+        "whatsapp.contact.marketing_preference_changed",
     ]
 
     /// Events only a project-scoped webhook of the Platform API may subscribe to.
     public static let projectScope: [String] = [
         "whatsapp.phone_number.created",
         "whatsapp.phone_number.deleted",
+        "whatsapp.phone_number.offboarded",
+        "whatsapp.phone_number.disconnected",
+        "whatsapp.phone_number.reconnected",
+        "whatsapp.account.disabled",
+        "whatsapp.account.restricted",
+        "whatsapp.account.reinstated",
+        "whatsapp.account.violation",
         "workflow.execution.handoff",
         "workflow.execution.failed",
         "project.event",
+        "kapso_agent.run.approval_required",
+        "kapso_agent.run.completed",
+        "kapso_agent.run.failed",
+        "kapso_agent.run.cancelled",
         "whatsapp.config.created",
+    ]
+
+    /// Events Kapso sends only in the v2 payload: a webhook with `payload_version: v1` cannot take them.
+    public static let payloadV2Only: Set<String> = [
+        "whatsapp.phone_number.offboarded",
+        "whatsapp.phone_number.disconnected",
+        "whatsapp.phone_number.reconnected",
     ]
 
     /// Every event name, of either scope.

@@ -56,6 +56,9 @@ extension SpecDecoder {
                 error(eventMarks[index], "event '\(event)'\(from) is for a phone number's webhooks; a project webhook takes only project events: \(EventNames.projectScope.joined(separator: ", "))")
             } else if !project, EventNames.projectScope.contains(event) {
                 error(eventMarks[index], "event '\(event)'\(from) is only for project webhooks; declare this webhook under 'project' to subscribe to it")
+            } else if EventNames.payloadV2Only.contains(event), draft.values[ordinal: DecodingRows.payloadVersion]?.string == "v1" {
+                let version = inherited.contains(ordinal: DecodingRows.payloadVersion) ? "'payload_version: v1' (from 'defaults')" : "'payload_version: v1'"
+                error(eventMarks[index], "event '\(event)'\(from) is sent only in the v2 payload, and this webhook has \(version); remove it or use v2 (the default)")
             }
         }
         guard draft.values[ordinal: DecodingRows.kind]?.string == "meta" else { return }

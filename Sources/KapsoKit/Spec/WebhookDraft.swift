@@ -28,6 +28,7 @@ enum DecodingRows {
     static let kinds: [AttributeKind] = Attribute.all.map(\.kind)
     static let url = Attribute.url.ordinal
     static let kind = Attribute.kind.ordinal
+    static let payloadVersion = Attribute.payloadVersion.ordinal
     static let secretKey = Attribute.secretKey.ordinal
     static let events = Attribute.events.ordinal
     static let headers = Attribute.headers.ordinal
