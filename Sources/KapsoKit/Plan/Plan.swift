@@ -36,6 +36,15 @@ public struct FieldChange: Sendable, Equatable {
         self.sensitive = sensitive
         self.sensitiveHeaders = sensitiveHeaders
     }
+
+    /// What a reader of this change should know, said on its line: `active: false → true` is how a
+    /// webhook Kapso paused looks (Kapso pauses one whose deliveries keep failing, and never resumes it).
+    public var note: String? {
+        guard name == Attribute.active.name, before == .bool(false), after == .bool(true) else { return nil }
+        return Self.pausedNote
+    }
+
+    public static let pausedNote = "Kapso pauses a webhook whose deliveries keep failing; applying resumes deliveries to a receiver that may still fail, so check it first with kapsoctl verify"
 }
 
 /// The plan for one webhook.

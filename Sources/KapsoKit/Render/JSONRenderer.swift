@@ -58,6 +58,7 @@ public enum JSONRenderer {
             let before: [String: String] = if case .map(let map) = field.before { map } else { [:] }
             object["header_names"] = headerNames(before: before, after: after)
         }
+        if let note = field.note { object["note"] = .string(note) }
         return .object(object)
     }
 

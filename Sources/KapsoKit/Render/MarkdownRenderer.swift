@@ -101,7 +101,7 @@ public enum MarkdownRenderer {
     private static func cells(_ field: FieldChange, creating: Bool) -> String {
         switch FieldDisplay(field, creating: creating) {
         case .replaced(let before, let after):
-            return (creating ? "" : code(before)) + " | " + code(after)
+            return (creating ? "" : code(before)) + " | " + code(after) + (creating ? "" : field.note.map { " — \($0)" } ?? "")
         case .sensitive(let text):
             return " | " + text
         case .set(let added, let removed):

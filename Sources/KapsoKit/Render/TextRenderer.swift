@@ -76,7 +76,8 @@ public struct TextRenderer: Sendable {
         let indent = "      "
         switch FieldDisplay(field, creating: creating) {
         case .replaced(let before, let after):
-            return [creating ? "\(indent)\(field.name): \(after)" : "\(indent)\(field.name): \(before) → \(after)"]
+            let note = creating ? "" : field.note.map { "  (\($0))" } ?? ""
+            return [creating ? "\(indent)\(field.name): \(after)" : "\(indent)\(field.name): \(before) → \(after)\(note)"]
         case .sensitive(let text):
             return ["\(indent)\(field.name): \(text)"]
         case .set(let added, let removed):
