@@ -124,8 +124,9 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
 
     @Test func updateSendsOnlyTheDifferingAttributes() async throws {
         try await withClient(withPinned: true) { client, simulator, _ in
-            let updated = try await client.updateWebhook(in: .config(config), id: pinned,
-                                                         attributes: WebhookAttributes([.active: false, .inactivityMinutes: 15]))
+            let answer = try await client.updateWebhook(in: .config(config), id: pinned,
+                                                        attributes: WebhookAttributes([.active: false, .inactivityMinutes: 15]))
+            let updated = try #require(answer)
             #expect(updated[.active] == false)
             #expect(updated[.inactivityMinutes] == 15)
             #expect(updated.url == "https://pinned.example.com")
@@ -335,7 +336,7 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
         faults.dropAfterWriteFirst = 1
         try await withClient(withPinned: true, faults: faults) { client, simulator, _ in
             let updated = try await client.updateWebhook(in: .config(config), id: pinned, attributes: WebhookAttributes([.active: false]))
-            #expect(updated[.active] == false)
+            #expect(updated?[.active] == false)
             #expect(await simulator.store.journal().map(\.status) == [0, 200])
         }
     }

@@ -79,10 +79,12 @@ extension KapsoClient {
         return try decode(DataEnvelope<ServerWebhook>.self, response, "POST", path).data
     }
 
-    /// Changes exactly the attributes given (PATCH, 200).
-    public func updateWebhook(in scope: WebhookScope, id: String, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook {
+    /// Changes exactly the attributes given (PATCH): the stored webhook (200), or nil when the
+    /// server answers `204 No Content` (or 200 with no body), as the contract allows.
+    public func updateWebhook(in scope: WebhookScope, id: String, attributes: WebhookAttributes) async throws(APIError) -> ServerWebhook? {
         let path = try Self.member("PATCH", scope, id)
         let response = try await perform("PATCH", path, body: WebhookBody(whatsappWebhook: attributes), secrets: Self.secrets(of: attributes))
+        if response.status == 204 || response.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
         return try decode(DataEnvelope<ServerWebhook>.self, response, "PATCH", path).data
     }
 
