@@ -20,7 +20,7 @@ public enum StateReader {
             }
         }
         if !platform.isEmpty {
-            switch await readPlatform(platform, client: client) {
+            switch await readPlatform(platform, client: client, parallelism: parallelism) {
             case .success(let read): webhooks.merge(read) { _, new in new }
             case .failure(let failure): failures += failure.failures
             }
@@ -29,28 +29,68 @@ public enum StateReader {
     }
 
     /// The project list, grouped by scope, and the check that each declared number exists.
-    private static func readPlatform(_ scopes: [WebhookScope], client: KapsoClient) async -> Result<[WebhookScope: [ServerWebhook]], StateReadError> {
+    private static func readPlatform(_ scopes: [WebhookScope], client: KapsoClient, parallelism: Int) async -> Result<[WebhookScope: [ServerWebhook]], StateReadError> {
         async let hooks = readAll(client)
         let numbers = scopes.contains { if case .phoneNumber = $0 { true } else { false } } ? await readNumbers(client) : .success([])
-        let all: [ServerWebhook]
+        var all: [ServerWebhook]
         switch await hooks {
         case .success(let list): all = list
         case .failure(let error): return .failure(StateReadError(failures: [.read(.project, error)]))
         }
-        let known: Set<String>
+        var known: [PhoneNumber]
         switch numbers {
-        case .success(let list): known = Set(list.map(\.phoneNumberID))
+        case .success(let list): known = list
         case .failure(let error): return .failure(StateReadError(failures: [.read(.project, error)]))
         }
+        if all.contains(where: { !$0.placed }) {
+            switch await place(&all, numbers: known, client: client, parallelism: parallelism) {
+            case .success(let list): known = list
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        let ids = Set(known.map(\.phoneNumberID))
         var failures: [StateReadError.Failure] = []
         // Every scope the list shows (so a pin can find its webhook under another number), and
         // every declared one, empty when it has no webhook.
         var webhooks = Dictionary(grouping: all) { hook in hook.phoneNumberID.map(WebhookScope.phoneNumber) ?? .project }
         for scope in scopes {
-            if case .phoneNumber(let id) = scope, !known.contains(id) { failures.append(.unknownNumber(id, known: known.count)) }
+            if case .phoneNumber(let id) = scope, !ids.contains(id) { failures.append(.unknownNumber(id, known: ids.count)) }
             webhooks[scope] = webhooks[scope] ?? []
         }
         return failures.isEmpty ? .success(webhooks) : .failure(StateReadError(failures: failures))
+    }
+
+    /// Places the webhooks the project list did not (an answer without `phone_number_id`, which the
+    /// schema allows): every number's own list is read (`GET /whatsapp/phone_numbers/{pid}/webhooks`,
+    /// a documented route), and a webhook is a number's when its list holds it — the project's only
+    /// when no number's does, which the reads of every number prove. Nothing is guessed.
+    private static func place(_ all: inout [ServerWebhook], numbers: [PhoneNumber], client: KapsoClient,
+                              parallelism: Int) async -> Result<[PhoneNumber], StateReadError> {
+        var numbers = numbers
+        if numbers.isEmpty {
+            switch await readNumbers(client) {
+            case .success(let list): numbers = list
+            case .failure(let error): return .failure(StateReadError(failures: [.read(.project, error)]))
+            }
+        }
+        let reads = await boundedMap(numbers.map { WebhookScope.phoneNumber($0.phoneNumberID) }, limit: parallelism) { scope in
+            ScopeRead(scope: scope, result: await readOne(scope, client: client))
+        }
+        var owner: [String: String] = [:]
+        var failures: [StateReadError.Failure] = []
+        for read in reads {
+            switch read.result {
+            case .success(let hooks):
+                if case .phoneNumber(let id) = read.scope { for hook in hooks { owner[hook.id] = id } }
+            case .failure(let error): failures.append(.read(read.scope, error))
+            }
+        }
+        guard failures.isEmpty else { return .failure(StateReadError(failures: failures)) }
+        for index in all.indices where !all[index].placed {
+            all[index].phoneNumberID = owner[all[index].id]
+            all[index].placed = true
+        }
+        return .success(numbers)
     }
 
     private struct ScopeRead: Sendable {

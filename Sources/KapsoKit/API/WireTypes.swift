@@ -14,6 +14,9 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
     /// Platform API: the number the webhook is bound to; nil for a project webhook (and in the
     /// legacy API, which has no such field).
     public var phoneNumberID: String?
+    /// False when the answer did not say (no `phone_number_id` key: the OpenAPI schema makes it
+    /// optional): a nil `phoneNumberID` then does not mean the project.
+    public var placed = true
 
     public init(id: String, attributes: WebhookAttributes, createdAt: String? = nil, updatedAt: String? = nil,
                 phoneNumberID: String? = nil) {
@@ -46,6 +49,7 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
         createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
         updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt)
         phoneNumberID = try c.decodeIfPresent(JSONValue.self, forKey: .phoneNumberID).flatMap(\.digits)
+        placed = c.contains(.phoneNumberID)
         attributes = try WebhookAttributes(from: decoder)
     }
 }
