@@ -39,9 +39,11 @@ struct ExportCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let client = try network.makeClient(environment: environment, api: api)
         // Ids go to the server exactly as it lists them (a server may not fold their case).
+        // The project's numbers are read once: here, and handed to the state read.
+        let numbers: [PhoneNumber]? = api == .platform ? try await client.listPhoneNumbers() : nil
         let known: [(scope: WebhookScope, name: String?)] = switch api {
         case .legacy: try await client.listConfigs().map { (.config($0.id), $0.name) }
-        case .platform: try await client.listPhoneNumbers().map { (.phoneNumber($0.phoneNumberID), $0.name) } + [(.project, nil)]
+        case .platform: (numbers ?? []).map { (.phoneNumber($0.phoneNumberID), $0.name) } + [(.project, nil)]
         }
         var selected = known
         if !configs.isEmpty {
@@ -57,7 +59,8 @@ struct ExportCommand: AsyncParsableCommand {
             selected = known.filter { wanted.contains(key($0.scope)) }
         }
         Progress.start(environment: environment)
-        let observed = try await StateReader.read(scopes: selected.map(\.scope), client: client, parallelism: network.parallelism).get()
+        let observed = try await StateReader.read(scopes: selected.map(\.scope), client: client, parallelism: network.parallelism,
+                                                  numbers: numbers).get()
         Progress.stop()
         let exported = selected.map { SpecExporter.Config(scope: $0.scope, name: $0.name, webhooks: observed.webhooks[$0.scope] ?? []) }
             // The project block is written when it has webhooks (or was asked for).

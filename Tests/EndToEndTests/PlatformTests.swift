@@ -251,6 +251,9 @@ func platformEnvironment(_ env: [String: String]) -> [String: String] {
             let env = platformEnvironment(env)
             let export = try await runKapsoctl(["export", "--api", "platform", "-o", "exported.yaml"], environment: env, directory: dir)
             #expect(export.status == 0, "\(export.stderr)")
+            // The numbers are read once; the meta webhook exports without a warning.
+            #expect(await simulator.store.journal().filter { $0.path == "/platform/v1/whatsapp/phone_numbers" }.count == 1)
+            #expect(!export.stderr.contains("warning"), "\(export.stderr)")
             let yaml = try String(contentsOf: dir.appendingPathComponent("exported.yaml"), encoding: .utf8)
             #expect(yaml.contains("api: platform\nphone_numbers:\n  - phone_number_id: \"\(supportNumber)\"\n    name: \"support\"\n"))
             #expect(yaml.contains("project:\n  webhooks:\n    - url: \"https://ops.example.com/project\"\n"))
@@ -327,6 +330,38 @@ func platformEnvironment(_ env: [String: String]) -> [String: String] {
             #expect(second.status == 1, "\(second.stdout)\(second.stderr)")
             #expect((second.stdout + second.stderr).contains("Kapso does not take the event 'acme.future.event' on this webhook"), "\(second.stdout)\(second.stderr)")
             #expect(await simulator.store.platformWebhooks(.project)?.count == 1)
+        }
+    }
+}
+
+/// Only documented requests: the project list documents no URL filter, so the re-check before a
+/// project create reads the list whole.
+@Suite struct DocumentedReadsTests {
+    @Test func aProjectCreateRechecksWithoutAnUndocumentedFilter() async throws {
+        let spec = "version: 1\napi: platform\nproject:\n  webhooks:\n    - {url: https://ops.example.com/new, secret_key: s3cret, events: [workflow.execution.failed]}\n"
+        try await withScenario(seed: SimulatorSeed(), spec: spec) { simulator, dir, env in
+            let env = platformEnvironment(env)
+            let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+            let journal = await simulator.store.journal()
+            let projectReads = journal.filter { $0.method == "GET" && $0.path == "/platform/v1/whatsapp/webhooks" }
+            #expect(projectReads.count >= 2, "the plan's read and the re-check: \(journal.map { "\($0.method) \($0.path)?\($0.query)" })")
+            #expect(projectReads.allSatisfy { !$0.query.contains("url_contains") }, "\(projectReads.map(\.query))")
+            #expect(journal.filter { $0.method == "POST" }.count == 1)
+        }
+    }
+
+    /// A `meta` webhook the API created (with the server's buffering defaults) exports without a
+    /// warning about attributes a meta webhook cannot take.
+    @Test func aMetaWebhookExportsWithoutAWarning() async throws {
+        let spec = "version: 1\napi: platform\nphone_numbers:\n  - phone_number_id: \"1234567890\"\n    webhooks:\n      - {url: https://hooks.example.com/raw, kind: meta, secret_key: s3cret}\n"
+        try await withScenario(seed: SimulatorSeed(phoneNumbers: [SimulatorSeed.PhoneNumber(phoneNumberID: "1234567890")]), spec: spec) { _, dir, env in
+            let env = platformEnvironment(env)
+            let apply = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir)
+            #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+            let export = try await runKapsoctl(["export", "--api", "platform"], environment: env, directory: dir)
+            #expect(export.status == 0 && export.stdout.contains("kind: \"meta\""), "\(export.stdout)\(export.stderr)")
+            #expect(!export.stderr.contains("warning"), "\(export.stderr)")
         }
     }
 }

@@ -5,7 +5,10 @@
 /// of the phone numbers, which checks that every declared number exists: a plan over 500 numbers
 /// costs pages, not 500 requests.
 public enum StateReader {
-    public static func read(scopes: [WebhookScope], client: KapsoClient, parallelism: Int) async -> Result<ObservedState, StateReadError> {
+    /// `numbers`: the project's phone numbers when the caller has read them already (export lists
+    /// them to know what to export): not read again.
+    public static func read(scopes: [WebhookScope], client: KapsoClient, parallelism: Int,
+                            numbers: [PhoneNumber]? = nil) async -> Result<ObservedState, StateReadError> {
         let configs = scopes.filter { $0.api == .legacy }
         let platform = scopes.filter { $0.api == .platform }
         var webhooks: [WebhookScope: [ServerWebhook]] = [:]
@@ -20,7 +23,7 @@ public enum StateReader {
             }
         }
         if !platform.isEmpty {
-            switch await readPlatform(platform, client: client, parallelism: parallelism) {
+            switch await readPlatform(platform, client: client, parallelism: parallelism, numbers: numbers) {
             case .success(let read): webhooks.merge(read) { _, new in new }
             case .failure(let failure): failures += failure.failures
             }
@@ -29,9 +32,11 @@ public enum StateReader {
     }
 
     /// The project list, grouped by scope, and the check that each declared number exists.
-    private static func readPlatform(_ scopes: [WebhookScope], client: KapsoClient, parallelism: Int) async -> Result<[WebhookScope: [ServerWebhook]], StateReadError> {
+    private static func readPlatform(_ scopes: [WebhookScope], client: KapsoClient, parallelism: Int,
+                                     numbers given: [PhoneNumber]?) async -> Result<[WebhookScope: [ServerWebhook]], StateReadError> {
         async let hooks = readAll(client)
-        let numbers = scopes.contains { if case .phoneNumber = $0 { true } else { false } } ? await readNumbers(client) : .success([])
+        let declaresNumbers = scopes.contains { if case .phoneNumber = $0 { true } else { false } }
+        let numbers = if let given { Result<[PhoneNumber], APIError>.success(given) } else if declaresNumbers { await readNumbers(client) } else { Result<[PhoneNumber], APIError>.success([]) }
         var all: [ServerWebhook]
         switch await hooks {
         case .success(let list): all = list

@@ -51,12 +51,18 @@ extension KapsoClient {
         return scope == .project ? hooks.filter { $0.phoneNumberID == nil } : hooks
     }
 
-    /// The webhooks of a scope whose URL contains `text` (every page): a targeted fresh read. The
-    /// filter is not shown in logs or errors (a URL may hold a secret).
+    /// The webhooks of a scope whose URL contains `text` (every page): a targeted fresh read, with
+    /// documented filters only — the legacy list's `q[url_cont]`, the phone number list's
+    /// `url_contains`. The project list documents no URL filter: it is read whole (paged) and
+    /// filtered here. The filter is not shown in logs or errors (a URL may hold a secret).
     public func listWebhooks(in scope: WebhookScope, urlContaining text: String) async throws(APIError) -> [ServerWebhook] {
-        let filter = ListFilter(name: scope.api == .legacy ? "q[url_cont]" : "url_contains", value: text)
-        let hooks: [ServerWebhook] = try await listAll(path: Self.collection(scope), filter: filter)
-        return scope == .project ? hooks.filter { $0.phoneNumberID == nil } : hooks
+        switch scope {
+        case .config, .phoneNumber:
+            let filter = ListFilter(name: scope.api == .legacy ? "q[url_cont]" : "url_contains", value: text)
+            return try await listAll(path: Self.collection(scope), filter: filter)
+        case .project:
+            return try await listWebhooks(in: .project).filter { ($0.url ?? "").contains(text) }
+        }
     }
 
     /// Every webhook of the Platform project, of every scope (`GET /whatsapp/webhooks`, every page):

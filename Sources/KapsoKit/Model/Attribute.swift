@@ -107,6 +107,10 @@ extension Attribute {
 
     /// How many attributes the table has.
     public static let count = all.count
+
+    /// What a `meta` webhook cannot take: it receives Meta's raw payload, with no event filter, no
+    /// buffering and no payload version.
+    public static let notForMeta: AttributeSet = [.events, .payloadVersion, .bufferEnabled, .bufferWindowSeconds, .maxBufferSize, .bufferEvents]
 }
 
 /// Which Kapso API generation a spec targets.

@@ -237,6 +237,9 @@ public enum SpecExporter {
                     // default buffer_events may name an event the webhook does not subscribe to):
                     // left unmanaged.
                     guard let part = field(attribute.name), !(attribute.onlyWhileBuffering && hook.bufferEnabled != true) else { continue }
+                    // A `meta` webhook takes none of these (the server may still report its defaults):
+                    // written, they would only be refused and reported.
+                    if hook[.kind]?.string == "meta" && Attribute.notForMeta.contains(attribute) { continue }
                     let key = "\(pad)    \(attribute.name):"
                     let value = hook[attribute]
                     switch attribute.kind {

@@ -66,7 +66,7 @@ extension SpecDecoder {
             let kindMark = inherited.contains(ordinal: DecodingRows.kind) ? context.defaults?.marks[DecodingRows.kind] ?? draft.mark : marks[DecodingRows.kind]
             error(kindMark, "'kind: meta' is for a phone number's webhook (it receives that number's raw Meta payload); a project webhook is 'kapso'")
         }
-        for attribute in Attribute.all where WebhookDraft.notForMeta.contains(attribute) && own.contains(attribute) {
+        for attribute in Attribute.all where Attribute.notForMeta.contains(attribute) && own.contains(attribute) {
             error(marks[attribute.ordinal], "a 'meta' webhook receives Meta's raw payload: it takes no '\(attribute.name)' (no event filter, buffering or payload version)")
         }
     }

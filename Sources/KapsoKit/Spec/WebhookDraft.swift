@@ -15,10 +15,6 @@ struct WebhookDraft {
     init(mark: Mark) {
         self.mark = mark
     }
-
-    /// Attributes a `meta` webhook cannot take: it receives Meta's raw payload, with no event
-    /// filter, no buffering and no payload version.
-    static let notForMeta: AttributeSet = [.events, .payloadVersion, .bufferEnabled, .bufferWindowSeconds, .maxBufferSize, .bufferEvents]
 }
 
 /// The attribute table's rows as the decoder reads them, made once from ``Attribute/all``: the hot
@@ -33,7 +29,7 @@ enum DecodingRows {
     static let events = Attribute.events.ordinal
     static let headers = Attribute.headers.ordinal
     static let bufferEvents = Attribute.bufferEvents.ordinal
-    static let notForMeta = WebhookDraft.notForMeta
+    static let notForMeta = Attribute.notForMeta
 }
 
 /// Where a draft's values are written: each attribute's, and each event's of its two event lists
