@@ -28,6 +28,8 @@ public struct KapsoClient: Sendable {
     public var logger: RequestLogger?
     /// Shared by every copy of this client, so all its requests pace together.
     let pacer: RequestPacer
+    /// How many requests the caller keeps in flight: also how many pages of one list are read at once.
+    public let parallelism: Int
     /// Shared too: whether the API has answered anything yet in this run.
     let reachability = Reachability()
 
@@ -41,6 +43,7 @@ public struct KapsoClient: Sendable {
         self.timeout = timeout
         self.retry = retry
         self.logger = logger
+        self.parallelism = max(1, parallelism)
         pacer = RequestPacer(threshold: parallelism)
     }
 

@@ -40,46 +40,76 @@ extension KapsoClient {
         case shifted(String)
     }
 
+    /// One list's pages: the first, then — once it says how many there are — the rest up to
+    /// ``parallelism`` at once, checked in order as if read one after another (the same total on
+    /// every page, every page but the last full, no id twice, as many items as counted).
     private func readPages<Item: Decodable & Sendable>(path: String, filter: ListFilter?) async throws(APIError) -> PagedRead<Item> where Item: Identifiable, Item.ID == String {
         var items: [Item] = []
         var seen = Set<String>()
-        var first: PageMeta?
-        var page = 1
-        while true {
-            let query = "page=\(page)&per_page=\(Self.maxPageSize)"
-            let shown = "\(path)?\(filter?.shown ?? "")\(query)"
-            let response = try await perform("GET", "\(path)?\(filter?.query ?? "")\(query)", shownPath: shown)
-            let envelope = try decode(PageEnvelope<Item>.self, response, "GET", shown)
-            for item in envelope.data {
+        let first = try await page(1, path: path, filter: filter) as Page<Item>
+        guard let meta = first.meta else { return try await readUncounted(first.items, path: path, filter: filter) }
+        var pages = [first]
+        let last = min(max(1, meta.totalPages), 10_000)
+        if last > 1 {
+            let rest = await boundedMap(Array(2...last), limit: parallelism) { number -> Result<Page<Item>, APIError> in
+                do throws(APIError) {
+                    return .success(try await self.page(number, path: path, filter: filter))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            for result in rest { pages.append(try result.get()) }
+        }
+        for (index, page) in pages.enumerated() {
+            for item in page.items {
                 guard seen.insert(item.id).inserted else { return .shifted("\(item.id) was listed twice") }
                 items.append(item)
             }
-            guard let meta = envelope.meta ?? PageMeta(headers: response.headers) else {
-                // No pagination data: a short or empty page is the last.
-                if envelope.data.count < Self.maxPageSize || page >= 10_000 { return .consistent(items) }
-                page += 1
-                continue
+            let number = index + 1
+            if let counted = page.meta, counted.totalCount != meta.totalCount {
+                return .shifted("the count went from \(meta.totalCount) to \(counted.totalCount)")
             }
-            if let first {
-                if meta.totalCount != first.totalCount {
-                    return .shifted("the count went from \(first.totalCount) to \(meta.totalCount)")
-                }
-            } else {
-                first = meta
-            }
-            // A page bound keeps a misbehaving server from holding the client in a loop.
-            let last = page >= meta.totalPages || envelope.data.isEmpty || page >= 10_000
-            if last {
-                guard items.count == meta.totalCount || page >= 10_000 else {
+            if page.items.isEmpty || number == last {
+                guard items.count == meta.totalCount || number >= 10_000 else {
                     return .shifted("\(items.count) listed of \(meta.totalCount) counted")
                 }
                 return .consistent(items)
             }
-            if envelope.data.count < meta.perPage {
-                return .shifted("page \(page) held \(envelope.data.count) of \(meta.perPage)")
+            if page.items.count < meta.perPage {
+                return .shifted("page \(number) held \(page.items.count) of \(meta.perPage)")
             }
-            page += 1
         }
+        return .consistent(items)
+    }
+
+    /// A list whose answers carry no counts: pages one after another until a short or empty one.
+    private func readUncounted<Item: Decodable & Sendable>(_ firstItems: [Item], path: String, filter: ListFilter?) async throws(APIError) -> PagedRead<Item> where Item: Identifiable, Item.ID == String {
+        var items: [Item] = []
+        var seen = Set<String>()
+        var current = firstItems
+        var number = 1
+        while true {
+            for item in current {
+                guard seen.insert(item.id).inserted else { return .shifted("\(item.id) was listed twice") }
+                items.append(item)
+            }
+            if current.count < Self.maxPageSize || number >= 10_000 { return .consistent(items) }
+            number += 1
+            current = try await page(number, path: path, filter: filter).items as [Item]
+        }
+    }
+
+    private struct Page<Item: Sendable>: Sendable {
+        var items: [Item]
+        var meta: PageMeta?
+    }
+
+    private func page<Item: Decodable & Sendable>(_ number: Int, path: String, filter: ListFilter?) async throws(APIError) -> Page<Item> {
+        let query = "page=\(number)&per_page=\(Self.maxPageSize)"
+        let shown = "\(path)?\(filter?.shown ?? "")\(query)"
+        let response = try await perform("GET", "\(path)?\(filter?.query ?? "")\(query)", shownPath: shown)
+        let envelope = try decode(PageEnvelope<Item>.self, response, "GET", shown)
+        return Page(items: envelope.data, meta: envelope.meta ?? PageMeta(headers: response.headers))
     }
 }
 
