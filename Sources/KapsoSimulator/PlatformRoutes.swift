@@ -141,7 +141,7 @@ extension SimulatorStore {
             default: break
             }
         }
-        return page(hooks.map { $0.record.platformJSON(phoneNumberID: $0.pid) }, request, headers: true)
+        return page(hooks, request, headers: true) { $0.record.platformJSON(phoneNumberID: $0.pid) }
     }
 
     /// The place of the webhook with this id, in any scope the Platform API sees.
