@@ -6,7 +6,8 @@ import KapsoKit
 ///
 /// | request | answer |
 /// |---|---|
-/// | `GET /whatsapp/phone_numbers` | the numbers |
+/// | `GET /whatsapp/phone_numbers` | the numbers (`id` is Meta's id), filtered by `phone_number_id`, `name_contains` |
+/// | `GET /whatsapp/phone_numbers/{pid}` | one number, or 404 |
 /// | `GET, POST /whatsapp/phone_numbers/{pid}/webhooks` | the number's webhooks; a create on the number |
 /// | `GET, PATCH, DELETE /whatsapp/phone_numbers/{pid}/webhooks/{id}` | one of the number's webhooks |
 /// | `GET, POST /whatsapp/webhooks` | every webhook of the project, number-scoped ones included; a create (on the project, or on a number named by `phone_number_id` in the body) |
@@ -34,11 +35,19 @@ extension SimulatorStore {
         guard parts.first == "whatsapp", parts.count >= 2 else { return .error(404, "Not found") }
         switch (request.method, Array(parts.dropFirst())) {
         case ("GET", ["phone_numbers"]):
-            return page(numbers.map { number in
-                .object(["id": .string(number.configKey), "phone_number_id": .string(number.phoneNumberID), "internal_id": .string(number.configKey),
-                         "name": number.name.map(JSONValue.string) ?? .null,
-                         "display_phone_number": number.displayPhoneNumber.map(JSONValue.string) ?? .null])
-            }, request, headers: true)
+            // The documented filters: `phone_number_id` (exact) and `name_contains`.
+            var listed = Array(numbers.enumerated())
+            for item in request.query {
+                switch item.name {
+                case "phone_number_id": listed = listed.filter { $0.element.phoneNumberID == item.value }
+                case "name_contains": listed = listed.filter { $0.element.name?.localizedCaseInsensitiveContains(item.value) == true }
+                default: break
+                }
+            }
+            return page(listed, request, headers: true) { Self.numberJSON($0.element, index: $0.offset) }
+        case ("GET", let rest) where rest.count == 2 && rest[0] == "phone_numbers":
+            guard let index = numbers.firstIndex(where: { $0.phoneNumberID == rest[1] }) else { return .error(404, "Phone number not found") }
+            return .json(200, .object(["data": Self.numberJSON(numbers[index], index: index)]))
         case (let method, let rest) where rest.count >= 3 && rest[0] == "phone_numbers" && rest[2] == "webhooks":
             guard let number = numbers.first(where: { $0.phoneNumberID == rest[1] }) else { return .error(404, "Phone number not found") }
             if rest.count == 3 {
@@ -57,7 +66,7 @@ extension SimulatorStore {
             guard case .success(let fields) = wrappedFields(request) else { return createPlatform(request, scope: .project) }
             if let pid = fields["phone_number_id"], pid != .null {
                 guard let id = pid.digits, numbers.contains(where: { $0.phoneNumberID == id }) else {
-                    return .error(422, "phone_number_id does not name a phone number of the project")
+                    return .error(404, "Phone number not found")
                 }
                 return createPlatform(request, scope: .phoneNumber(id))
             }
@@ -144,6 +153,16 @@ extension SimulatorStore {
         return page(hooks, request, headers: true) { $0.record.platformJSON(phoneNumberID: $0.pid) }
     }
 
+    /// A phone number as the OpenAPI schema has it: `id` is Meta's phone number id, `internal_id`
+    /// Kapso's; numbers are dated one second apart from 2025-01-01, in seed order.
+    static func numberJSON(_ number: Number, index: Int) -> JSONValue {
+        let time = JSONValue.string(seedTime(index))
+        return .object(["id": .string(number.phoneNumberID), "phone_number_id": .string(number.phoneNumberID), "internal_id": .string(number.configKey),
+                        "name": number.name.map(JSONValue.string) ?? .null,
+                        "display_phone_number": number.displayPhoneNumber.map(JSONValue.string) ?? .null,
+                        "created_at": time, "updated_at": time])
+    }
+
     /// The place of the webhook with this id, in any scope the Platform API sees.
     func find(_ id: String) -> Place? {
         for number in numbers {
@@ -197,7 +216,6 @@ enum Rules {
         }
         if record.kind == "meta" {
             if scope == .project { return .failure(.error(422, "kind meta is only for a phone number's webhooks")) }
-            if !record.events.isEmpty, fields["events"] != nil { return .failure(.error(422, "a meta webhook takes no events")) }
             if record.values[Attribute.bufferEnabled.name] == .bool(true) { return .failure(.error(422, "a meta webhook cannot buffer")) }
             if let version = fields["payload_version"], version != .null { return .failure(.error(422, "payload_version is not for meta webhooks")) }
             record.values[Attribute.events.name] = .list([])

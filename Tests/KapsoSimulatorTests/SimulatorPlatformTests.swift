@@ -20,6 +20,38 @@ private func platformSeed(projectEvent: Bool = false) throws -> SimulatorSeed {
 private func body(_ fields: String) -> String { #"{"whatsapp_webhook": {\#(fields)}}"# }
 
 @Suite struct SimulatorPlatformTests {
+    /// Phone numbers as the OpenAPI document has them (issue 18, item 5): `id` is Meta's number id,
+    /// with `internal_id` and timestamps; the list's documented filters; one number by id.
+    @Test func phoneNumbersAsDocumented() async throws {
+        try await withSimulator(try platformSeed()) { _, legacy in
+            let url = KapsoSimulator.platformURL(from: legacy)
+            let numbers = try await call("GET", url, "/whatsapp/phone_numbers")
+            let first = numbers.json?["data"]?.array?.first
+            #expect(first?["id"] == .string(number) && first?["internal_id"] == .string(configID), "\(String(describing: first))")
+            #expect(first?["created_at"]?.string.flatMap(ISOTime.seconds) != nil && first?["updated_at"] != nil)
+            let byID = try await call("GET", url, "/whatsapp/phone_numbers?phone_number_id=\(other)")
+            #expect(byID.json?["data"]?.array?.compactMap { $0["id"]?.string } == [other])
+            let byName = try await call("GET", url, "/whatsapp/phone_numbers?name_contains=SUPP")
+            #expect(byName.json?["data"]?.array?.compactMap { $0["id"]?.string } == [number])
+            let one = try await call("GET", url, "/whatsapp/phone_numbers/\(number)")
+            #expect(one.status == 200 && one.json?["data"]?["name"] == .string("support"))
+            #expect(try await call("GET", url, "/whatsapp/phone_numbers/999").status == 404)
+        }
+    }
+
+    /// A project-level create naming an unknown number is 404; a meta webhook's events become `[]`.
+    @Test func createsAnswerAsDocumented() async throws {
+        try await withSimulator(try platformSeed()) { _, legacy in
+            let url = KapsoSimulator.platformURL(from: legacy)
+            let unknown = try await call("POST", url, "/whatsapp/webhooks",
+                                         body: body(#""url": "https://a.example.com", "secret_key": "s", "events": ["whatsapp.message.sent"], "phone_number_id": "999""#))
+            #expect(unknown.status == 404, "\(String(describing: unknown.json))")
+            let meta = try await call("POST", url, "/whatsapp/phone_numbers/\(number)/webhooks",
+                                      body: body(#""url": "https://meta.example.com", "secret_key": "s", "kind": "meta", "events": ["whatsapp.message.sent"]"#))
+            #expect(meta.status == 201 && meta.json?["data"]?["events"] == .array([]), "\(String(describing: meta.json))")
+        }
+    }
+
     @Test func numbersAndWebhooksAreListedWithPaginationHeaders() async throws {
         try await withSimulator(try platformSeed()) { _, legacy in
             let url = KapsoSimulator.platformURL(from: legacy)
