@@ -147,6 +147,13 @@ extension SimulatorStore {
             case "active":
                 guard let flag = ["true": true, "false": false][item.value] else { return .error(422, "active must be true or false") }
                 hooks = hooks.filter { $0.record.active == flag }
+            case "created_after", "created_before":
+                guard let bound = ISOTime.seconds(item.value) else { return .error(422, "\(item.name) must be a date-time") }
+                let after = item.name == "created_after"
+                hooks = hooks.filter { hook in
+                    guard let created = ISOTime.seconds(hook.record.createdAt) else { return false }
+                    return after ? created > bound : created < bound
+                }
             default: break
             }
         }

@@ -67,6 +67,9 @@ struct WebhookRecord: Sendable, Equatable {
         return .success(record)
     }
 
+    /// What the Platform v1 request schema marks `[type, "null"]`.
+    static let nullableOnPlatform: AttributeSet = [.bufferWindowSeconds, .maxBufferSize, .inactivityMinutes, .headers]
+
     /// Applies the attributes present in `fields` (a partial update); unknown and read-only keys
     /// are ignored, as Rails' strong parameters do. Nothing changes when any attribute is invalid.
     /// `newEvents`: event names the server accepts beyond the documented ones.
@@ -75,6 +78,11 @@ struct WebhookRecord: Sendable, Equatable {
         let known = (api == .legacy ? EventNames.configScope : EventNames.all) + newEvents
         for attribute in Attribute.table(for: api) {
             guard let json = fields[attribute.name] else { continue }
+            // The Platform request schema lets these be null: stored as null (unset).
+            if api == .platform, json == .null, Self.nullableOnPlatform.contains(attribute) {
+                copy.values[attribute.name] = .null
+                continue
+            }
             switch attribute.kind.check(json, name: attribute.name, knownEvents: known) {
             case .success(let value): copy.values[attribute.name] = value
             case .failure(let rejection): return ValidationFailure(rejection.message)

@@ -49,6 +49,16 @@ private func body(_ fields: String) -> String { #"{"whatsapp_webhook": {\#(field
             let meta = try await call("POST", url, "/whatsapp/phone_numbers/\(number)/webhooks",
                                       body: body(#""url": "https://meta.example.com", "secret_key": "s", "kind": "meta", "events": ["whatsapp.message.sent"]"#))
             #expect(meta.status == 201 && meta.json?["data"]?["events"] == .array([]), "\(String(describing: meta.json))")
+            // Fields the request schema marks nullable take null.
+            let nulls = try await call("POST", url, "/whatsapp/phone_numbers/\(number)/webhooks",
+                                       body: body(#""url": "https://n.example.com", "secret_key": "s", "events": ["whatsapp.message.sent"], "inactivity_minutes": null, "buffer_window_seconds": null, "headers": null"#))
+            #expect(nulls.status == 201 && nulls.json?["data"]?["inactivity_minutes"] == .null, "\(String(describing: nulls.json))")
+            // A number's list filters by creation time: the seeded webhook is from 2025-01-01, these from now.
+            let recent = try await call("GET", url, "/whatsapp/phone_numbers/\(number)/webhooks?created_after=2025-06-01T00:00:00Z")
+            #expect(recent.json?["data"]?.array?.compactMap { $0["url"]?.string }.sorted() == ["https://meta.example.com", "https://n.example.com"])
+            let old = try await call("GET", url, "/whatsapp/phone_numbers/\(number)/webhooks?created_before=2025-06-01T00:00:00Z")
+            #expect(old.json?["data"]?.array?.compactMap { $0["url"]?.string } == ["https://legacy.example.com/a"])
+            #expect(try await call("GET", url, "/whatsapp/phone_numbers/\(number)/webhooks?created_after=yesterday").status == 422)
         }
     }
 
