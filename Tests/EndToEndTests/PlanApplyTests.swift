@@ -41,6 +41,10 @@ import Testing
             #expect(headers["before"]?["Authorization"] == .string("(sensitive)"))
             #expect(headers["after"]?["Authorization"] == .string("(sensitive)"))
             #expect(headers["header_names"] == .object(["added": .array([]), "removed": .array([]), "changed": .array([.string("Authorization")])]))
+            // A paused-looking webhook (active false → true) carries the note in JSON too.
+            let active = (byAction["update"] ?? []).compactMap { $0["fields"]?.array }.joined()
+                .first { $0["name"] == .string("active") && $0["after"] == .bool(true) }
+            #expect(active?["note"] == .string(FieldChange.pausedNote), "\(String(describing: active))")
             expectNoCanary(text.stdout, text.stderr, markdown.stdout, json.stdout)
 
             let journal = await simulator.store.journal()

@@ -21,19 +21,11 @@ private func releaseArchive() -> URL {
     /// dependencies (libyaml linked in too), and with an empty environment (`env -i`: no PATH, no
     /// library path) it validates, and plans against the simulator, sending its real version.
     @Test func archiveRunsWithoutSwift() async throws {
-        let archive = releaseArchive()
-        guard FileManager.default.fileExists(atPath: archive.path) else {
-            Issue.record("no \(archive.lastPathComponent) in dist/: run `bash scripts/release` (scripts/test does)")
-            return
-        }
+        guard let (archive, dir) = try await unpackedRelease() else { return }
+        defer { try? FileManager.default.removeItem(at: dir) }
         let sums = try await runTool(URL(fileURLWithPath: "/usr/bin/sha256sum"), ["-c", archive.lastPathComponent + ".sha256"],
                                      directory: archive.deletingLastPathComponent())
         #expect(sums.status == 0, "\(sums.output)")
-
-        let dir = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let untar = try await runTool(URL(fileURLWithPath: "/bin/tar"), ["-xzf", archive.path, "-C", dir.path])
-        #expect(untar.status == 0, "\(untar.output)")
         let root = dir.appendingPathComponent("kapsoctl-\(KapsoctlVersion.current)-linux-\(machine())")
         for file in ["kapsoctl", "LICENSE", "THIRD_PARTY_NOTICES", "README.md", "man/kapsoctl.1",
                      "completions/kapsoctl.bash", "completions/_kapsoctl", "completions/kapsoctl.fish"] {
@@ -76,6 +68,20 @@ private func releaseArchive() -> URL {
     }
 }
 
+/// The release archive of `dist/`, unpacked into a fresh directory (the caller removes it); nil,
+/// with an issue recorded, when `scripts/release` has not built it.
+private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws -> (archive: URL, directory: URL)? {
+    let archive = releaseArchive()
+    guard FileManager.default.fileExists(atPath: archive.path) else {
+        Issue.record("no \(archive.lastPathComponent) in dist/: run `bash scripts/release` (scripts/test does)", sourceLocation: sourceLocation)
+        return nil
+    }
+    let dir = try makeTemporaryDirectory()
+    let untar = try await runTool(URL(fileURLWithPath: "/bin/tar"), ["-xzf", archive.path, "-C", dir.path])
+    #expect(untar.status == 0, "\(untar.output)", sourceLocation: sourceLocation)
+    return (archive, dir)
+}
+
 /// The released binary under load: a stress test (`swift test --skip Stress` leaves it out of the
 /// quick loop; CI runs it).
 @Suite struct ReleaseArchiveStressTests {
@@ -84,15 +90,8 @@ private func releaseArchive() -> URL {
     /// (debug builds, which the other tests run, were not affected). The released binary, with
     /// progress ticking as fast as it can and 16 requests in flight under 429s.
     @Test func progressUnder429sInTheReleasedBinary() async throws {
-        let archive = releaseArchive()
-        guard FileManager.default.fileExists(atPath: archive.path) else {
-            Issue.record("no \(archive.lastPathComponent) in dist/: run `bash scripts/release` (scripts/test does)")
-            return
-        }
-        let dir = try makeTemporaryDirectory()
+        guard let (_, dir) = try await unpackedRelease() else { return }
         defer { try? FileManager.default.removeItem(at: dir) }
-        let untar = try await runTool(URL(fileURLWithPath: "/bin/tar"), ["-xzf", archive.path, "-C", dir.path])
-        #expect(untar.status == 0, "\(untar.output)")
         let binary = dir.appendingPathComponent("kapsoctl-\(KapsoctlVersion.current)-linux-\(machine())/kapsoctl")
         let env = URL(fileURLWithPath: "/usr/bin/env")
         var faults = FaultPlan()
