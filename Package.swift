@@ -1,9 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// The product's own modules are optimized in debug builds too: the end-to-end tests start the
-/// built binary ~430 times and run in-process simulators, and unoptimized they took twice the test
-/// time (29 s against 15 s for `swift test --skip Stress` on 2 cores). Tests stay unoptimized.
+/// The product's own modules are optimized in debug builds too: a plain `swift test` starts the
+/// debug binary ~280 times and runs in-process simulators, and unoptimized it took twice the test
+/// time (29 s against 15 s for `swift test --skip Stress` on 2 cores). `scripts/test` (the README's
+/// test command) builds everything with `-O` in `.build-test` and tests the release binary.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(

@@ -32,5 +32,8 @@ public struct JournalEntry: Sendable, Equatable, Codable {
     }
 
     /// True for POST, PATCH, PUT and DELETE.
-    public var isWrite: Bool { ["POST", "PATCH", "PUT", "DELETE"].contains(method) }
+    public var isWrite: Bool { Self.isWrite(method) }
+
+    /// Whether a request with `method` writes: POST, PATCH, PUT or DELETE.
+    public static func isWrite(_ method: String) -> Bool { ["POST", "PATCH", "PUT", "DELETE"].contains(method) }
 }

@@ -8,6 +8,8 @@ import Synchronization
 public final class KapsoSimulator: Sendable {
     /// The state and behaviour; in-process tests read the journal and set faults through it.
     public let store: SimulatorStore
+    /// Holds answers to writes back while a test keeps it closed; opened when the simulator stops.
+    public let writeAnswers = AnswerGate()
     private let server: HTTPServer
     private let host: String
     private let runTask = Mutex<Task<Void, any Error>?>(nil)
@@ -24,7 +26,7 @@ public final class KapsoSimulator: Sendable {
         self.host = address
         store = try SimulatorStore(seed: seed, apiKey: apiKey, faults: faults)
         server = HTTPServer(address: socketAddress, timeout: 600, logger: .disabled,
-                            handler: SimulatorHandler(store: store))
+                            handler: SimulatorHandler(store: store, writeAnswers: writeAnswers))
     }
 
     /// Starts listening and returns the API base URL, `http://127.0.0.1:PORT/api/v1`.
@@ -47,6 +49,7 @@ public final class KapsoSimulator: Sendable {
     /// Stops listening and closes every connection.
     public func stop() async {
         await store.releaseWaiters()
+        await writeAnswers.open()
         // No grace period: a kept-alive client connection would hold it for the whole timeout.
         await server.stop(timeout: 0)
         runTask.withLock { $0?.cancel() }
@@ -78,6 +81,7 @@ public final class KapsoSimulator: Sendable {
 /// store calls.
 private struct SimulatorHandler: HTTPHandler {
     let store: SimulatorStore
+    let writeAnswers: AnswerGate
 
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
         let body = try await request.bodyData
@@ -92,6 +96,7 @@ private struct SimulatorHandler: HTTPHandler {
         // request arrive while its client is still waiting for the answer.
         let latency = await store.latency(for: request.method.rawValue)
         if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
+        if JournalEntry.isWrite(request.method.rawValue) { await writeAnswers.pass() }
         return Self.convert(response)
     }
 

@@ -198,7 +198,7 @@ extension SimulatorStore {
 
     /// The latency to add before answering a request with `method`, in milliseconds.
     public func latency(for method: String) -> Int {
-        faults.latencyMilliseconds + (["POST", "PATCH", "PUT", "DELETE"].contains(method) ? faults.writeLatencyMilliseconds : 0)
+        faults.latencyMilliseconds + (JournalEntry.isWrite(method) ? faults.writeLatencyMilliseconds : 0)
     }
 
     /// Returns once the journal satisfies `condition` (at once if it already does), or when the
@@ -233,7 +233,7 @@ extension SimulatorStore {
     }
 
     func handle(_ request: SimRequest) -> SimResponse {
-        let isWrite = ["POST", "PATCH", "PUT", "DELETE"].contains(request.method)
+        let isWrite = JournalEntry.isWrite(request.method)
         let (response, fault) = respond(to: request, isWrite: isWrite)
         entries.append(JournalEntry(method: request.method, path: request.path, query: request.rawQuery,
                                     body: String(decoding: request.body, as: UTF8.self),

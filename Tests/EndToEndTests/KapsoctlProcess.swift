@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// The result of one run of the built `kapsoctl` binary.
@@ -15,11 +16,16 @@ struct RunResult {
 /// pool has one thread per core, and the in-process simulators of other tests need them. Output
 /// goes through temporary files, so a large output cannot fill a pipe.
 /// `standardOutput` replaces the captured stdout (e.g. `/dev/full`, or a pipe nobody reads).
+/// With `acknowledged`, stderr is read as it comes: once the signals are sent and the binary has
+/// written that text, `then` runs (a test opens the simulator's held answers: the binary has
+/// taken the signal while a write was in flight, with no latency to guess).
 func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
                  inTerminal input: String? = nil, standardOutput: FileHandle? = nil,
-                 interrupts: Int = 0, signals: [Int32] = [], when trigger: (@Sendable () async -> Void)? = nil) async throws -> RunResult {
+                 interrupts: Int = 0, signals: [Int32] = [], when trigger: (@Sendable () async -> Void)? = nil,
+                 acknowledged: (text: String, then: @Sendable () async -> Void)? = nil) async throws -> RunResult {
     let signals = signals.isEmpty ? Array(repeating: SIGINT, count: interrupts) : signals
-    let run = try KapsoctlRun(arguments, environment: environment, directory: directory, terminalInput: input)
+    let run = try KapsoctlRun(arguments, environment: environment, directory: directory, terminalInput: input,
+                              watchingStderr: acknowledged != nil)
     if let standardOutput { run.process.standardOutput = standardOutput }
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
         run.process.terminationHandler = { _ in continuation.resume() }
@@ -39,10 +45,87 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
                     run.send(signal)
                     try? await Task.sleep(nanoseconds: 100_000_000)  // deliberate delay: two signals sent closer could merge into one
                 }
+                if let acknowledged, let watch = run.stderrWatch {
+                    // A bound for a binary that never says it: the test then fails instead of hanging.
+                    let bound = Task {
+                        try await Task.sleep(for: .seconds(10))
+                        await acknowledged.then()
+                    }
+                    if await watch.text(containing: acknowledged.text) { bound.cancel() }
+                    await acknowledged.then()
+                }
             }
         }
     }
+    await run.stderrWatch?.end()
     return try run.result()
+}
+
+/// A stream read as it comes, on a thread of its own: a test awaits text in it instead of polling.
+final class StreamWatch: @unchecked Sendable {
+    let pipe = Pipe()
+    private struct State {
+        var data = Data()
+        var ended = false
+        var waiters: [(text: String, continuation: CheckedContinuation<Bool, Never>)] = []
+        var endWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    init() {
+        let reader = pipe.fileHandleForReading
+        Thread { [self] in
+            var more = true
+            while more {
+                let chunk = reader.availableData
+                more = !chunk.isEmpty
+                let (found, missed, ended) = state.withLock { state in
+                    if more { state.data.append(chunk) } else { state.ended = true }
+                    let text = String(decoding: state.data, as: UTF8.self)
+                    let found = state.waiters.filter { text.contains($0.text) }.map(\.continuation)
+                    state.waiters.removeAll { text.contains($0.text) }
+                    var missed: [CheckedContinuation<Bool, Never>] = []
+                    var ended: [CheckedContinuation<Void, Never>] = []
+                    if !more {
+                        missed = state.waiters.map(\.continuation)
+                        ended = state.endWaiters
+                        state.waiters.removeAll()
+                        state.endWaiters.removeAll()
+                    }
+                    return (found, missed, ended)
+                }
+                found.forEach { $0.resume(returning: true) }
+                missed.forEach { $0.resume(returning: false) }
+                ended.forEach { $0.resume() }
+            }
+        }.start()
+    }
+
+    /// True once the stream holds `text`; false if it ended without it.
+    func text(containing text: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let answer: Bool? = state.withLock { state in
+                if String(decoding: state.data, as: UTF8.self).contains(text) { return true }
+                if state.ended { return false }
+                state.waiters.append((text, continuation))
+                return nil
+            }
+            if let answer { continuation.resume(returning: answer) }
+        }
+    }
+
+    /// Returns once the stream has ended (the process and every copy of its descriptor closed).
+    func end() async {
+        await withCheckedContinuation { continuation in
+            let ended = state.withLock { state in
+                if !state.ended { state.endWaiters.append(continuation) }
+                return state.ended
+            }
+            if ended { continuation.resume() }
+        }
+    }
+
+    var contents: String { state.withLock { String(decoding: $0.data, as: UTF8.self) } }
 }
 
 /// The binary could not be started.
@@ -63,7 +146,12 @@ final class KapsoctlRun: @unchecked Sendable {
     private var stdinPipe: Pipe?
 
     /// With `terminalInput`, the binary runs under `script(1)` on a pseudo-terminal, reading that input.
-    init(_ arguments: [String], environment: [String: String], directory: URL?, terminalInput: String? = nil) throws {
+    /// stderr as it comes, when the run was made `watchingStderr`.
+    let stderrWatch: StreamWatch?
+
+    init(_ arguments: [String], environment: [String: String], directory: URL?, terminalInput: String? = nil,
+         watchingStderr: Bool = false) throws {
+        stderrWatch = watchingStderr ? StreamWatch() : nil
         if let terminalInput {
             let command = ([kapsoctlBinary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
                 .joined(separator: " ")
@@ -90,7 +178,7 @@ final class KapsoctlRun: @unchecked Sendable {
         out = try FileHandle(forWritingTo: outURL)
         err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
-        process.standardError = err
+        process.standardError = stderrWatch?.pipe ?? err
         process.standardInput = stdinPipe ?? FileHandle.nullDevice
     }
 
@@ -105,15 +193,21 @@ final class KapsoctlRun: @unchecked Sendable {
         return RunResult(status: process.terminationStatus,
                          exited: process.terminationReason == .exit,
                          stdout: try String(contentsOf: outURL, encoding: .utf8),
-                         stderr: try String(contentsOf: errURL, encoding: .utf8))
+                         stderr: try stderrWatch?.contents ?? String(contentsOf: errURL, encoding: .utf8))
     }
 }
 
 /// The package's root directory.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The `kapsoctl` binary built next to the test bundle.
+/// The `kapsoctl` binary under test: `$KAPSOCTL_BINARY` when set — `scripts/test` (the README's
+/// test command and CI) points it at the release build that `scripts/release` strips into the
+/// archive, so the end-to-end tests run what ships —, else the debug binary `swift test` builds
+/// next to the test bundle.
 let kapsoctlBinary: URL = {
+    if let chosen = ProcessInfo.processInfo.environment["KAPSOCTL_BINARY"], !chosen.isEmpty {
+        return URL(fileURLWithPath: chosen)
+    }
     let candidates = [
         Bundle.main.bundleURL.appendingPathComponent("kapsoctl"),
         Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kapsoctl"),

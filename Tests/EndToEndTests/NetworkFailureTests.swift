@@ -27,10 +27,9 @@ import Testing
     }
 
     @Test func connectionRefused() async throws {
-        // A port that was just free: bind, read the port, close.
-        let probe = try RawHTTPServer(mode: .notHTTP) { _ in RawResponse(status: 500) }
-        let port = probe.port
-        probe.stop()
+        let refused = try RefusedPort()
+        let port = refused.port
+        defer { withExtendedLifetime(refused) {} }
         let quiet = try await plan(apiURL: "http://127.0.0.1:\(port)/api/v1", ["--retry-budget", "0"])
         expectInWords(quiet, "could not connect to the host (connection refused or host unreachable)")
         let verbose = try await plan(apiURL: "http://127.0.0.1:\(port)/api/v1", ["--verbose", "--retry-budget", "0"])
@@ -56,10 +55,10 @@ import Testing
         faults.rateLimitFirst = 1_000_000
         faults.retryAfterSeconds = nil
         try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
-            let result = try await runKapsoctl(["plan", "--verbose", "--retry-budget", "4"], environment: env, directory: dir)
+            let result = try await runKapsoctl(["plan", "--verbose", "--retry-budget", "1"], environment: env, directory: dir)
             #expect(result.status == 1)
             #expect(result.stderr.contains("429 Too Many Requests: Rate limit exceeded: Too many requests."), "\(result.stderr)")
-            #expect(result.stderr.contains("the retry budget of 4 s is spent; --retry-budget sets it"), "\(result.stderr)")
+            #expect(result.stderr.contains("the retry budget of 1 s is spent; --retry-budget sets it"), "\(result.stderr)")
             #expect(result.stderr.contains("→ 429 Too Many Requests in "))
             #expect(result.stderr.contains("; retrying in "))
             let attempts = await simulator.store.journal().count

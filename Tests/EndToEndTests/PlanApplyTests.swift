@@ -199,14 +199,16 @@ import Testing
     }
 
     @Test func ctrlCStopsNewRequestsAndReports() async throws {
-        var faults = FaultPlan()
-        faults.writeLatencyMilliseconds = 1500
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n"
             + (0..<4).map { "      - {url: https://hooks.example.com/new\($0), secret_key: s, events: [whatsapp.message.sent]}\n" }.joined()
-        try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
-            // Ctrl-C once the first POST has arrived, while its answer is held back.
+        try await withScenario(spec: spec) { simulator, dir, env in
+            // Ctrl-C once the first POST has arrived, while its answer is held back until the
+            // binary has said it starts nothing new.
+            await simulator.writeAnswers.close()
             let result = try await runKapsoctl(["apply", "--auto-approve", "--parallelism", "1"], environment: env,
-                                               directory: dir, interrupts: 1) { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } }
+                                               directory: dir, interrupts: 1,
+                                               when: { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } },
+                                               acknowledged: ("no new request starts", { await simulator.writeAnswers.open() }))
             #expect(result.exited)
             #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
             #expect(result.stderr.contains("Ctrl-C: no new request starts"))
@@ -229,10 +231,10 @@ import Testing
     }
 
     @Test func secondCtrlCExitsAtOnce() async throws {
-        var faults = FaultPlan()
-        faults.writeLatencyMilliseconds = 4000
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/n, secret_key: s, events: [whatsapp.message.sent]}\n"
-        try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
+        try await withScenario(spec: spec) { simulator, dir, env in
+            // The write's answer is held back until the simulator stops.
+            await simulator.writeAnswers.close()
             let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir,
                                                interrupts: 2) { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } }
             // Exited on the second Ctrl-C, before the held-back answer and without a report.
@@ -320,31 +322,36 @@ import Testing
 
 /// What a cancelled CI job sends: SIGTERM (or SIGHUP), once or twice, and SIGINT then SIGTERM.
 @Suite struct ApplySignalTests {
-    private func scenario(_ signals: [Int32], format: [String] = [], _ check: (RunResult, [JournalEntry]) -> Void) async throws {
-        var faults = FaultPlan()
-        faults.writeLatencyMilliseconds = 1500
+    /// The signals land while the first write's answer is held back, which is let go once the
+    /// binary has said it starts nothing new.
+    private func scenario(_ signals: [Int32], format: [String] = [], _ check: @Sendable (RunResult, [JournalEntry]) -> Void) async throws {
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n"
             + (0..<4).map { "      - {url: https://hooks.example.com/new\($0), secret_key: s3cret, events: [whatsapp.message.sent]}\n" }.joined()
-        try await withScenario(spec: spec, faults: faults) { simulator, dir, env in
+        try await withScenario(spec: spec) { simulator, dir, env in
+            await simulator.writeAnswers.close()
             let result = try await runKapsoctl(["apply", "--auto-approve", "--parallelism", "1"] + format, environment: env, directory: dir,
-                                               signals: signals) { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } }
+                                               signals: signals,
+                                               when: { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } },
+                                               acknowledged: ("no new request starts", { await simulator.writeAnswers.open() }))
             check(result, await simulator.writes())
         }
     }
 
     @Test(arguments: [SIGTERM, SIGHUP])
     func aSignalFromCIIsTheFirstCtrlC(_ signal: Int32) async throws {
-        try await scenario([signal]) { result, writes in
+        // Side by side: each waits out a held-back write of its own simulator.
+        async let text: Void = scenario([signal]) { result, writes in
             #expect(result.exited && result.status == 3, "\(result.stdout)\(result.stderr)")
             #expect(result.stderr.contains("no new request starts; waiting for those in flight"))
             #expect(result.stdout.contains("Apply: 1 done, 0 failed, 3 not attempted."), "\(result.stdout)")
             #expect(writes.count == 1)
         }
-        try await scenario([signal], format: ["--format", "json"]) { result, _ in
+        async let json: Void = scenario([signal], format: ["--format", "json"]) { result, _ in
             #expect(result.status == 3)
             let report = try? JSONValue.parse(Data(result.stdout.utf8))
             #expect(report != nil, "\(result.stdout)")
         }
+        _ = try await (text, json)
     }
 
     /// The runner's escalation: SIGINT, then SIGTERM. The second signal exits at once, saying what

@@ -123,9 +123,9 @@ import Testing
     }
 
     @Test func aRefusedPort() async throws {
-        let closed = try RawHTTPServer(mode: .closeAfter(1)) { _ in RawResponse(status: 200) }
-        let port = closed.port
-        closed.stop()
+        let refused = try RefusedPort()
+        let port = refused.port
+        defer { withExtendedLifetime(refused) {} }
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try spec(configs: 40).write(to: dir.appendingPathComponent("webhooks.yaml"), atomically: true, encoding: .utf8)

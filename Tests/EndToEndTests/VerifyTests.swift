@@ -261,10 +261,10 @@ private func normalized(_ text: String) -> String {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let made = try await runTool(URL(fileURLWithPath: "/usr/bin/openssl"),
-                                     ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out", "self.pem", "-days", "2",
+                                     ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "self.key", "-out", "self.pem", "-days", "2",
                                       "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], directory: dir)
         #expect(made.status == 0, "\(made.output)")
-        let front = try BackgroundProcess(["python3", packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/network_fronts.py").path, "tls",
+        let front = try BackgroundProcess([pythonInterpreter(packageRoot: packageRoot), packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/network_fronts.py").path, "tls",
                                            dir.appendingPathComponent("self.pem").path, dir.appendingPathComponent("self.key").path, String(good.server.port)])
         defer { front.stop() }
         let port = try #require(await front.line(startingWith: "listening on ").flatMap { Int($0.dropFirst("listening on ".count)) })
@@ -283,9 +283,8 @@ private func normalized(_ text: String) -> String {
     /// No connection, no such host and an answer too large are said in words; so is output that
     /// cannot be written.
     @Test func unreachableEndpointsAndAFullDisk() async throws {
-        let closed = try Receiver { _ in RawResponse(status: 200) }
-        let port = closed.server.port
-        closed.stop()
+        let refused = try RefusedPort()
+        let port = refused.port
         let huge = try Receiver { _ in RawResponse(status: 200, body: Data(repeating: 0x41, count: 2 << 20)) }
         defer { huge.stop() }
         let spec = verifySpec(["http://127.0.0.1:\(port)/gone", "https://kapsoctl-test.invalid/hook", huge.url("/huge")])
@@ -295,6 +294,7 @@ private func normalized(_ text: String) -> String {
         #expect(run.stdout.contains("/gone — whatsapp.message.received, payload v2\n    failed: could not connect to the host (connection refused or host unreachable)\n"), "\(run.stdout)")
         #expect(run.stdout.contains("/hook — whatsapp.message.received, payload v2\n    failed: could not resolve the host name\n"), "\(run.stdout)")
         #expect(run.stdout.hasSuffix("Verify: 0 passed, 3 failed.\n"))
+        withExtendedLifetime(refused) {}
 
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -13,7 +13,7 @@ import KapsoSimulator
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var random = SeededGenerator(seed: 8601)
         var seconds = [0, 1_735_689_600, 951_782_400, 4_102_444_799]
-        for _ in 0..<2000 { seconds.append(Int.random(in: 0..<4_102_444_800, using: &random)) }
+        for _ in 0..<400 { seconds.append(Int.random(in: 0..<4_102_444_800, using: &random)) }
         for second in seconds {
             let date = Date(timeIntervalSince1970: Double(second))
             #expect(ISOTime.string(date) == plain.string(from: date))

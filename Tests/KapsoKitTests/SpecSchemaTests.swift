@@ -56,16 +56,10 @@ private let schemaExpressible: Set<String> = [
         let schema = dir.appendingPathComponent("schema.json")
         try SpecSchema.render().write(to: schema, atomically: true, encoding: .utf8)
 
-        let meta = try await runTool(tool, ["--check-metaschema", schema.path])
-        #expect(meta.status == 0, "\(meta.output)")
-
         let extra = dir.appendingPathComponent("extra.yaml")
         try ("extra_events: [whatsapp.message.reacted]\n" + oneWebhook("events: [whatsapp.message.reacted]")).write(to: extra, atomically: true, encoding: .utf8)
         let valid = ["webhooks.yaml", "examples/minimal.yaml", "examples/anchors.yaml", "examples/pinned-and-pruned.yaml",
                      "examples/platform.yaml"].map { repositoryRoot.appendingPathComponent($0).path } + [extra.path]
-        let good = try await runTool(tool, ["--schemafile", schema.path] + valid)
-        #expect(good.status == 0, "\(good.output)")
-
         let cases = (invalidCases + platformInvalidCases).filter { schemaExpressible.contains($0.name) }
         #expect(cases.count == schemaExpressible.count, "a sampled case was renamed or removed")
         var files: [String: String] = [:]
@@ -76,10 +70,17 @@ private let schemaExpressible: Set<String> = [
             // The decoder rejects it too: the sample is of real errors.
             #expect(!diagnostics(c.yaml, environment: c.environment).isEmpty, "\(c.name)")
         }
-        let bad = try await runTool(tool, ["--schemafile", schema.path, "--output-format", "text"] + files.keys.sorted())
-        #expect(bad.status == 1)
+        // One run for all (a start of the validator is a third of a second): it names each
+        // rejected file, and the valid ones never.
+        let checked = try await runTool(tool, ["--schemafile", schema.path, "--output-format", "text"] + valid + files.keys.sorted())
+        // `--schemafile` checks the schema against its 2020-12 metaschema before any file.
+        #expect(!checked.output.contains("schemafile was not valid"), "\(checked.output)")
+        #expect(checked.status == 1)
         for (path, name) in files {
-            #expect(bad.output.contains("\(path)::"), "the schema accepts '\(name)'")
+            #expect(checked.output.contains("\(path)::"), "the schema accepts '\(name)'")
+        }
+        for path in valid {
+            #expect(!checked.output.contains("\(path)::"), "the schema rejects \(path): \(checked.output)")
         }
     }
 }

@@ -46,5 +46,15 @@ public func pythonTool(_ name: String, packageRoot: URL) -> URL? {
     return nil
 }
 
+/// The Python that runs the tests' helper scripts: the interpreter of `scripts/ensure-tools`'s
+/// virtual environment, started directly (a version manager's `python3` shim on PATH costs a dozen
+/// shell processes per start), else `python3` from PATH.
+public func pythonInterpreter(packageRoot: URL) -> String {
+    let installed = packageRoot.appendingPathComponent(".build/tools/bin/python3")
+    guard let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: installed.path),
+          FileManager.default.isExecutableFile(atPath: resolved) else { return "python3" }
+    return resolved
+}
+
 /// Why a test that needs `check-jsonschema` cannot run: it fails, saying how to install it.
 public let missingCheckJSONSchema = "check-jsonschema is not installed: run `bash scripts/ensure-tools` (scripts/test does)"
