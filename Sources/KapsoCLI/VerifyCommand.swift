@@ -11,7 +11,8 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
         Each selected webhook gets one POST built as Kapso builds a delivery: a sample body for one \
         of its events (its first, or --event), X-Webhook-Signature (hex HMAC-SHA256 of the body keyed \
-        by the spec's secret_key), X-Webhook-Event, X-Idempotency-Key, X-Webhook-Payload-Version, the \
+        by the spec's secret_key, or by the one Kapso generated when a Platform spec leaves it out, read \
+        with KAPSO_API_KEY), X-Webhook-Event, X-Idempotency-Key, X-Webhook-Payload-Version, the \
         webhook's own headers, and X-Webhook-Test: true so the receiver can ignore it. An answer \
         must be 2xx within Kapso's 10 s (a delivery always gets 10 s; --timeout and --retry-budget \
         are for the API requests of --via-kapso); a redirect is not followed and fails (a receiver \
@@ -91,14 +92,16 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         Console.protect(secrets)
         try PlanRun.select(&state, configs: configs, spec: spec)
-        let selected = try VerifySelection.select(state, urls: urls, event: event, viaKapso: viaKapso, files: spec.paths)
+        var selected = try VerifySelection.select(state, urls: urls, event: event, viaKapso: viaKapso, files: spec.paths)
 
         if viaKapso {
             try await throughKapso(state, selected)
             return
         }
         let time = Date()
-        let policy = try await deliveryPolicy(state, environment: environment)
+        let (policy, observed) = try await deliveryPolicy(state, environment: environment)
+        if let observed { try ServerSecrets.fill(&selected, configs: state.configs, observed: observed) }
+        Console.protect(selected.compactMap(\.serverSecret))
         if dryRun {
             try print(VerifyReport(entries: selected.map {
                 VerifyOutcome(item: $0, lines: VerifyReport.dryRunLines($0, policy: policy, probe: probeSignature, time: time), failed: false)
@@ -119,9 +122,8 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             return VerifyOutcome(item: item, lines: ["not verified: \(cannot)"], failed: true)
         }
-        let failed = entries.filter(\.failed).count
-        try print(VerifyReport(entries: entries, summary: "Verify: \(entries.count - failed) passed, \(failed) failed"
-                                   + (insecure > 0 ? " (\(insecure) not verifying signatures)." : ".")))
+        let failed = entries.filter(\.failed).count, unsigned = insecure > 0 ? " (\(insecure) not verifying signatures)." : "."
+        try print(VerifyReport(entries: entries, summary: "Verify: \(entries.count - failed) passed, \(failed) failed" + unsigned))
     }
 
     /// The report on stdout (fenced, with annotations, under `--format github`); exit 1 when an
@@ -136,9 +138,9 @@ struct VerifyCommand: AsyncParsableCommand {
         if report.hasFailures { throw ExitCode.failure }
     }
 
-    /// Where deliveries may go: the origins of the webhooks registered in the live project (when
-    /// KAPSO_API_KEY is set) and the hosts the workflow allows.
-    private func deliveryPolicy(_ state: DesiredState, environment: [String: String]) async throws -> DeliveryPolicy {
+    /// Where deliveries may go: the origins of the webhooks registered in the live project (read
+    /// when KAPSO_API_KEY is set, and returned) and the hosts the workflow allows.
+    private func deliveryPolicy(_ state: DesiredState, environment: [String: String]) async throws -> (DeliveryPolicy, ObservedState?) {
         let entries = (environment["KAPSOCTL_VERIFY_HOSTS"].map { [$0] } ?? []) + allowHosts
         let allowed: [DeliveryPolicy.HostPattern]
         do {
@@ -146,15 +148,13 @@ struct VerifyCommand: AsyncParsableCommand {
         } catch {
             throw CommandError("error: KAPSOCTL_VERIFY_HOSTS holds '\(error.entry)', which is not a host; write host, host:port or *.domain, separated by commas or spaces")
         }
-        var registered = Set<DeliveryPolicy.Origin>()
+        var observed: ObservedState?
         if !(environment["KAPSO_API_KEY"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             let client = try network.makeClient(environment: environment, api: state.api)
-            let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism, settleReads: 0).get()
-            for webhook in observed.all {
-                if let url = webhook.url, let origin = DeliveryPolicy.Origin(url) { registered.insert(origin) }
-            }
+            observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism, settleReads: 0).get()
         }
-        return DeliveryPolicy(registered: registered, allowedHosts: allowed, allowPrivateAddresses: allowPrivateAddresses)
+        let registered = Set((observed?.all ?? []).compactMap { $0.url.flatMap(DeliveryPolicy.Origin.init) })
+        return (DeliveryPolicy(registered: registered, allowedHosts: allowed, allowPrivateAddresses: allowPrivateAddresses), observed)
     }
 
     /// `--via-kapso`: find each webhook on the server and ask Kapso to send it a test delivery.

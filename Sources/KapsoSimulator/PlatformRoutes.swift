@@ -195,6 +195,12 @@ extension SimulatorStore {
 
 /// The Platform API's rules on a webhook, shared by requests and seeds.
 enum Rules {
+    /// A secret as Kapso generates one for a create without `secret_key`: 32 random bytes in hex.
+    static func generatedSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
     /// A webhook built from a create body (or changed by a PATCH of `existing`) under the Platform
     /// API's rules: what a create needs, immutable `kind` and number, events by scope, what a
     /// `meta` webhook cannot have, one `meta` per number, `project.event` only on a plan that has it.
@@ -211,13 +217,14 @@ enum Rules {
             record = existing
         } else {
             let meta = fields["kind"] == .string("meta")
-            let required: [Attribute] = switch scope {
-            case .project: [.url]
-            default: meta ? [.url, .secretKey] : [.url, .secretKey, .events]
-            }
+            let required: [Attribute] = scope == .project || meta ? [.url] : [.url, .events]
             switch WebhookRecord.create(from: fields, id: id, now: now, serial: serial, api: .platform, required: required, newEvents: features.newEvents) {
             case .failure(let failure): return .failure(.error(422, failure.message))
             case .success(let created): record = created
+            }
+            // Kapso generates a secret a create leaves out, and returns it on reads.
+            if record.values[Attribute.secretKey.name]?.string == nil {
+                record.values[Attribute.secretKey.name] = .string(Self.generatedSecret())
             }
             if case .project = scope, fields["events"] == nil { record.values[Attribute.events.name] = .list([]) }
         }

@@ -48,9 +48,15 @@ private func plan(_ webhookYAML: String, _ hooks: [ServerWebhook]) throws -> Pla
 
     @Test func aReplaceNeedsWhatACreateNeeds() throws {
         #expect(throws: PlanError([.cannotCreate(SourceLocation(file: "spec.yaml", line: 6, column: 9), .phoneNumber(number),
-                                                 url: "https://hooks.example.com/a", missing: ["secret_key"])])) {
-            try plan("kind: meta", [server()])
+                                                 url: "https://hooks.example.com/a", missing: ["events"])])) {
+            try plan("kind: kapso", [server(kind: "meta", events: [])])
         }
+        // Kapso generates the new webhook's secret when the spec leaves it out: shown, not sent.
+        let change = try plan("kind: meta", [server()]).changes[0]
+        #expect(change.action == .replace)
+        #expect(change.fields.last == .generatedSecret && change.fields.last?.note == "Kapso generates it")
+        guard case .replace(_, _, let body)? = change.write?.request else { Issue.record("\(change)"); return }
+        #expect(body[.secretKey] == nil)
     }
 
     @Test func createsNeedWhatTheirScopeAndKindNeed() throws {
@@ -59,7 +65,18 @@ private func plan(_ webhookYAML: String, _ hooks: [ServerWebhook]) throws -> Pla
         let project = try loadSpec(oneProjectWebhook("active: true")).get()
         let created = try Planner.plan(project.configs, observed: ObservedState(webhooks: [.project: []]))
         #expect(created.changes.map(\.action) == [.create])
-        #expect(throws: PlanError.self) { try plan("events: [whatsapp.message.sent]", []) }
+        // A number's kapso webhook needs its events; its secret, Kapso generates (shown in its
+        // place in the table, after the url, and not sent).
+        #expect(throws: PlanError([.cannotCreate(SourceLocation(file: "spec.yaml", line: 6, column: 9), .phoneNumber(number),
+                                                 url: "https://hooks.example.com/a", missing: ["events"])])) {
+            try plan("active: true", [])
+        }
+        let generated = try plan("events: [whatsapp.message.sent]", []).changes[0]
+        #expect(generated.fields.map(\.name) == ["url", "secret_key", "events"])
+        #expect(generated.fields[1] == .generatedSecret)
+        #expect(generated.body?[.secretKey] == nil)
+        // The legacy API generates none: the secret stays required.
+        #expect(Planner.missingForCreate(generated.desired!, in: .config(hookID)) == ["secret_key"])
     }
 
     @Test func aMetaWebhookTakesNoDefaultsItCannotHave() throws {

@@ -40,9 +40,15 @@ public struct FieldChange: Sendable, Equatable {
     /// What a reader of this change should know, said on its line: `active: false → true` is how a
     /// webhook Kapso paused looks (Kapso pauses one whose deliveries keep failing, and never resumes it).
     public var note: String? {
+        if self == Self.generatedSecret { return Self.generatedNote }
         guard name == Attribute.active.name, before == .bool(false), after == .bool(true) else { return nil }
         return Self.pausedNote
     }
+
+    /// A Platform create that leaves `secret_key` out: Kapso generates one (and returns it on reads,
+    /// where `export` and `verify` find it). Nothing is sent for it.
+    public static let generatedSecret = FieldChange(name: Attribute.secretKey.name, before: .null, after: .null, sensitive: true)
+    public static let generatedNote = "Kapso generates it"
 
     public static let pausedNote = "Kapso pauses a webhook whose deliveries keep failing; applying resumes deliveries to a receiver that may still fail, so check it first with kapsoctl verify"
 }

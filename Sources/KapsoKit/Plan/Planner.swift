@@ -119,13 +119,14 @@ public enum Planner {
     }
 
     /// The attributes the API requires to create `hook` in `scope` that it does not set, or nil.
-    /// A config's webhook and a number's `kapso` webhook need url, secret_key and events; a number's
-    /// `meta` webhook has no events; a project webhook needs only its url.
+    /// A config's webhook needs url, secret_key and events; on the Platform API Kapso generates a
+    /// secret_key left out, so a number's `kapso` webhook needs url and events, a `meta` one and a
+    /// project webhook only their url.
     static func missingForCreate(_ hook: DesiredWebhook, in scope: WebhookScope) -> [String]? {
         let required: [Attribute] = switch scope {
         case .project: [.url]
         case .config: Attribute.all.filter(\.requiredOnCreate)
-        case .phoneNumber: Attribute.all.filter { $0.requiredOnCreate && !($0 == .events && hook.attributes[.kind] == "meta") }
+        case .phoneNumber: hook.attributes[.kind] == "meta" ? [.url] : [.url, .events]
         }
         let missing = required.filter { hook.attributes[$0] == nil }.map(\.name)
         return missing.isEmpty ? nil : missing
@@ -133,15 +134,29 @@ public enum Planner {
 
     /// A create: every managed attribute, in table order, is set (and sent).
     private static func create(_ hook: DesiredWebhook, in scope: WebhookScope) -> WebhookChange {
-        WebhookChange(action: .create, scope: scope, webhookID: nil, displayURL: hook.displayURL, fields: createFields(hook),
+        WebhookChange(action: .create, scope: scope, webhookID: nil, displayURL: hook.displayURL, fields: createFields(hook, in: scope),
                       unverifiable: [], body: hook.attributes, desired: hook)
     }
 
-    private static func createFields(_ hook: DesiredWebhook) -> [FieldChange] {
-        hook.attributes.entries.map { attribute, value in
+    /// What a create sets; on the Platform API, a secret_key left out is shown as the one Kapso
+    /// generates (``FieldChange/generatedSecret``), in its place in the table.
+    private static func createFields(_ hook: DesiredWebhook, in scope: WebhookScope) -> [FieldChange] {
+        var fields = hook.attributes.entries.map { attribute, value in
             FieldChange(name: attribute.name, before: .null, after: attribute.kind == .url ? .string(hook.displayURL) : value,
                         sensitive: attribute.sensitive, sensitiveHeaders: attribute.kind == .headers ? sensitiveNames(hook, [:]) : [])
         }
+        if let generated = generatedSecret(hook, in: scope) {
+            let later = fields.firstIndex { Attribute.named($0.name).map { $0.ordinal > Attribute.secretKey.ordinal } ?? false }
+            fields.insert(generated, at: later ?? fields.count)
+        }
+        return fields
+    }
+
+    /// The secret Kapso generates for `hook` when it is created in `scope` without one: only on the
+    /// Platform API (the legacy API requires it).
+    private static func generatedSecret(_ hook: DesiredWebhook, in scope: WebhookScope) -> FieldChange? {
+        guard scope.api == .platform, hook.attributes[.secretKey] == nil else { return nil }
+        return .generatedSecret
     }
 
     /// The differing managed attributes of a matched webhook, and the PATCH body that fixes them:
@@ -204,9 +219,11 @@ public enum Planner {
         let sameURL = URLIdentity.same(server.url, hook.url)
         let displayURL = sameURL ? hook.displayURL : URLDisplay.masked(server.url ?? hook.url)
         if immutableChanged || scope != declared {
-            // Shown: what differs. Sent: the whole declaration, after the old webhook is deleted.
+            // Shown: what differs (and a new generated secret). Sent: the whole declaration, after
+            // the old webhook is deleted.
             return WebhookChange(action: .replace, scope: declared, webhookID: server.id, displayURL: displayURL,
-                                 fields: fields, unverifiable: [], body: want, desired: hook, replacing: scope)
+                                 fields: fields + [generatedSecret(hook, in: declared)].compactMap { $0 },
+                                 unverifiable: [], body: want, desired: hook, replacing: scope)
         }
         return WebhookChange(action: fields.isEmpty ? .unchanged : .update, scope: scope, webhookID: server.id,
                              displayURL: displayURL, fields: fields, unverifiable: unverifiable,

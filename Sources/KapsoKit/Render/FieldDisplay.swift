@@ -20,6 +20,10 @@ enum FieldDisplay: Equatable {
 
     /// The display of `field`; `creating` shows whole values (there is no "before").
     init(_ field: FieldChange, creating: Bool) {
+        if field == .generatedSecret {
+            self = .sensitive("(\(FieldChange.generatedNote))")
+            return
+        }
         if field.sensitive {
             self = .sensitive(creating ? Self.masked : Self.maskedChange)
             return

@@ -7,10 +7,15 @@ public struct VerifyItem: Sendable {
     public var event: String?
     /// Why this webhook cannot be verified from here, in words; nil when it can.
     public var cannot: String?
+    /// A Platform webhook whose spec leaves `secret_key` out: it signs with the secret Kapso
+    /// generated, read from the server (``ServerSecrets``); until then `cannot` says why not.
+    public var needsServerSecret = false
+    /// That secret, once read (never printed).
+    public var serverSecret: String?
 
     /// What to send, when something can be.
     public var target: VerifyTarget? {
-        guard cannot == nil, let event, let secret = webhook.attributes.secretKey else { return nil }
+        guard cannot == nil, let event, let secret = webhook.attributes.secretKey ?? serverSecret else { return nil }
         return VerifyTarget(scope: config.scope, displayURL: webhook.displayURL, url: webhook.url, event: event,
                             payloadVersion: SampleDelivery.payloadVersion(of: webhook.attributes),
                             secretKey: secret, headers: webhook.attributes.headers ?? [:])
@@ -47,7 +52,10 @@ public enum VerifySelection {
                 } else {
                     item.event = events.first
                 }
-                if !viaKapso { item.cannot = cannotSend(item) }
+                if !viaKapso {
+                    item.cannot = cannotSend(item)
+                    item.needsServerSecret = item.cannot == ServerSecrets.unread
+                }
                 selected.append(item)
             }
         }
@@ -69,6 +77,7 @@ public enum VerifySelection {
         }
         if item.event == nil { return "the spec declares no events for it, so Kapso sends it nothing" }
         if item.webhook.attributes.secretKey == nil {
+            if item.config.scope.api == .platform { return ServerSecrets.unread }
             return "the spec does not declare its secret_key, so kapsoctl cannot sign as Kapso does; use --via-kapso"
         }
         return EndpointVerifier.refusal(item.webhook.url)
