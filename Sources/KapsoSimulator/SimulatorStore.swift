@@ -157,27 +157,6 @@ extension SimulatorStore {
         recentRequests.removeAll()
     }
 
-    /// The current state in the seed format (each list oldest first; Platform webhooks in the
-    /// Platform API's view).
-    public func snapshot() -> JSONValue {
-        var out: [String: JSONValue] = [:]
-        for (id, config) in configs {
-            out[id] = .array(config.webhooks.map(\.json))
-        }
-        var state: [String: JSONValue] = ["configs": .object(out)]
-        if !numbers.isEmpty {
-            state["phone_numbers"] = .array(numbers.map { number in
-                .object(["phone_number_id": .string(number.phoneNumberID), "internal_id": .string(number.configKey),
-                         "name": number.name.map(JSONValue.string) ?? .null,
-                         "webhooks": .array((configs[number.configKey]?.webhooks ?? []).map { $0.platformJSON(phoneNumberID: number.phoneNumberID) })])
-            })
-        }
-        if !projectHooks.isEmpty {
-            state["project"] = .object(["webhooks": .array(projectHooks.map { $0.platformJSON(phoneNumberID: nil) })])
-        }
-        return .object(state)
-    }
-
     /// The webhooks of a scope as the Platform API lists them (newest first), or nil for an unknown number.
     public func platformWebhooks(_ scope: WebhookScope) -> [JSONValue]? {
         switch scope {

@@ -67,8 +67,9 @@ struct WebhookRecord: Sendable, Equatable {
         return .success(record)
     }
 
-    /// What the Platform v1 request schema marks `[type, "null"]`.
-    static let nullableOnPlatform: AttributeSet = [.bufferWindowSeconds, .maxBufferSize, .inactivityMinutes, .headers]
+    /// What the Platform v1 request schemas mark `[type, "null"]` (secret_key in the update and the
+    /// project create; a create's null secret is generated like an absent one).
+    static let nullableOnPlatform: AttributeSet = [.bufferWindowSeconds, .maxBufferSize, .inactivityMinutes, .headers, .payloadVersion, .secretKey]
 
     /// Applies the attributes present in `fields` (a partial update); unknown and read-only keys
     /// are ignored, as Rails' strong parameters do. Nothing changes when any attribute is invalid.

@@ -38,6 +38,33 @@ import Testing
         }
     }
 
+    /// `/__sim/state` seeds a simulator to the same state: legacy configs with their names, numbers
+    /// with a `meta` webhook and number-only events, project webhooks and the server's features.
+    @Test func stateSeedsTheSameStateAgain() async throws {
+        let seed = try SimulatorSeed.parse(json: """
+        {"configs": {"\(otherConfigID)": {"name": "legacy line", "display_phone_number": "+56 9 1111",
+                     "webhooks": [{"url": "https://legacy.example.com/a", "secret_key": "s", "events": ["whatsapp.message.sent"]}]}},
+         "phone_numbers": [{"phone_number_id": "1234567890", "internal_id": "\(configID)", "name": "support",
+                            "webhooks": [{"url": "https://hooks.example.com/raw", "secret_key": "m", "kind": "meta"},
+                                         {"url": "https://hooks.example.com/v1", "secret_key": "k", "payload_version": "v1",
+                                          "events": ["whatsapp.contact.identity_changed", "whatsapp.message.reacted"]}]}],
+         "project": {"webhooks": [{"url": "https://ops.example.com/p", "events": ["project.event"]}]},
+         "features": {"project_event": true, "events": ["whatsapp.message.reacted"]}}
+        """)
+        try await withSimulator(seed) { _, url in
+            let first = try #require(try await call("GET", origin(url), "/__sim/state", key: nil).json)
+            let again = try SimulatorSeed.parse(json: String(decoding: first.serialized(), as: UTF8.self))
+            try await withSimulator(again) { _, url in
+                let second = try await call("GET", origin(url), "/__sim/state", key: nil).json
+                #expect(second == first, "\(String(describing: second))\n\(first)")
+            }
+            // A number's webhooks are listed once, under the number; its config keeps its name.
+            #expect(first["configs"]?[configID]?["webhooks"] == .array([]))
+            #expect(first["phone_numbers"]?.array?.first?["webhooks"]?.array?.count == 2)
+            #expect(first["configs"]?[otherConfigID]?["name"] == .string("legacy line"))
+        }
+    }
+
     @Test func latencyDelaysAnswers() async throws {
         var faults = FaultPlan()
         faults.latencyMilliseconds = 300
