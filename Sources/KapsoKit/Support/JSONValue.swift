@@ -50,11 +50,71 @@ public enum JSONValue: Sendable, Equatable, Codable {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    /// Compact JSON with sorted keys (deterministic bytes for journals and golden files).
+    /// Compact JSON with sorted keys (deterministic bytes for journals and golden files): the bytes
+    /// `JSONEncoder` writes with `.sortedKeys` and `.withoutEscapingSlashes`, written directly (the
+    /// encoder's generic containers were half of the simulator's time serving a page of webhooks).
+    /// A document holding a number JSON cannot write (NaN, infinity) is `null`, as the encoder
+    /// refuses it.
     public func serialized() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        guard write(into: &out) else { return Data("null".utf8) }
+        return Data(out)
+    }
+
+    /// Appends the compact JSON of this value; false for a number JSON cannot write.
+    private func write(into out: inout [UInt8]) -> Bool {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .double(let value):
+            // Rare in what kapsoctl writes: the encoder's own text for it.
+            let encoder = JSONEncoder()
+            guard value.isFinite, let text = try? encoder.encode([value]) else { return false }
+            out.append(contentsOf: text.dropFirst().dropLast())
+        case .string(let value): Self.write(value, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                guard item.write(into: &out) else { return false }
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            // Sorted by UTF-8 bytes, as the encoder sorts (not by String's canonical order, which
+            // puts a decomposed "é" elsewhere).
+            for (index, key) in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.write(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                guard object[key]!.write(into: &out) else { return false }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        return true
+    }
+
+    /// A JSON string as the encoder escapes it: the quote, the backslash and the C0 controls
+    /// (`\b \t \n \f \r` by name, the others as `\u00xx`); everything else as its UTF-8.
+    private static func write(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0..<0x20: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     public subscript(key: String) -> JSONValue? {
