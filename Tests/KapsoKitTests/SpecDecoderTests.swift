@@ -100,6 +100,20 @@ import Testing
     }
 
     /// A scope's id may come after its webhooks, a webhook's keys in any order.
+    /// An unset variable is one note at its first use, counting every other use — the same text
+    /// expanded once still counts each (a fork's pull request reads a spec without its secrets).
+    @Test func anUnsetVariableIsOneNoteCountingEveryUse() throws {
+        var yaml = "version: 1\nconfigs:\n  - whatsapp_config_id: 4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d\n    webhooks:\n"
+        for i in 0..<300 {
+            yaml += "      - {url: https://h.example.com/\(i), secret_key: \"${SECRET}\", events: [whatsapp.message.sent], headers: {Authorization: \"Bearer ${TOKEN}\"}}\n"
+        }
+        let state = try outcome([SourceText(path: "spec.yaml", bytes: Array(yaml.utf8))], environment: ["TOKEN": "t"], unsetVariables: .note).get()
+        #expect(state.notes.map(\.description) == [
+            "spec.yaml:5:53: note: environment variable SECRET is not set; plan and apply will need it (used 299 more times)",
+        ])
+        #expect(state.configs[0].webhooks.allSatisfy { $0.attributes.headers?["Authorization"] == "Bearer t" })
+    }
+
     @Test func theOrderOfKeysInsideAScopeNeverMatters() {
         let before = """
             version: 1

@@ -34,22 +34,26 @@ extension SpecDecoder {
         guard dollar else {
             return SpecString(value: text, mark: mark, template: text, fromEnvironment: false, unresolved: false)
         }
+        // The same text expands the same way (the variables are fixed for the read): expanded once,
+        // its unset references noted at every use.
+        let result: Interpolation.Result
         if let known = caches.expansions[text] {
-            return SpecString(value: known.text, mark: mark, template: text, fromEnvironment: known.usedVariables, unresolved: false)
-        }
-        do {
-            let result = try Interpolation.expand(text, variables: variables, allowUnset: unsetVariables == .note)
-            secretValues.formUnion(result.values)
-            for (name, offset) in result.unset {
-                unsetReferences.append((name, markOfOffset(offset, text: text)))
+            result = known
+        } else {
+            do {
+                result = try Interpolation.expand(text, variables: variables, allowUnset: unsetVariables == .note)
+            } catch let failure {
+                error(markOfOffset(failure.offset, text: text), failure.message)
+                return nil
             }
-            if result.unset.isEmpty && caches.expansions.count < 256 { caches.expansions[text] = result }
-            return SpecString(value: result.text, mark: mark, template: text,
-                              fromEnvironment: result.usedVariables, unresolved: !result.unset.isEmpty)
-        } catch let failure {
-            error(markOfOffset(failure.offset, text: text), failure.message)
-            return nil
+            secretValues.formUnion(result.values)
+            if caches.expansions.count < 256 { caches.expansions[text] = result }
         }
+        for (name, offset) in result.unset {
+            unsetReferences.append((name, markOfOffset(offset, text: text)))
+        }
+        return SpecString(value: result.text, mark: mark, template: text,
+                          fromEnvironment: result.usedVariables, unresolved: !result.unset.isEmpty)
     }
 
     /// The position of a character offset inside the current scalar (whose text is `text`), exact

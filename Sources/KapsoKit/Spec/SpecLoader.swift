@@ -35,12 +35,12 @@ public enum SpecLoader {
     static func load(sources: [SourceText], environment: [String: String], unsetVariables: UnsetVariables = .error,
                      limits: YAMLLimits = .standard) throws(SpecFailure) -> DesiredState {
         var diagnostics: [SpecDiagnostic] = []
-        var unset: [(name: String, at: SpecDiagnostic)] = []
+        var unset: [(name: String, mark: Mark, source: SourceText)] = []
         var contents: [(SourceText, SpecFileContent)] = []
         let variables = SpecVariables(environment: environment)
         for source in sources {
             let outcome = SpecFileReading.read(source, variables: variables, unsetVariables: unsetVariables, limits: limits)
-            unset += outcome.unset.map { ($0.name, source.diagnostic(at: $0.mark, "", severity: .note)) }
+            unset += outcome.unset.map { ($0.name, $0.mark, source) }
             // An anchored value used twice is reported once.
             var seen = Set<String>()
             diagnostics += outcome.diagnostics.filter { seen.insert($0.description).inserted }
@@ -67,18 +67,18 @@ public enum SpecLoader {
         return state
     }
 
-    /// One note per unset variable, at its first use, counting the others.
-    static func unsetNotes(_ references: [(name: String, at: SpecDiagnostic)]) -> [SpecDiagnostic] {
+    /// One note per unset variable, at its first use, counting the others. Only the first use
+    /// becomes a diagnostic (quoting its line): a fork's pull request, without the secrets, reads
+    /// a spec whose every webhook uses them.
+    static func unsetNotes(_ references: [(name: String, mark: Mark, source: SourceText)]) -> [SpecDiagnostic] {
         var uses: [String: Int] = [:]
         for reference in references { uses[reference.name, default: 0] += 1 }
         var told = Set<String>()
         return references.compactMap { reference in
             guard told.insert(reference.name).inserted else { return nil }
-            var note = reference.at
             let more = uses[reference.name, default: 1] - 1
-            note.message = "environment variable \(reference.name) is not set; plan and apply will need it"
-                + (more > 0 ? " (used \(more) more time\(more == 1 ? "" : "s"))" : "")
-            return note
+            return reference.source.diagnostic(at: reference.mark, "environment variable \(reference.name) is not set; plan and apply will need it"
+                + (more > 0 ? " (used \(more) more time\(more == 1 ? "" : "s"))" : ""), severity: .note)
         }
     }
 

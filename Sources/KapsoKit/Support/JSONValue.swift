@@ -100,8 +100,14 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// (`\b \t \n \f \r` by name, the others as `\u00xx`); everything else as its UTF-8.
     private static func write(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            out.append(contentsOf: utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         let hex = Array("0123456789abcdef".utf8)
-        for byte in text.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
