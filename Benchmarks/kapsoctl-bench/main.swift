@@ -71,6 +71,27 @@ func measure(runs: Int, expecting: Int32 = 0, _ body: () -> ProcessRun) -> (seco
     return (times.sorted()[runs / 2], peak)
 }
 
+/// A run of `body` against a run of `floor`, alternately, `runs` times: each side's median time
+/// and peak, and the median of the pairs' ratios. A shared machine's speed drifts (a floor of
+/// 60 ms in one minute, 110 ms in the next): a ratio of runs made side by side drifts far less
+/// than one of two medians taken apart.
+func measurePaired(runs: Int, floor: () -> ProcessRun, _ body: () -> ProcessRun)
+    -> (floor: (seconds: Double, peakBytes: Int), run: (seconds: Double, peakBytes: Int), ratio: Double) {
+    var floors: [Double] = [], times: [Double] = [], ratios: [Double] = []
+    var floorPeak = 0, peak = 0
+    for _ in 0..<runs {
+        let base = floor()
+        let run = body()
+        precondition(base.status == 0 && run.status == 0, "a benchmark run exited \(base.status), \(run.status)")
+        floors.append(base.seconds)
+        times.append(run.seconds)
+        ratios.append(run.seconds / base.seconds)
+        floorPeak = max(floorPeak, base.peakBytes)
+        peak = max(peak, run.peakBytes)
+    }
+    return ((floors.sorted()[runs / 2], floorPeak), (times.sorted()[runs / 2], peak), ratios.sorted()[runs / 2])
+}
+
 let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
 let kapsoctl = here.appendingPathComponent("kapsoctl").path
 let floorTool = here.appendingPathComponent("kapsoctl-yaml-floor").path
@@ -116,7 +137,8 @@ let hasArchive = FileManager.default.isExecutableFile(atPath: archive)
 // What the process holds doing nothing (`--version`): its libraries and runtime, not the spec's data.
 let idle = measure(runs: 5) { spawn(kapsoctl, ["--version"]) }.peakBytes
 print("spec loading, whole process: `kapsoctl validate` against the floor, libyaml's bare event loop in C")
-print("  (`kapsoctl-yaml-floor`: reads the file, parses every event, counts them), on the same file;")
+print("  (`kapsoctl-yaml-floor`: reads the file, parses every event, counts them), on the same file, run by turns;")
+print("  ratio: the median of the ratios of side-by-side runs;")
 print("  memory / file: the peak, and the peak above kapsoctl's idle \(mb(idle).trimmingCharacters(in: .whitespaces)) (`--version`), over the file's size")
 print("  webhooks      file    floor                kapsoctl validate              ratio   memory / file")
 var smallSpec = ""
@@ -125,17 +147,21 @@ for count in [100, 1_000, 10_000, 50_000] {
     let text = makeSpec(configs: max(1, count / 100), perConfig: min(count, 100))
     try text.write(toFile: file, atomically: true, encoding: .utf8)
     if count == 100 { smallSpec = file }
-    let runs = count >= 50_000 ? 3 : 9
-    let floor = measure(runs: runs) { spawn(floorTool, [file]) }
-    let full = measure(runs: runs) { spawn(kapsoctl, ["validate", "-f", file], environment: specEnvironment) }
+    let runs = count >= 50_000 ? 5 : 9
+    let paired = measurePaired(runs: runs, floor: { spawn(floorTool, [file]) }) {
+        spawn(kapsoctl, ["validate", "-f", file], environment: specEnvironment)
+    }
+    let (floor, full) = (paired.floor, paired.run)
     print(String(format: "  %8d  %@  %@ %@   %@ %@   %5.2f×   %5.1f× (above idle %4.1f×)", count, mb(text.utf8.count), ms(floor.seconds),
-                 mb(floor.peakBytes), ms(full.seconds), mb(full.peakBytes), full.seconds / floor.seconds,
+                 mb(floor.peakBytes), ms(full.seconds), mb(full.peakBytes), paired.ratio,
                  Double(full.peakBytes) / Double(text.utf8.count), Double(max(0, full.peakBytes - idle)) / Double(text.utf8.count)))
     if hasArchive, count >= 10_000 {
         // The binary users install: static libraries, a smaller idle process.
-        let release = measure(runs: 3) { spawn(archive, ["validate", "-f", file], environment: specEnvironment) }
-        print(String(format: "            release archive (static):           %@ %@   %5.2f×   %5.1f×", ms(release.seconds), mb(release.peakBytes),
-                     release.seconds / floor.seconds, Double(release.peakBytes) / Double(text.utf8.count)))
+        let release = measurePaired(runs: 5, floor: { spawn(floorTool, [file]) }) {
+            spawn(archive, ["validate", "-f", file], environment: specEnvironment)
+        }
+        print(String(format: "            release archive (static):           %@ %@   %5.2f×   %5.1f×", ms(release.run.seconds), mb(release.run.peakBytes),
+                     release.ratio, Double(release.run.peakBytes) / Double(text.utf8.count)))
     }
 }
 
