@@ -81,11 +81,14 @@ public struct SimulatorSeed: Sendable {
     /// Reads a seed file (a pipe such as `<(...)` too): JSON, or YAML when the name ends in `.yaml`/`.yml`.
     public static func load(path: String) throws(SeedError) -> SimulatorSeed {
         let limit = 64 << 20
-        guard let handle = FileHandle(forReadingAtPath: path), let read = try? handle.read(upToCount: limit + 1) else {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw SeedError("\(path): cannot read the seed file") }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: limit + 1) ?? Data()  // nil at the end: an empty file
+        } catch {
             throw SeedError("\(path): cannot read the seed file")
         }
-        try? handle.close()
-        let data = read ?? Data()
         guard data.count <= limit else { throw SeedError("\(path): the seed file is larger than 64 MiB") }
         let value: JSONValue
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {

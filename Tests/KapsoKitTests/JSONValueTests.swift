@@ -18,7 +18,7 @@ import KapsoSimulator
         case 0: return .null
         case 1: return .bool(Bool.random(using: &random))
         case 2: return .int(Int.random(in: Int.min...Int.max, using: &random))
-        case 3: return .double([1.5, 0.1, 1e21, 1e-7, 100, -0.0, 123456789.123, 5e-324].randomElement(using: &random)!)
+        case 3: return .double([1.5, 0.1, 1e21, 1e-7, 100, -0.0, 123456789.123, .leastNonzeroMagnitude].randomElement(using: &random)!)
         case 4: return .string(text(&random))
         case 5: return .array((0..<Int.random(in: 0...4, using: &random)).map { _ in value(&random, depth: depth + 1) })
         default:
