@@ -211,7 +211,8 @@ enum Rules {
         // A meta webhook's events are normalised to [] (the OpenAPI): whatever a body says of them.
         var fields = fields
         let kind: String? = if case .string(let given)? = fields["kind"] { given } else { existing?.kind }
-        if kind == "meta" { fields["events"] = nil }
+        let meta = kind == "meta"
+        if meta { fields["events"] = nil }
         if var existing {
             if let kind = fields["kind"], kind != .string(existing.kind) { return .failure(.error(422, "kind cannot be changed")) }
             if let pid = fields["phone_number_id"], pid.digits != scope.id {
@@ -220,7 +221,6 @@ enum Rules {
             if let failure = existing.apply(fields, api: .platform, newEvents: features.newEvents) { return .failure(.error(422, failure.message)) }
             record = existing
         } else {
-            let meta = fields["kind"] == .string("meta")
             let required: [Attribute] = scope == .project || meta ? [.url] : [.url, .events]
             switch WebhookRecord.create(from: fields, id: id, now: now, serial: serial, api: .platform, required: required, newEvents: features.newEvents) {
             case .failure(let failure): return .failure(.error(422, failure.message))

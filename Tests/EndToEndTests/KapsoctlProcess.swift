@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import TestSupport
 import Testing
 
 /// The result of one run of the built `kapsoctl` binary.
@@ -45,87 +45,20 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
                     run.send(signal)
                     try? await Task.sleep(nanoseconds: 100_000_000)  // deliberate delay: two signals sent closer could merge into one
                 }
-                if let acknowledged, let watch = run.stderrWatch {
+                if let acknowledged, let stderr = run.stderrLines {
                     // A bound for a binary that never says it: the test then fails instead of hanging.
                     let bound = Task {
                         try await Task.sleep(for: .seconds(10))
                         await acknowledged.then()
                     }
-                    if await watch.text(containing: acknowledged.text) { bound.cancel() }
+                    if await stderr.line(where: { $0.contains(acknowledged.text) }) != nil { bound.cancel() }
                     await acknowledged.then()
                 }
             }
         }
     }
-    await run.stderrWatch?.end()
+    await run.stderrLines?.end()
     return try run.result()
-}
-
-/// A stream read as it comes, on a thread of its own: a test awaits text in it instead of polling.
-final class StreamWatch: @unchecked Sendable {
-    let pipe = Pipe()
-    private struct State {
-        var data = Data()
-        var ended = false
-        var waiters: [(text: String, continuation: CheckedContinuation<Bool, Never>)] = []
-        var endWaiters: [CheckedContinuation<Void, Never>] = []
-    }
-    private let state = Mutex(State())
-
-    init() {
-        let reader = pipe.fileHandleForReading
-        Thread { [self] in
-            var more = true
-            while more {
-                let chunk = reader.availableData
-                more = !chunk.isEmpty
-                let (found, missed, ended) = state.withLock { state in
-                    if more { state.data.append(chunk) } else { state.ended = true }
-                    let text = String(decoding: state.data, as: UTF8.self)
-                    let found = state.waiters.filter { text.contains($0.text) }.map(\.continuation)
-                    state.waiters.removeAll { text.contains($0.text) }
-                    var missed: [CheckedContinuation<Bool, Never>] = []
-                    var ended: [CheckedContinuation<Void, Never>] = []
-                    if !more {
-                        missed = state.waiters.map(\.continuation)
-                        ended = state.endWaiters
-                        state.waiters.removeAll()
-                        state.endWaiters.removeAll()
-                    }
-                    return (found, missed, ended)
-                }
-                found.forEach { $0.resume(returning: true) }
-                missed.forEach { $0.resume(returning: false) }
-                ended.forEach { $0.resume() }
-            }
-        }.start()
-    }
-
-    /// True once the stream holds `text`; false if it ended without it.
-    func text(containing text: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            let answer: Bool? = state.withLock { state in
-                if String(decoding: state.data, as: UTF8.self).contains(text) { return true }
-                if state.ended { return false }
-                state.waiters.append((text, continuation))
-                return nil
-            }
-            if let answer { continuation.resume(returning: answer) }
-        }
-    }
-
-    /// Returns once the stream has ended (the process and every copy of its descriptor closed).
-    func end() async {
-        await withCheckedContinuation { continuation in
-            let ended = state.withLock { state in
-                if !state.ended { state.endWaiters.append(continuation) }
-                return state.ended
-            }
-            if ended { continuation.resume() }
-        }
-    }
-
-    var contents: String { state.withLock { String(decoding: $0.data, as: UTF8.self) } }
 }
 
 /// The binary could not be started.
@@ -145,13 +78,15 @@ final class KapsoctlRun: @unchecked Sendable {
     private let err: FileHandle
     private var stdinPipe: Pipe?
 
-    /// With `terminalInput`, the binary runs under `script(1)` on a pseudo-terminal, reading that input.
-    /// stderr as it comes, when the run was made `watchingStderr`.
-    let stderrWatch: StreamWatch?
+    /// stderr as it comes, when the run was made `watchingStderr` (read through a pipe, not a file).
+    private let stderrPipe: Pipe?
+    let stderrLines: LineStream?
 
+    /// With `terminalInput`, the binary runs under `script(1)` on a pseudo-terminal, reading that input.
     init(_ arguments: [String], environment: [String: String], directory: URL?, terminalInput: String? = nil,
          watchingStderr: Bool = false) throws {
-        stderrWatch = watchingStderr ? StreamWatch() : nil
+        stderrPipe = watchingStderr ? Pipe() : nil
+        stderrLines = stderrPipe.map { LineStream(reading: $0.fileHandleForReading) }
         if let terminalInput {
             let command = ([kapsoctlBinary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
                 .joined(separator: " ")
@@ -178,7 +113,7 @@ final class KapsoctlRun: @unchecked Sendable {
         out = try FileHandle(forWritingTo: outURL)
         err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
-        process.standardError = stderrWatch?.pipe ?? err
+        process.standardError = stderrPipe ?? err
         process.standardInput = stdinPipe ?? FileHandle.nullDevice
     }
 
@@ -193,7 +128,7 @@ final class KapsoctlRun: @unchecked Sendable {
         return RunResult(status: process.terminationStatus,
                          exited: process.terminationReason == .exit,
                          stdout: try String(contentsOf: outURL, encoding: .utf8),
-                         stderr: try stderrWatch?.contents ?? String(contentsOf: errURL, encoding: .utf8))
+                         stderr: try stderrLines?.text ?? String(contentsOf: errURL, encoding: .utf8))
     }
 }
 

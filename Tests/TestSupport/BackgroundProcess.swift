@@ -8,13 +8,9 @@ import Synchronization
 /// SIGKILL and `waitpid`, so it never outlives the test, whatever the test runner does with signals.
 public final class BackgroundProcess: @unchecked Sendable {
     private let pid: pid_t
-    private struct State {
-        var lines: [String] = []
-        var ended = false
-        var stopped = false
-        var waiters: [(matches: @Sendable (String) -> Bool, continuation: CheckedContinuation<String?, Never>)] = []
-    }
-    private let state = Mutex(State())
+    /// Its stdout.
+    private let output: LineStream
+    private let stopped = Mutex(false)
 
     public struct SpawnFailure: Error, CustomStringConvertible {
         public var description: String
@@ -52,62 +48,23 @@ public final class BackgroundProcess: @unchecked Sendable {
             throw SpawnFailure(description: "cannot start \(arguments[0]): \(String(cString: strerror(status)))")
         }
         pid = child
-        let reader = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
-        let thread = Thread { [self] in
-            var pending = Data()
-            while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    received(line)
-                }
-            }
-            let waiting = state.withLock { state in
-                state.ended = true
-                defer { state.waiters.removeAll() }
-                return state.waiters
-            }
-            for waiter in waiting { waiter.continuation.resume(returning: nil) }
-        }
-        thread.start()
-    }
-
-    private func received(_ line: String) {
-        let ready = state.withLock { state -> [CheckedContinuation<String?, Never>] in
-            state.lines.append(line)
-            let matching = state.waiters.filter { $0.matches(line) }
-            state.waiters.removeAll { $0.matches(line) }
-            return matching.map(\.continuation)
-        }
-        for continuation in ready { continuation.resume(returning: line) }
+        output = LineStream(reading: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true))
     }
 
     /// The first line (already read or still to come) that starts with `prefix`; nil if the
     /// program ends first.
     public func line(startingWith prefix: String) async -> String? {
-        await withCheckedContinuation { continuation in
-            let found = state.withLock { state -> String?? in
-                if let line = state.lines.first(where: { $0.hasPrefix(prefix) }) { return .some(line) }
-                if state.ended { return .some(nil) }
-                state.waiters.append(({ $0.hasPrefix(prefix) }, continuation))
-                return nil
-            }
-            if let found { continuation.resume(returning: found) }
-        }
+        await output.line(startingWith: prefix)
     }
 
     /// Every line read so far.
-    public var lines: [String] { state.withLock { $0.lines } }
+    public var lines: [String] { output.lines }
 
     /// Ends the program and reaps it (once).
     public func stop() {
-        let first = state.withLock { state -> Bool in
-            if state.stopped { return false }
-            state.stopped = true
-            return true
+        let first = stopped.withLock { stopped -> Bool in
+            defer { stopped = true }
+            return !stopped
         }
         guard first else { return }
         kill(pid, SIGKILL)

@@ -36,7 +36,7 @@ public enum StateReader {
                                      numbers given: [PhoneNumber]?) async -> Result<[WebhookScope: [ServerWebhook]], StateReadError> {
         async let hooks = readAll(client)
         let declaresNumbers = scopes.contains { if case .phoneNumber = $0 { true } else { false } }
-        let numbers = if let given { Result<[PhoneNumber], APIError>.success(given) } else if declaresNumbers { await readNumbers(client) } else { Result<[PhoneNumber], APIError>.success([]) }
+        let numbers: Result<[PhoneNumber], APIError> = if let given { .success(given) } else if declaresNumbers { await readNumbers(client) } else { .success([]) }
         var all: [ServerWebhook]
         switch await hooks {
         case .success(let list): all = list

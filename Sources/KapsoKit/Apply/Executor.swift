@@ -81,13 +81,14 @@ public struct Executor: Sendable {
             return await replace(write, deleting: id, in: from, attributes, observed: observed, replaceFailed: replaceFailed)
         case .update(let id, let attributes):
             do {
-                let done = ApplyReport.Entry(summary, .done("updated " + attributes.setNames.joined(separator: ", ")))
+                let updated = "updated " + attributes.setNames.joined(separator: ", ")
+                let done = ApplyReport.Entry(summary, .done(updated))
                 if let stored = try await client.updateWebhook(in: write.scope, id: id, attributes: attributes) {
                     return Self.checked(done, sent: attributes, stored: stored)
                 }
                 // 204 No Content: success, and the webhook is read back to check what was stored.
                 guard let stored = try? await client.getWebhook(in: write.scope, id: id) else {
-                    return ApplyReport.Entry(summary, .done("updated " + attributes.setNames.joined(separator: ", ")
+                    return ApplyReport.Entry(summary, .done(updated
                         + " (the server answered 204 without the webhook, and reading it back failed: what it stored is not checked)"))
                 }
                 return Self.checked(done, sent: attributes, stored: stored)

@@ -11,16 +11,12 @@ public enum ServerSecrets {
     /// is the live project read for the selected configs.
     public static func fill(_ items: inout [VerifyItem], configs: [DesiredConfig], observed: ObservedState) throws(PlanError) {
         guard items.contains(where: \.needsServerSecret) else { return }
-        let plan = try Planner.plan(configs, observed: observed, options: PlanOptions())
-        var found: [SourceLocation: ServerWebhook] = [:]
-        for change in plan.changes where change.action != .replace {
-            guard let desired = change.desired, let id = change.webhookID,
-                  let hook = observed.webhooks[change.scope]?.first(where: { $0.id == id }) else { continue }
-            found[desired.location] = hook
-        }
+        // Found on the server as `plan` finds it (and `--via-kapso`).
+        let ids = try KapsoTestDeliveries.serverIDs(configs, observed: observed)
+        let hooks = Dictionary(observed.all.map { ($0.id, $0) }) { first, _ in first }
         for index in items.indices where items[index].needsServerSecret {
             let item = items[index]
-            guard let hook = found[item.webhook.location] else {
+            guard let hook = ids[item.webhook.location].flatMap({ hooks[$0] }) else {
                 items[index].cannot = "it is not on the server yet (kapsoctl apply creates it, and Kapso generates its secret_key)"
                 continue
             }

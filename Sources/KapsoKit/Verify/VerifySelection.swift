@@ -7,9 +7,9 @@ public struct VerifyItem: Sendable {
     public var event: String?
     /// Why this webhook cannot be verified from here, in words; nil when it can.
     public var cannot: String?
-    /// A Platform webhook whose spec leaves `secret_key` out: it signs with the secret Kapso
-    /// generated, read from the server (``ServerSecrets``); until then `cannot` says why not.
-    public var needsServerSecret = false
+    /// A Platform webhook whose spec leaves `secret_key` out, not yet given the secret Kapso
+    /// generated (``ServerSecrets`` reads it from the server): `cannot` says so until then.
+    public var needsServerSecret: Bool { cannot == ServerSecrets.unread }
     /// That secret, once read (never printed).
     public var serverSecret: String?
 
@@ -52,10 +52,7 @@ public enum VerifySelection {
                 } else {
                     item.event = events.first
                 }
-                if !viaKapso {
-                    item.cannot = cannotSend(item)
-                    item.needsServerSecret = item.cannot == ServerSecrets.unread
-                }
+                if !viaKapso { item.cannot = cannotSend(item) }
                 selected.append(item)
             }
         }
