@@ -23,12 +23,13 @@ struct ApplyCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("A plan saved by 'kapsoctl plan --out'.", valueName: "plan.json"))
+    @Argument(help: ArgumentHelp("A plan saved by 'kapsoctl plan --out'.", valueName: "plan.json"), completion: .file(extensions: ["json"]))
     var planFile: String?
 
     @OptionGroup var spec: SpecOptions
     @OptionGroup var selection: PlanSelection
     @OptionGroup var network: NetworkOptions
+    @OptionGroup var color: ColorOptions
 
     @Flag(name: .customLong("auto-approve"), help: "Apply without asking.")
     var autoApprove = false
@@ -38,6 +39,10 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @Option(help: "Output format: text, or json (the report as one document on stdout; the plan goes to stderr).")
     var format: ApplyFormat = .text
+
+    @Option(help: ArgumentHelp("Also write the report as JSON to this file (whatever --format says), for a CI artifact.", valueName: "report.json"),
+            completion: .file(extensions: ["json"]))
+    var report: String?
 
     func validate() throws {
         guard maxDeletes >= 0 else { throw ValidationError("--max-deletes must not be negative") }
@@ -57,15 +62,21 @@ struct ApplyCommand: AsyncParsableCommand {
         if format == .json {
             Console.error(TextRenderer(color: false).render(run.plan), terminator: "")
         } else {
-            Console.output(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")
+            Console.output(TextRenderer(color: color.enabled(environment)).render(run.plan), terminator: "")
         }
         try await Self.execute(run.plan.writes, observed: run.observed, client: run.client, parallelism: network.parallelism,
-                               maxDeletes: maxDeletes, autoApprove: autoApprove, format: format, environment: environment)
+                               maxDeletes: maxDeletes, autoApprove: autoApprove, format: format, reportFile: report,
+                               environment: environment)
     }
 
     /// `apply PLAN.json`: check the saved plan against the server and the environment, then write.
     private func applySaved(_ path: String, environment: [String: String]) async throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw SavedPlanError.unreadable(path: path) }
+        // A spec given where the plan goes: said so, with the command meant.
+        if path.hasSuffix(".yaml") || path.hasSuffix(".yml"), data.first != UInt8(ascii: "{") {
+            throw CommandError(lines: [SavedPlanError.notAPlan(path: path, reason: "it is a spec, not JSON").report,
+                                       "hint: to plan and apply a spec, give it with -f: kapsoctl apply -f \(ShellWord.quoted(path))"])
+        }
         let saved = try SavedPlan.load(data, path: path)
         let client = try network.makeClient(environment: environment, api: saved.api)
         // A trailing slash does not make another server.
@@ -73,6 +84,7 @@ struct ApplyCommand: AsyncParsableCommand {
         guard base(saved.apiURL) == base(client.baseURL.absoluteString) else {
             throw SavedPlanError.otherServer(plan: saved.apiURL, now: client.baseURL.absoluteString)
         }
+        try saved.checkSpec(client: client)
         Progress.start(environment: environment)
         let observed = try await StateReader.read(scopes: saved.scopes, client: client, parallelism: network.parallelism).get()
         Progress.stop()
@@ -85,14 +97,16 @@ struct ApplyCommand: AsyncParsableCommand {
             say("  \(mark) \(write.url)\(write.webhookID.map { " [id \($0)]" } ?? "") in \(write.scope)\(fields)")
         }
         try await Self.execute(writes, observed: observed, client: client, parallelism: network.parallelism,
-                               maxDeletes: maxDeletes, autoApprove: true, confirm: false, format: format, environment: environment)
+                               maxDeletes: maxDeletes, autoApprove: true, confirm: false, format: format, reportFile: report,
+                               environment: environment)
     }
 
     /// The shared second half of `apply` (from a fresh plan or a saved one): guard, confirm, write, report.
     static func execute(_ writes: [PlannedWrite], observed: ObservedState, client: KapsoClient, parallelism: Int,
                         maxDeletes: Int, autoApprove: Bool, confirm: Bool = true, format: ApplyFormat,
-                        environment: [String: String]) async throws {
+                        reportFile: String?, environment: [String: String]) async throws {
         guard !writes.isEmpty else {
+            if let reportFile { try OutputFile.write(ApplyReport(entries: []).json(), to: reportFile) }
             if format == .json {
                 Console.error("No changes. Nothing to apply.")
                 Console.output(ApplyReport(entries: []).json(), terminator: "")
@@ -138,6 +152,14 @@ struct ApplyCommand: AsyncParsableCommand {
         switch format {
         case .text: Console.output(report.rendered(), terminator: "")
         case .json: Console.output(report.json(), terminator: "")
+        }
+        if let reportFile {
+            // The server was written: a report that cannot be saved fails a run that otherwise
+            // succeeded, and leaves a partial run's own exit code (3) as it is.
+            do { try OutputFile.write(Console.redacted(report.json()), to: reportFile) } catch {
+                Console.error(error.report)
+                if report.exitCode == 0 { throw ExitCode.failure }
+            }
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

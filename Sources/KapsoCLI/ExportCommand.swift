@@ -21,10 +21,12 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .customLong("config"), help: ArgumentHelp("Export only this config id (legacy), or phone number id or 'project' (platform). Repeatable.", valueName: "id"))
     var configs: [String] = []
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"),
+            completion: .file())
     var output: String?
 
-    @Option(name: .customLong("env-template"), help: ArgumentHelp("Also write the variables the export reads as NAME= lines (no values), to fill in.", valueName: "file"))
+    @Option(name: .customLong("env-template"), help: ArgumentHelp("Also write the variables the export reads as NAME= lines (no values), to fill in.", valueName: "file"),
+            completion: .file())
     var envTemplate: String?
 
     @OptionGroup var network: NetworkOptions

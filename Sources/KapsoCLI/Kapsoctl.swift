@@ -8,7 +8,7 @@ public struct Kapsoctl: AsyncParsableCommand {
         commandName: "kapsoctl",
         abstract: "GitOps for Kapso's WhatsApp webhooks: validate, plan and apply a webhooks.yaml.",
         version: KapsoctlVersion.current,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ExportCommand.self, VerifyCommand.self, SchemaCommand.self, SimCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, ExportCommand.self, VerifyCommand.self, SchemaCommand.self, SimCommand.self]
     )
 
     public init() {}
@@ -72,8 +72,15 @@ func annotations(for error: any ReportedError) -> [String] {
 /// Options shared by every command that reads spec files.
 struct SpecOptions: ParsableArguments {
     @Option(name: [.customShort("f"), .customLong("file")],
-            help: ArgumentHelp("A spec file, or a directory of *.yaml/*.yml files. Repeatable; default webhooks.yaml.", valueName: "path"))
+            help: ArgumentHelp("A spec file, a directory of *.yaml/*.yml files, or - for standard input. Repeatable; default webhooks.yaml.", valueName: "path"),
+            completion: .file(extensions: ["yaml", "yml"]))
     var files: [String] = []
+
+    func validate() throws {
+        if files.filter({ $0 == SpecLoader.standardInput }).count > 1 {
+            throw ValidationError("-f - reads standard input, which can be read once; give it once")
+        }
+    }
 
     /// The paths to read: the given ones, or `webhooks.yaml`.
     var paths: [String] { files.isEmpty ? ["webhooks.yaml"] : files }

@@ -69,6 +69,17 @@ struct PlanSelection: ParsableArguments {
     var options: PlanOptions { PlanOptions(prune: prune, rotateSecrets: rotateSecrets) }
 }
 
+/// `--no-color`, on the commands that print a text plan.
+struct ColorOptions: ParsableArguments {
+    @Flag(name: .customLong("no-color"), help: "No colour in the text output, even on a terminal (as NO_COLOR does).")
+    var noColor = false
+
+    /// True when colour may be used on stdout: a terminal, `NO_COLOR` unset and no `--no-color`.
+    func enabled(_ environment: [String: String]) -> Bool {
+        !noColor && Console.colorEnabled(environment: environment)
+    }
+}
+
 extension Console {
     /// True when colour may be used on stdout: a terminal, and `NO_COLOR` unset. Lets the colour
     /// codes through the output's escaping when it is.

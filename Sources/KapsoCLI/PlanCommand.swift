@@ -22,6 +22,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var spec: SpecOptions
     @OptionGroup var selection: PlanSelection
     @OptionGroup var network: NetworkOptions
+    @OptionGroup var color: ColorOptions
 
     @Option(help: "Output format: text, json, markdown (a pull-request comment) or github (text, with annotations).")
     var format: PlanFormat = .text
@@ -32,7 +33,8 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes or unmanaged webhooks (drift), 0 when there are none.")
     var detailedExitcode = false
 
-    @Option(help: ArgumentHelp("Save the plan for 'kapsoctl apply PLAN.json' (secrets as fingerprints only).", valueName: "plan.json"))
+    @Option(help: ArgumentHelp("Save the plan for 'kapsoctl apply PLAN.json' (secrets as fingerprints only).", valueName: "plan.json"),
+            completion: .file(extensions: ["json"]))
     var out: String?
 
     func run() async throws {
@@ -40,11 +42,15 @@ struct PlanCommand: AsyncParsableCommand {
         if format == .github { Console.annotateErrors() }
         let run = try await PlanRun.make(spec: spec, selection: selection, network: network, environment: environment)
         if let out {
-            let saved = try SavedPlan.make(run.plan, observed: run.observed, client: run.client)
+            let saved = try SavedPlan.make(run.plan, observed: run.observed, client: run.client, specPaths: spec.paths, sources: run.sources)
             try OutputFile.write(Console.redacted(String(decoding: saved.serialized(), as: UTF8.self)), to: out, inputs: run.inputFiles)
         }
+        defer {
+            // Said last, on stderr (stdout may be a comment being written to a file).
+            if let out { Console.error("Saved the plan to \(out). To make exactly these changes: kapsoctl apply \(ShellWord.quoted(out))") }
+        }
         switch format {
-        case .text: Console.output(TextRenderer(color: Console.colorEnabled(environment: environment)).render(run.plan), terminator: "")
+        case .text: Console.output(TextRenderer(color: color.enabled(environment)).render(run.plan), terminator: "")
         case .json: Console.output(JSONRenderer.render(run.plan), terminator: "")
         case .markdown: Console.output(MarkdownRenderer.render(run.plan, fullPlan: GitHubRun.fullPlanPointer(environment)), terminator: "")
         case .github: GitHubRun.annotatedPlan(run.plan)

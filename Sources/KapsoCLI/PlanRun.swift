@@ -10,6 +10,8 @@ struct PlanRun {
     var client: KapsoClient
     /// The spec files of the run, which an output file must not replace.
     var inputFiles: [String]
+    /// The spec files' bytes as they were read (a saved plan fingerprints them).
+    var sources: [SpecSource]
 
     /// Keeps the configs `--config` names (a config id in any case, a phone number's id, or
     /// `project`); all when none is named. An id the spec does not declare is an error.
@@ -40,7 +42,8 @@ struct PlanRun {
         // Masked before any renderer escapes it (see Plan.masked).
         let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)
             .masked(Redactor(Array(state.secretValues) + [(try? NetworkOptions.apiKey(environment)) ?? ""]))
-        return PlanRun(plan: plan, observed: observed, client: client, inputFiles: SpecLoader.files(paths: spec.paths))
+        return PlanRun(plan: plan, observed: observed, client: client, inputFiles: SpecLoader.files(paths: spec.paths),
+                       sources: state.sources)
     }
 }
 

@@ -4,7 +4,7 @@ import KapsoKit
 
 /// How `validate` reports.
 enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, github
+    case text, github, json
 }
 
 /// `kapsoctl validate`: parse and check spec files without touching the network.
@@ -21,7 +21,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     @OptionGroup var spec: SpecOptions
 
-    @Option(help: "Output format: text, or github (errors and notes as GitHub Actions annotations).")
+    @Option(help: "Output format: text, github (errors and notes as GitHub Actions annotations), or json (one document on stdout: diagnostics with file, line and column).")
     var format: DiagnosticFormat = .text
 
     @Flag(name: .customLong("require-env"), help: "An unset ${VAR} is an error, as it is for plan and apply.")
@@ -29,8 +29,18 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         if format == .github { Console.annotateErrors() }
-        let state = try spec.load(environment: ProcessInfo.processInfo.environment,
-                                  unsetVariables: requireEnv ? .error : .note)
+        let unset: UnsetVariables = requireEnv ? .error : .note
+        if format == .json {
+            do {
+                let state = try spec.load(environment: ProcessInfo.processInfo.environment, unsetVariables: unset)
+                Console.output(ValidationJSON.render(paths: spec.paths, state: state, diagnostics: state.notes), terminator: "")
+            } catch {
+                Console.output(ValidationJSON.render(paths: spec.paths, state: nil, diagnostics: error.failure.diagnostics), terminator: "")
+                throw ExitCode.failure
+            }
+            return
+        }
+        let state = try spec.load(environment: ProcessInfo.processInfo.environment, unsetVariables: unset)
         Console.notes(state.notes)
         let webhooks = state.webhookCount
         let scopes: String
@@ -42,6 +52,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let numbers = state.configs.filter { $0.scope != .project }.count
             scopes = "\(numbers) phone number\(numbers == 1 ? "" : "s")" + (state.configs.contains { $0.scope == .project } ? ", the project" : "")
         }
-        Console.output("\(spec.paths.joined(separator: ", ")): valid (\(scopes), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
+        let shown = spec.paths.map { $0 == SpecLoader.standardInput ? SpecLoader.standardInputName : $0 }
+        Console.output("\(shown.joined(separator: ", ")): valid (\(scopes), \(webhooks) webhook\(webhooks == 1 ? "" : "s"))")
     }
 }

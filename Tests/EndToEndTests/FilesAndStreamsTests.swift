@@ -48,6 +48,30 @@ import Testing
                 "\(result.stderr)")
     }
 
+    /// `-f -` reads the spec from standard input (beside files, too); its errors are at
+    /// `<stdin>:line:column`; it can be given once; a plan of it is the plan of the same file.
+    @Test func aSpecFromStandardInput() async throws {
+        let valid = try await runKapsoctl(["validate", "-f", "-"], input: Data(spec.utf8))
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout == "<stdin>: valid (1 config, 0 webhooks)\n")
+        let broken = try await runKapsoctl(["validate", "-f", "-"], input: Data("version: 1\nconfigs:\n  - whatsapp_config_id: nope\n".utf8))
+        #expect(broken.status == 1)
+        #expect(broken.stderr.hasPrefix("<stdin>:3:5: error: missing required key 'webhooks'"), "\(broken.stderr)")
+        let empty = try await runKapsoctl(["validate", "-f", "-"])
+        #expect(empty.status == 1)
+        #expect(empty.stderr.hasPrefix("<stdin>"), "\(empty.stderr)")
+        let twice = try await runKapsoctl(["validate", "-f", "-", "-f", "-"], input: Data(spec.utf8))
+        #expect(twice.status == 1)
+        #expect(twice.stderr.contains("-f - reads standard input, which can be read once; give it once"), "\(twice.stderr)")
+        try await withScenario { _, dir, env in
+            let fromFile = try await runKapsoctl(["plan", "--format", "json"], environment: env, directory: dir)
+            let text = try Data(contentsOf: dir.appendingPathComponent("webhooks.yaml"))
+            let fromStdin = try await runKapsoctl(["plan", "--format", "json", "-f", "-"], environment: env, directory: dir, input: text)
+            #expect(fromStdin.status == 0, "\(fromStdin.stderr)")
+            #expect(fromStdin.stdout.replacingOccurrences(of: "<stdin>", with: "webhooks.yaml") == fromFile.stdout)
+        }
+    }
+
     @Test func aMissingDefaultSpecSaysHowToGoOn() async throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

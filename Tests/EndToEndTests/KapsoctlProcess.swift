@@ -20,12 +20,12 @@ struct RunResult {
 /// written that text, `then` runs (a test opens the simulator's held answers: the binary has
 /// taken the signal while a write was in flight, with no latency to guess).
 func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
-                 inTerminal input: String? = nil, standardOutput: FileHandle? = nil,
+                 inTerminal input: String? = nil, input standardInput: Data? = nil, standardOutput: FileHandle? = nil,
                  interrupts: Int = 0, signals: [Int32] = [], when trigger: (@Sendable () async -> Void)? = nil,
                  acknowledged: (text: String, then: @Sendable () async -> Void)? = nil) async throws -> RunResult {
     let signals = signals.isEmpty ? Array(repeating: SIGINT, count: interrupts) : signals
     let run = try KapsoctlRun(arguments, environment: environment, directory: directory, terminalInput: input,
-                              watchingStderr: acknowledged != nil)
+                              standardInput: standardInput, watchingStderr: acknowledged != nil)
     if let standardOutput { run.process.standardOutput = standardOutput }
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
         run.process.terminationHandler = { _ in continuation.resume() }
@@ -82,9 +82,10 @@ final class KapsoctlRun: @unchecked Sendable {
     private let stderrPipe: Pipe?
     let stderrLines: LineStream?
 
-    /// With `terminalInput`, the binary runs under `script(1)` on a pseudo-terminal, reading that input.
+    /// With `terminalInput`, the binary runs under `script(1)` on a pseudo-terminal, reading that
+    /// input; `standardInput` is its stdin otherwise (from a file: no pipe to fill).
     init(_ arguments: [String], environment: [String: String], directory: URL?, terminalInput: String? = nil,
-         watchingStderr: Bool = false) throws {
+         standardInput: Data? = nil, watchingStderr: Bool = false) throws {
         stderrPipe = watchingStderr ? Pipe() : nil
         stderrLines = stderrPipe.map { LineStream(reading: $0.fileHandleForReading) }
         if let terminalInput {
@@ -114,7 +115,13 @@ final class KapsoctlRun: @unchecked Sendable {
         err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = stderrPipe ?? err
-        process.standardInput = stdinPipe ?? FileHandle.nullDevice
+        if let standardInput {
+            let inURL = scratch.appendingPathComponent("stdin")
+            try standardInput.write(to: inURL)
+            process.standardInput = try FileHandle(forReadingFrom: inURL)
+        } else {
+            process.standardInput = stdinPipe ?? FileHandle.nullDevice
+        }
     }
 
     func send(_ signal: Int32) {

@@ -283,8 +283,14 @@ import Testing
             let result = try await runKapsoctl(["apply"], environment: noColour, directory: dir, inTerminal: "n\n")
             #expect(result.status == 1)
             #expect(result.stdout.contains("Not applied. Nothing was written."))
-            // NO_COLOR holds on a terminal too.
+            // NO_COLOR holds on a terminal too, and so does --no-color.
             #expect(!result.stdout.contains("\u{1B}["))
+            let flagged = try await runKapsoctl(["apply", "--no-color"], environment: env, directory: dir, inTerminal: "n\n")
+            #expect(flagged.status == 1)
+            #expect(flagged.stdout.contains("Not applied. Nothing was written."))
+            #expect(!flagged.stdout.contains("\u{1B}["))
+            let coloured = try await runKapsoctl(["apply"], environment: env, directory: dir, inTerminal: "n\n")
+            #expect(coloured.stdout.contains("\u{1B}["), "the check above can fail: on a terminal the plan is coloured")
             #expect(await simulator.writes().isEmpty)
         }
     }

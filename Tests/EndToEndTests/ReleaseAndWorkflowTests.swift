@@ -5,14 +5,14 @@ import TestSupport
 import Testing
 
 /// The machine's architecture as `uname -m` names it (the archive's name uses it).
-private func machine() -> String {
+func machine() -> String {
     var name = utsname()
     uname(&name)
     return withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
 }
 
 /// The release archive `scripts/release` built (scripts/test runs it before the tests).
-private func releaseArchive() -> URL {
+func releaseArchive() -> URL {
     packageRoot.appendingPathComponent("dist/kapsoctl-\(KapsoctlVersion.current)-linux-\(machine()).tar.gz")
 }
 
@@ -32,6 +32,19 @@ private func releaseArchive() -> URL {
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(file).path), "\(file) missing")
         }
         let binary = root.appendingPathComponent("kapsoctl")
+        // The man page says what the environment and the exit codes are (not generate-manual's
+        // generic "0 on success, >0 on error"); the completions complete file names for -f
+        // (specs), --out, --report and the plan files of apply and show (JSON).
+        let man = try String(contentsOf: root.appendingPathComponent("man/kapsoctl.1"), encoding: .utf8)
+        #expect(man.contains(".Sh ENVIRONMENT\n") && man.contains(".It Ev KAPSO_API_KEY") && man.contains(".It Ev KAPSOCTL_SPEC_VARS"))
+        #expect(man.contains(".Sh \"EXIT STATUS\"\n") && man.contains("partial; some writes done") && !man.contains(".Ex -std"))
+        let bash = try String(contentsOf: root.appendingPathComponent("completions/kapsoctl.bash"), encoding: .utf8)
+        #expect(bash.contains("'-f'|'--file')\n        __kapsoctl_add_completions -o plusdirs -fX '!*.@(yaml|yml)'"), "\(bash.prefix(400))")
+        for option in ["'--out'", "'--report'"] {
+            #expect(bash.contains("\(option))\n        __kapsoctl_add_completions -o plusdirs -fX '!*.@(json)'"), "\(option)")
+        }
+        let zsh = try String(contentsOf: root.appendingPathComponent("completions/_kapsoctl"), encoding: .utf8)
+        #expect(zsh.contains("':plan.json:_files -g "), "\(zsh.prefix(300))")
 
         let ldd = try await runTool(URL(fileURLWithPath: "/usr/bin/ldd"), [binary.path])
         #expect(ldd.status == 0, "\(ldd.output)")
@@ -119,8 +132,14 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
     private let workflows = ["plan.yml", "apply.yml", "drift.yml"].map {
         packageRoot.appendingPathComponent("examples/github-actions/\($0)")
     }
+    /// The project's own CI and release workflows.
+    private let projectWorkflows = ["ci.yml", "release.yml"].map {
+        packageRoot.appendingPathComponent(".github/workflows/\($0)")
+    }
+    private let action = packageRoot.appendingPathComponent("action.yml")
 
-    /// The three workflows pass GitHub's workflow schema (check-jsonschema's vendored copy).
+    /// The example workflows and the project's own pass GitHub's workflow schema, action.yml the
+    /// action schema and .github/dependabot.yml Dependabot's (check-jsonschema's vendored copies).
     @Test func workflowsPassTheWorkflowSchema() async throws {
         guard let tool = checkJSONSchema(packageRoot: packageRoot) else {
             Issue.record(Comment(rawValue: missingCheckJSONSchema))
@@ -133,12 +152,20 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
         let broken = dir.appendingPathComponent("broken.yml")
         try "on: push\njobs:\n  x:\n    steps:\n      - run: kapsoctl plan\n".write(to: broken, atomically: true, encoding: .utf8)
         let result = try await runTool(tool, ["--builtin-schema", "vendor.github-workflows", "--output-format", "text"]
-                                       + workflows.map(\.path) + [broken.path])
+                                       + (workflows + projectWorkflows).map(\.path) + [broken.path])
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains("\(broken.path)::"), "\(result.output)")
-        for workflow in workflows {
+        for workflow in workflows + projectWorkflows {
             #expect(!result.output.contains("\(workflow.path)::"), "\(result.output)")
         }
+        // An action without `runs` is refused: the action schema's check can fail too.
+        let brokenAction = dir.appendingPathComponent("action.yml")
+        try "name: x\ndescription: y\n".write(to: brokenAction, atomically: true, encoding: .utf8)
+        let actions = try await runTool(tool, ["--builtin-schema", "vendor.github-actions", "--output-format", "text", action.path, brokenAction.path])
+        #expect(actions.status == 1, "\(actions.output)")
+        #expect(actions.output.contains("\(brokenAction.path)::") && !actions.output.contains("\(action.path)::"), "\(actions.output)")
+        let dependabot = try await runTool(tool, ["--builtin-schema", "vendor.dependabot", packageRoot.appendingPathComponent(".github/dependabot.yml").path])
+        #expect(dependabot.status == 0, "\(dependabot.output)")
     }
 
     /// Every kapsoctl command line in the workflows uses flags the binary has, and the version they
@@ -147,7 +174,9 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
         var checked = 0
         for file in workflows {
             let text = try String(contentsOf: file, encoding: .utf8)
-            #expect(text.contains("KAPSOCTL_VERSION: \"\(KapsoctlVersion.current)\""), "\(file.lastPathComponent) installs another version")
+            // Installed by the setup action, the version in that one line.
+            #expect(text.contains("- uses: kapsoctl/kapsoctl@v\(KapsoctlVersion.current)\n"), "\(file.lastPathComponent) installs another version")
+            #expect(!text.contains("KAPSOCTL_VERSION") && !text.contains("releases/download"), "\(file.lastPathComponent) installs by hand")
             for line in text.split(separator: "\n") {
                 guard let start = line.range(of: "kapsoctl ", options: .backwards), !line.contains("#"),
                       line[start.upperBound...].first?.isLetter == true else { continue }
@@ -161,6 +190,30 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
             }
         }
         #expect(checked >= 12, "only \(checked) flags found: the workflow parsing broke")
+    }
+
+    /// What a first real run would hit: in plan.yml the comment and the saved plan are posted
+    /// whatever happens after the plan step starts (`always()`), the comment saying when the plan
+    /// failed; apply.yml shows the report in words in the log (no `--format json` on stdout) and
+    /// keeps the JSON report as an artifact even when a step failed; the reviewed plan is the one
+    /// of the pull request's last commit, not the branch's last successful plan.
+    @Test func workflowsPostWhatTheyHaveWhenALaterStepFails() throws {
+        let plan = try String(contentsOf: workflows[0], encoding: .utf8)
+        let apply = try String(contentsOf: workflows[1], encoding: .utf8)
+        func step(_ text: String, named name: String) -> String {
+            guard let start = text.range(of: "      - name: \(name)\n") else { return "" }
+            let rest = text[start.upperBound...]
+            let end = rest.range(of: "\n      - ")?.lowerBound ?? rest.endIndex
+            return String(rest[..<end])
+        }
+        #expect(step(plan, named: "Post the plan as one sticky comment").contains("if: always() && steps.plan.outcome != 'skipped'"))
+        #expect(step(plan, named: "Post the plan as one sticky comment").contains("**kapsoctl plan failed**"))
+        #expect(step(plan, named: "Keep the saved plan").contains("if: always() && steps.plan.outcome == 'success'"))
+        #expect(step(plan, named: "Plan").contains("id: plan"))
+        #expect(step(apply, named: "Keep the report").contains("if: always()"))
+        #expect(!apply.contains("--format json") && apply.components(separatedBy: "--report apply-report.json").count == 3)
+        let reviewed = step(apply, named: "Apply the reviewed plan")
+        #expect(reviewed.contains("--commit \"$head\"") && !reviewed.contains("--branch"), "\(reviewed)")
     }
 
     /// The threat model in the workflows: every one lists what ${VAR} may read and keeps no
@@ -180,6 +233,50 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
         }
     }
 
+    /// Every GitHub action used is at a major version that runs on Node 24 (older ones are
+    /// deprecated, and warn on every run): checked in the examples, the project's workflows and
+    /// the setup action.
+    @Test func actionsAreAtTheirNode24Majors() throws {
+        let node24: [String: Int] = ["actions/checkout": 5, "actions/upload-artifact": 6, "actions/download-artifact": 7,
+                                     "actions/cache": 5, "actions/attest-build-provenance": 3]
+        var seen: Set<String> = []
+        for file in workflows + projectWorkflows + [action] {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                guard let range = line.range(of: "uses: "), !line.contains("#") else { continue }
+                let reference = line[range.upperBound...].trimmingCharacters(in: .whitespaces)
+                let parts = reference.split(separator: "@", maxSplits: 1).map(String.init)
+                guard parts.count == 2, parts[0].hasPrefix("actions/") else {
+                    #expect(reference.hasPrefix("./") || reference.hasPrefix("kapsoctl/kapsoctl@"), "\(file.lastPathComponent): \(reference)")
+                    continue
+                }
+                let minimum = try #require(node24[parts[0]], "\(file.lastPathComponent) uses \(parts[0]), not in the table")
+                let major = Int(parts[1].dropFirst().prefix { $0.isNumber }) ?? 0
+                #expect(parts[1].hasPrefix("v") && major >= minimum, "\(file.lastPathComponent): \(reference) is older than v\(minimum)")
+                seen.insert(parts[0])
+            }
+        }
+        #expect(seen.isSuperset(of: ["actions/checkout", "actions/upload-artifact", "actions/cache"]), "\(seen)")
+    }
+
+    /// The release notes come from CHANGELOG.md: the current version has a section (the release
+    /// workflow publishes nothing for a tag without one), and a version without one is refused.
+    @Test func releaseNotesComeFromTheChangelog() async throws {
+        let script = packageRoot.appendingPathComponent("scripts/release-notes").path
+        let bash = URL(fileURLWithPath: "/bin/bash")
+        let notes = try await runTool(bash, [script, "v\(KapsoctlVersion.current)"])
+        #expect(notes.status == 0, "\(notes.output)")
+        #expect(!notes.output.hasPrefix("\n") && notes.output.contains("### "), "\(notes.output)")
+        #expect(!notes.output.contains("## ["), "one section only: \(notes.output)")
+        let missing = try await runTool(bash, [script, "99.0.0"])
+        #expect(missing.status == 1)
+        #expect(missing.output.contains("CHANGELOG.md has no notes for 99.0.0"), "\(missing.output)")
+        // The release job runs it and checks the tag against the binary's version.
+        let release = try String(contentsOf: projectWorkflows[1], encoding: .utf8)
+        #expect(release.contains("bash scripts/release-notes") && release.contains("kapsoctl --version") && release.contains("bash scripts/release\n"))
+        #expect(release.contains("ubuntu-24.04-arm") && release.contains("--filter \"ReleaseArchive|Install\""))
+    }
+
     /// zizmor's security audit (secrets reaching untrusted input, template injection, persisted
     /// credentials, broad permissions) finds nothing; it can fail (a pull request's title in a
     /// `run:` is template injection).
@@ -189,7 +286,7 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
             return
         }
         let config = packageRoot.appendingPathComponent("examples/github-actions/zizmor.yml").path
-        let result = try await runTool(tool, ["--offline", "--no-progress", "--config", config] + workflows.map(\.path))
+        let result = try await runTool(tool, ["--offline", "--no-progress", "--config", config] + (workflows + projectWorkflows + [action]).map(\.path))
         #expect(result.status == 0, "\(result.output)")
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

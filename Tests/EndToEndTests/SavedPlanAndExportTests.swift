@@ -57,6 +57,93 @@ import Testing
         }
     }
 
+    /// Issue 19: the reviewed plan is applied only to the spec it was made from. A saved plan
+    /// records the spec files' fingerprints; after an edit to webhooks.yaml (a later commit), a
+    /// file added to a spec directory, or a file removed, `apply PLAN.json` refuses in words
+    /// before it reads or writes anything. `plan --out` ends by saying how to apply the plan.
+    @Test func aPlanIsAppliedOnlyToTheSpecItWasMadeFrom() async throws {
+        try await withScenario { simulator, dir, env in
+            let plan = try await runKapsoctl(["plan", "--out", "plan.json"], environment: env, directory: dir)
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stderr.hasSuffix("Saved the plan to plan.json. To make exactly these changes: kapsoctl apply plan.json\n"), "\(plan.stderr)")
+            let spec = dir.appendingPathComponent("webhooks.yaml")
+            let original = try String(contentsOf: spec, encoding: .utf8)
+            try (original + "# a later commit\n").write(to: spec, atomically: true, encoding: .utf8)
+            let requests = await simulator.store.journal().count
+            let edited = try await runKapsoctl(["apply", "plan.json"], environment: env, directory: dir)
+            #expect(edited.status == 1)
+            #expect(edited.stderr.contains("error: webhooks.yaml has changed since the plan was made"), "\(edited.stderr)")
+            #expect(edited.stderr.contains("the plan was made from other spec files than these (for another commit?); nothing was written"))
+            #expect(await simulator.store.journal().count == requests, "nothing is read before the spec is checked")
+            try original.write(to: spec, atomically: true, encoding: .utf8)
+
+            // A directory of specs: a file added, then one removed.
+            let specs = dir.appendingPathComponent("specs")
+            try FileManager.default.createDirectory(at: specs, withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: spec, to: specs.appendingPathComponent("a.yaml"))
+            try "version: 1\nconfigs: []\n".write(to: specs.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+            let fromDirectory = try await runKapsoctl(["plan", "-f", "specs", "--out", "dir plan.json"], environment: env, directory: dir)
+            #expect(fromDirectory.status == 0, "\(fromDirectory.stderr)")
+            #expect(fromDirectory.stderr.contains("kapsoctl apply 'dir plan.json'"), "\(fromDirectory.stderr)")
+            try "version: 1\nconfigs: []\n".write(to: specs.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
+            try FileManager.default.removeItem(at: specs.appendingPathComponent("b.yaml"))
+            let changed = try await runKapsoctl(["apply", "dir plan.json"], environment: env, directory: dir)
+            #expect(changed.status == 1)
+            #expect(changed.stderr.contains("error: specs/c.yaml was not among the spec files the plan was made from"), "\(changed.stderr)")
+            #expect(changed.stderr.contains("specs/b.yaml was a spec file of the plan and is gone"), "\(changed.stderr)")
+            try FileManager.default.removeItem(at: specs.appendingPathComponent("c.yaml"))
+            try "version: 1\nconfigs: []\n".write(to: specs.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+
+            // Unchanged again: applied, with the report in words on stdout and as JSON in a file.
+            let applied = try await runKapsoctl(["apply", "dir plan.json", "--report", "report.json"], environment: env, directory: dir)
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            #expect(applied.stdout.contains("Apply: 4 done, 0 failed, 0 not attempted."))
+            let report = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("report.json")))
+            guard case .array(let entries)? = report["writes"] else { Issue.record("no writes in \(report)"); return }
+            #expect(entries.count == 4)
+            expectNoCanary(applied.stdout, applied.stderr, try String(contentsOf: dir.appendingPathComponent("report.json"), encoding: .utf8))
+            #expect(await simulator.writes().count == 4)
+
+            // A spec where the plan file goes: a hint at -f, and nothing read.
+            let mistaken = try await runKapsoctl(["apply", "specs/a.yaml"], environment: env, directory: dir)
+            #expect(mistaken.status == 1)
+            #expect(mistaken.stderr == "error: specs/a.yaml: not a kapsoctl plan file (it is a spec, not JSON)\nhint: to plan and apply a spec, give it with -f: kapsoctl apply -f specs/a.yaml\n", "\(mistaken.stderr)")
+            // A spec read from standard input cannot be checked again: no saved plan of it.
+            let piped = try await runKapsoctl(["plan", "-f", "-", "--out", "stdin.json"], environment: env, directory: dir, input: Data(original.utf8))
+            #expect(piped.status == 1)
+            #expect(piped.stderr.contains("-f - is not a file. Write the spec to a file and plan that."), "\(piped.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("stdin.json").path))
+        }
+    }
+
+    /// `kapsoctl show PLAN.json` renders the saved plan offline — no API key, no server — exactly
+    /// as `plan` printed it, in text, json and markdown, for both API generations (a changed
+    /// sensitive header, a replace, an unmanaged webhook among the changes); neither the file nor
+    /// what show prints holds a secret.
+    @Test func showRendersTheSavedPlanAsPlanPrintedIt() async throws {
+        for platform in [false, true] {
+            try await withScenario(seed: platform ? platformSeed() : scenarioSeed(), spec: platform ? platformSpec : scenarioSpec()) { _, dir, env in
+                let env = platform ? platformEnvironment(env) : env
+                let saved = try await runKapsoctl(["plan", "--out", "plan.json"], environment: env, directory: dir)
+                #expect(saved.status == 0, "\(saved.stderr)")
+                expectNoCanary(try String(contentsOf: dir.appendingPathComponent("plan.json"), encoding: .utf8))
+                for format in ["text", "json", "markdown"] {
+                    let plan = try await runKapsoctl(["plan", "--format", format], environment: env, directory: dir)
+                    let show = try await runKapsoctl(["show", "plan.json", "--format", format], directory: dir)
+                    #expect(show.status == 0, "\(show.stderr)")
+                    #expect(show.stdout == plan.stdout, "\(platform ? "platform" : "legacy") \(format):\n\(show.stdout)\n---\n\(plan.stdout)")
+                    expectNoCanary(show.stdout, show.stderr)
+                }
+            }
+        }
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "{}".write(to: dir.appendingPathComponent("x.json"), atomically: true, encoding: .utf8)
+        let notAPlan = try await runKapsoctl(["show", "x.json"], directory: dir)
+        #expect(notAPlan.status == 1)
+        #expect(notAPlan.stderr == "error: x.json: not a kapsoctl plan file (no \"kind\": \"kapsoctl-plan\")\n", "\(notAPlan.stderr)")
+    }
+
     @Test func literalSecretsAreNotSaved() async throws {
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/n, secret_key: literal-CANARY, events: [whatsapp.message.sent]}\n"
         try await withScenario(spec: spec) { _, dir, env in

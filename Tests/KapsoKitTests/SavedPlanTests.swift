@@ -52,14 +52,14 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 
     @Test func roundTripResolvesTheExactBodies() throws {
         let (plan, observed) = try fixture()
-        let saved = try SavedPlan.make(plan, observed: observed, client: client())
+        let saved = try SavedPlan.make(plan, observed: observed, client: client(), specPaths: [], sources: [])
         let data = saved.serialized()
         let text = String(decoding: data, as: UTF8.self)
         #expect(!text.contains(canary))
         #expect(!text.contains(headerCanary))
         #expect(!text.contains("previous"))
         #expect(!text.contains(apiKeyCanary))
-        #expect(text.contains("\"format_version\": 2"))
+        #expect(text.contains("\"format_version\": 3"))
         #expect(text.contains("\"template\": \"${SECRET}\""))
         #expect(text.contains("\"template\": \"Bearer ${TOKEN}\""))
         let loaded = try SavedPlan.load(data, path: "plan.json")
@@ -72,7 +72,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 
     @Test func aChangedServerMakesThePlanStale() throws {
         let (plan, observed) = try fixture()
-        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client()).serialized(), path: "p")
+        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client(), specPaths: [], sources: []).serialized(), path: "p")
         var changed = observed
         changed.webhooks[.config(configA)]![0][.active] = false
         var added = observed
@@ -91,7 +91,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 
     @Test func aChangedOrMissingSecretMakesThePlanStale() throws {
         let (plan, observed) = try fixture()
-        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client()).serialized(), path: "p")
+        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client(), specPaths: [], sources: []).serialized(), path: "p")
         do {
             _ = try loaded.resolve(against: observed, environment: ["SECRET": "rotated", "TOKEN": headerCanary], client: client())
             Issue.record("accepted")
@@ -112,7 +112,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
     /// does not hold: the same wordlist attack finds nothing, while the key holder can check them.
     @Test func secretFingerprintsCannotBeCheckedWithoutTheAPIKey() throws {
         let (plan, observed) = try fixture()
-        let saved = try SavedPlan.make(plan, observed: observed, client: client())
+        let saved = try SavedPlan.make(plan, observed: observed, client: client(), specPaths: [], sources: [])
         let text = String(decoding: saved.serialized(), as: UTF8.self)
         let wordlist = ["password", "previous", canary, headerCanary, "Bearer \(headerCanary)"]
         func found(underKey key: [UInt8]) -> [String] {
@@ -128,7 +128,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 
     @Test func anotherAPIKeyCannotApplyThePlan() throws {
         let (plan, observed) = try fixture()
-        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client()).serialized(), path: "p")
+        let loaded = try SavedPlan.load(try SavedPlan.make(plan, observed: observed, client: client(), specPaths: [], sources: []).serialized(), path: "p")
         do {
             _ = try loaded.resolve(against: observed, environment: environment, client: client(key: "other-key"))
             Issue.record("accepted")
@@ -151,7 +151,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         let state = try loadSpec(yaml, environment: env).get()
         let observed = ObservedState(webhooks: [.config(configA): []])
         let plan = try Planner.plan(state.configs, observed: observed)
-        let text = String(decoding: try SavedPlan.make(plan, observed: observed, client: client()).serialized(), as: UTF8.self)
+        let text = String(decoding: try SavedPlan.make(plan, observed: observed, client: client(), specPaths: [], sources: []).serialized(), as: UTF8.self)
         for value in env.values { #expect(!text.contains(value), "\(value) in the plan file") }
         #expect(text.contains("\"template\": \"https://hook:${PW}@hooks.example.com/${PATH_TOKEN}?token=${QTOK}\""))
         let loaded = try SavedPlan.load(Data(text.utf8), path: "p")
@@ -170,7 +170,7 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         let state = try loadSpec(oneWebhook("secret_key: literal-secret\nevents: [whatsapp.message.sent]")).get()
         let plan = try Planner.plan(state.configs, observed: ObservedState(webhooks: [.config(configA): []]))
         do {
-            _ = try SavedPlan.make(plan, observed: ObservedState(webhooks: [.config(configA): []]), client: client())
+            _ = try SavedPlan.make(plan, observed: ObservedState(webhooks: [.config(configA): []]), client: client(), specPaths: [], sources: [])
             Issue.record("saved a literal secret")
         } catch {
             #expect(error.messages == ["spec.yaml:5:9: secret_key of https://hooks.example.com/a is written literally in the spec; a saved plan records only secrets that come from ${VAR}"])
@@ -182,7 +182,8 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
         ("{\"kind\": \"other\"}", "not a kapsoctl plan file"),
         ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 9}", "plan format 9 is not supported"),
         ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 1}", "plan format 1 is not supported"),
-        ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 2}", "incomplete or damaged"),
+        ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 2}", "plan format 2 is not supported"),
+        ("{\"kind\": \"kapsoctl-plan\", \"format_version\": 3}", "incomplete or damaged"),
         (damagedEntry(#""action": "update", "webhook_id": null, "body": {"active": true}"#), "a change entry has no webhook_id"),
         (damagedEntry(#""action": "create", "webhook_id": null, "body": null"#), "a change entry has no body"),
         (damagedEntry(#""action": "unchanged", "webhook_id": null, "body": null"#), "a change entry is damaged"),
@@ -277,5 +278,5 @@ private func client(key: String = apiKeyCanary, url: String = "https://app.kapso
 /// `scope` says so).
 private func damagedEntry(_ fields: String, scope: String = "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d") -> String {
     let observed = #"{"kind": "whatsapp_config", "id": "4a5b6c7d-8e9f-0a1b-2c3d-4e5f6a7b8c9d"}"#
-    return #"{"kind": "kapsoctl-plan", "format_version": 2, "api": "legacy", "created_at": "2026-12-01T00:00:00Z", "api_url": "http://127.0.0.1:1/api/v1", "salt": "00112233445566778899aabbccddeeff", "key_check": "x", "configs": [{"scope": \#(observed), "observed": {}}], "changes": [{"scope": {"kind": "whatsapp_config", "id": "\#(scope)"}, "url": "https://a.example.com/x", "fields": [], \#(fields)}]}"#
+    return #"{"kind": "kapsoctl-plan", "format_version": 3, "spec": {"paths": ["webhooks.yaml"], "files": []}, "view": {"api": "legacy", "configs": []}, "api": "legacy", "created_at": "2026-12-01T00:00:00Z", "api_url": "http://127.0.0.1:1/api/v1", "salt": "00112233445566778899aabbccddeeff", "key_check": "x", "configs": [{"scope": \#(observed), "observed": {}}], "changes": [{"scope": {"kind": "whatsapp_config", "id": "\#(scope)"}, "url": "https://a.example.com/x", "fields": [], \#(fields)}]}"#
 }

@@ -14,8 +14,9 @@ import Foundation
 /// was made with another key.
 public struct SavedPlan: Sendable {
     public static let kind = "kapsoctl-plan"
-    /// 2: fingerprints keyed by the API key (format 1 keyed them by the salt alone).
-    public static let formatVersion = 2
+    /// 3: the spec files' fingerprints (2: fingerprints keyed by the API key; 1 keyed them by the
+    /// salt alone).
+    public static let formatVersion = 3
     static let keyPurpose = "kapsoctl saved plan fingerprints"
 
     /// The file's top level.
@@ -26,8 +27,23 @@ public struct SavedPlan: Sendable {
             var observed: [String: String]
         }
 
+        /// The spec the plan was made from: the `-f` paths as given, and each file they named then
+        /// with a fingerprint of its bytes.
+        struct Spec: Codable {
+            struct File: Codable, Equatable {
+                var path: String
+                var fingerprint: String
+            }
+
+            var paths: [String]
+            var files: [File]
+        }
+
         var kind: String
         var api: APIGeneration
+        var spec: Spec
+        /// The plan as `plan` showed it (for `kapsoctl show`), without a secret.
+        var view: SavedPlanView
         var formatVersion: Int
         var createdAt: String
         var apiURL: String
@@ -37,7 +53,7 @@ public struct SavedPlan: Sendable {
         var changes: [Write]
 
         enum CodingKeys: String, CodingKey {
-            case kind, api, salt, configs, changes
+            case kind, api, salt, configs, changes, spec, view
             case formatVersion = "format_version"
             case createdAt = "created_at"
             case apiURL = "api_url"
@@ -64,14 +80,19 @@ public struct SavedPlan: Sendable {
     public var writes: [Write] { file.changes }
     /// The generation the plan was made for.
     public var api: APIGeneration { file.api }
+    /// The plan as `plan` rendered it, for the renderers (no write in it; no secret).
+    public var shownPlan: Plan { file.view.plan }
     /// The scopes the plan covers (every scope a replace touches among them).
     public var scopes: [WebhookScope] { file.configs.map(\.scope) }
 
     // MARK: - Writing
 
-    /// Records `plan`; fails when a secret to be sent is written literally in the spec (it could
-    /// not be resolved again without storing it).
-    public static func make(_ plan: Plan, observed: ObservedState, client: KapsoClient) throws(SavedPlanError) -> SavedPlan {
+    /// Records `plan`, made from the spec `paths` named, whose files held `sources`; fails when a
+    /// secret to be sent is written literally in the spec (it could not be resolved again without
+    /// storing it), or when the spec came from standard input (there is no file to check again).
+    public static func make(_ plan: Plan, observed: ObservedState, client: KapsoClient,
+                            specPaths: [String], sources: [SpecSource]) throws(SavedPlanError) -> SavedPlan {
+        guard !specPaths.contains(SpecLoader.standardInput) else { throw .specFromStandardInput }
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let key = client.derivedKey(for: keyPurpose, salt: salt)
         var problems: [String] = []
@@ -94,7 +115,8 @@ public struct SavedPlan: Sendable {
         let configs = scopes.sorted().map { scope in
             File.Config(scope: scope, observed: Dictionary((observed.webhooks[scope] ?? []).map { ($0.id, fingerprint($0, key: key)) }) { first, _ in first })
         }
-        let file = File(kind: kind, api: plan.api, formatVersion: formatVersion, createdAt: ISOTime.string(Date()),
+        let spec = File.Spec(paths: specPaths, files: sources.map { File.Spec.File(path: $0.path, fingerprint: specFingerprint($0, key: key)) })
+        let file = File(kind: kind, api: plan.api, spec: spec, view: SavedPlanView(plan), formatVersion: formatVersion, createdAt: ISOTime.string(Date()),
                         apiURL: client.baseURL.absoluteString, salt: SHA256.hex(salt), keyCheck: keyCheck(key),
                         configs: configs, changes: writes)
         return SavedPlan(file: file, salt: salt)
@@ -185,6 +207,47 @@ public struct SavedPlan: Sendable {
         return SavedPlan(file: file, salt: salt)
     }
 
+    /// Checks, before anything is read from the server, that the spec files are those the plan was
+    /// made from: the same files, byte for byte (so a plan made for one commit is not applied on
+    /// another, whose spec may differ). Paths are read as the plan recorded them, relative to the
+    /// working directory: `apply PLAN.json` runs where `plan --out` ran (the repository's root).
+    public func checkSpec(client: KapsoClient) throws(SavedPlanError) {
+        let key = client.derivedKey(for: Self.keyPurpose, salt: salt)
+        guard Self.keyCheck(key) == file.keyCheck else { throw .otherAPIKey }
+        var problems: [String] = []
+        let saved = Dictionary(file.spec.files.map { ($0.path, $0.fingerprint) }) { first, _ in first }
+        var now: [String] = []
+        var missing: [String] = []
+        for path in file.spec.paths {
+            switch SpecLoader.expand(path) {
+            case .success(let files): now += files
+            case .failure:
+                missing.append(path)
+                problems.append("\(path) no longer exists (the plan was made from it)")
+            }
+        }
+        for path in now {
+            guard let print = saved[path] else {
+                problems.append("\(path) was not among the spec files the plan was made from")
+                continue
+            }
+            switch SpecLoader.read(path) {
+            case .success(let source):
+                if Self.specFingerprint(SpecSource(path: source.path, bytes: source.bytes), key: key) != print {
+                    problems.append("\(path) has changed since the plan was made")
+                }
+            case .failure(let problem):
+                problems.append("\(path): \(problem.message)")
+            }
+        }
+        let present = Set(now)
+        for path in file.spec.files.map(\.path) where !present.contains(path)
+            && !missing.contains(where: { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) {
+            problems.append("\(path) was a spec file of the plan and is gone")
+        }
+        guard problems.isEmpty else { throw .specChanged(problems) }
+    }
+
     /// Checks the plan against the server as it is now and the environment, and returns the writes
     /// to carry out, with their secrets resolved. Throws, listing every reason, when the server
     /// changed since the plan or a secret no longer matches.
@@ -272,6 +335,12 @@ public struct SavedPlan: Sendable {
         let attributes = (try? encoder.encode(hook.attributes)) ?? Data()
         let message = Array("\(hook.id)\n\(hook.updatedAt ?? "")\n".utf8) + Array(attributes)
         return SHA256.hex(SHA256.hmac(key: key, message: message))
+    }
+
+    /// A spec file's path and bytes, under the plan's key: the file alone is no oracle for a
+    /// secret written in it.
+    static func specFingerprint(_ source: SpecSource, key: [UInt8]) -> String {
+        SHA256.hex(SHA256.hmac(key: key, message: Array("spec:\(source.path)\n".utf8) + source.bytes))
     }
 
     static func secretFingerprint(_ value: String, key: [UInt8]) -> String {

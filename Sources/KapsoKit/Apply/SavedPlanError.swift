@@ -12,6 +12,10 @@ public enum SavedPlanError: ReportedError, Sendable, Equatable {
     case otherServer(plan: String, now: String)
     /// The server or a secret changed since the plan.
     case stale([String])
+    /// The spec files are not those the plan was made from.
+    case specChanged([String])
+    /// `plan --out` of a spec read from standard input.
+    case specFromStandardInput
 
     /// Each reason in words.
     public var messages: [String] {
@@ -26,6 +30,10 @@ public enum SavedPlanError: ReportedError, Sendable, Equatable {
             ["the plan was made with another API key than KAPSO_API_KEY holds now; nothing was written. Run 'kapsoctl plan --out' again with this key."]
         case .otherServer(let plan, let now): ["the plan was made against \(plan), not \(now); nothing was written"]
         case .stale(let problems): problems + ["the saved plan is stale; nothing was written. Run 'kapsoctl plan --out' again."]
+        case .specChanged(let problems):
+            problems + ["the plan was made from other spec files than these (for another commit?); nothing was written. Run 'kapsoctl plan --out' on this commit's spec."]
+        case .specFromStandardInput:
+            ["a saved plan records the spec files it was made from, so that 'apply PLAN.json' can check they are unchanged; -f - is not a file. Write the spec to a file and plan that."]
         }
     }
 

@@ -61,6 +61,14 @@ public struct DesiredState: Sendable, Equatable {
     public var secretValues: Set<String> = []
     /// What loading noted without failing: unset variables, when they are allowed.
     public var notes: [SpecDiagnostic] = []
+    /// The bytes each file held when it was read (what a saved plan fingerprints).
+    public var sources: [SpecSource] = []
 
     public var webhookCount: Int { configs.reduce(0) { $0 + $1.webhooks.count } }
+}
+
+/// One spec file as it was read: its path and its bytes (a leading byte order mark dropped).
+public struct SpecSource: Sendable, Equatable {
+    public var path: String
+    public var bytes: [UInt8]
 }

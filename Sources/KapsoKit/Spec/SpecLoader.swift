@@ -62,7 +62,8 @@ public enum SpecLoader {
         diagnostics += merger.diagnostics
         guard diagnostics.isEmpty else { throw SpecFailure(diagnostics) }
         var state = DesiredState(api: api, configs: merger.configs,
-                                 secretValues: contents.reduce(into: Set<String>()) { $0.formUnion($1.1.secretValues) })
+                                 secretValues: contents.reduce(into: Set<String>()) { $0.formUnion($1.1.secretValues) },
+                                 sources: sources.map { SpecSource(path: $0.path, bytes: $0.bytes) })
         state.notes = unsetNotes(unset)
         return state
     }
@@ -89,6 +90,7 @@ public enum SpecLoader {
 
     /// A path as files: the file itself, or a directory's `*.yaml`/`*.yml` in sorted order.
     static func expand(_ path: String) -> Result<[String], SpecDiagnostic> {
+        guard path != standardInput else { return .success([path]) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: "no such file or directory"))
@@ -124,8 +126,13 @@ public enum SpecLoader {
         return String(cString: resolved)
     }
 
-    /// The bytes of a regular file no larger than the loader accepts.
+    /// `-f -`: the spec on standard input, named so in diagnostics.
+    public static let standardInput = "-"
+    public static let standardInputName = "<stdin>"
+
+    /// The bytes of a regular file no larger than the loader accepts (or of standard input, for `-`).
     static func read(_ path: String, limits: YAMLLimits = .standard) -> Result<SourceText, SpecDiagnostic> {
+        guard path != standardInput else { return readAll(STDIN_FILENO, path: standardInputName, sizeHint: 0, limits: limits) }
         func failure(_ message: String) -> Result<SourceText, SpecDiagnostic> {
             .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: message))
         }
@@ -145,6 +152,14 @@ public enum SpecLoader {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return failure("cannot open the file: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        return readAll(fd, path: path, sizeHint: size, limits: limits)
+    }
+
+    /// Everything `fd` holds, up to the loader's limit.
+    private static func readAll(_ fd: Int32, path: String, sizeHint size: Int, limits: YAMLLimits) -> Result<SourceText, SpecDiagnostic> {
+        func failure(_ message: String) -> Result<SourceText, SpecDiagnostic> {
+            .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: message))
+        }
         // Straight into the array the decoder reads (no second copy of a large file), and at most
         // one byte past the limit, in case the file grew since it was measured.
         var bytes = [UInt8](repeating: 0, count: min(limits.maxBytes + 1, max(size, 0) + 4096))
