@@ -52,7 +52,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = try spec.environment()
         if let planFile {
             try await applySaved(planFile, environment: environment)
             return

@@ -91,7 +91,8 @@ struct ExportCommand: AsyncParsableCommand {
     /// `NAME=` lines, each under a comment saying what it holds: a dotenv file to fill in (the
     /// values are never written; they are secrets).
     static func template(_ export: SpecExporter.Export) -> String {
-        var lines = ["# Variables read by the exported spec; fill in each value (the server's secrets are not exported)."]
+        var lines = ["# Variables read by the exported spec; fill in each value (the server's secrets are not exported).",
+                     "# Keep it out of git; use it with --env-file (kapsoctl plan --env-file FILE). An empty value counts as unset."]
         for variable in export.variables {
             lines.append("# \(HumanText.escape(variable.purpose))")
             lines.append("\(variable.name)=")

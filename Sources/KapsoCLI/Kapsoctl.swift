@@ -76,10 +76,36 @@ struct SpecOptions: ParsableArguments {
             completion: .file(extensions: ["yaml", "yml"]))
     var files: [String] = []
 
+    @Option(name: .customLong("env-file"),
+            help: ArgumentHelp("Read variables for ${VAR} from this dotenv file (as 'export --env-template' writes it). Repeatable; the environment wins over the file.", valueName: "file"),
+            completion: .file())
+    var envFiles: [String] = []
+
     func validate() throws {
         if files.filter({ $0 == SpecLoader.standardInput }).count > 1 {
             throw ValidationError("-f - reads standard input, which can be read once; give it once")
         }
+        if envFiles.contains(SpecLoader.standardInput) {
+            throw ValidationError("--env-file - is not supported: give the env file's path")
+        }
+    }
+
+    /// The process environment over the env files' variables (a later file over an earlier one).
+    /// Every value a file gives is a secret: masked in every output from here on.
+    func environment() throws(SpecFailure) -> [String: String] {
+        var merged: [String: String] = [:]
+        var problems: [SpecDiagnostic] = []
+        for path in envFiles {
+            switch EnvFile.load(path) {
+            // An empty value is a line of `export --env-template` not filled in yet: unset.
+            case .success(let variables): merged.merge(variables.filter { !$0.value.isEmpty }) { $1 }
+            case .failure(let failure): problems += failure.diagnostics
+            }
+        }
+        guard problems.isEmpty else { throw SpecFailure(problems) }
+        Console.protect(merged.values)
+        merged.merge(ProcessInfo.processInfo.environment) { $1 }
+        return merged
     }
 
     /// The paths to read: the given ones, or `webhooks.yaml`.

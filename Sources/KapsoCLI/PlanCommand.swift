@@ -38,7 +38,7 @@ struct PlanCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = try spec.environment()
         if format == .github { Console.annotateErrors() }
         let run = try await PlanRun.make(spec: spec, selection: selection, network: network, environment: environment)
         if let out {

@@ -31,16 +31,21 @@ struct ValidateCommand: AsyncParsableCommand {
         if format == .github { Console.annotateErrors() }
         let unset: UnsetVariables = requireEnv ? .error : .note
         if format == .json {
+            let diagnostics: [SpecDiagnostic]
             do {
-                let state = try spec.load(environment: ProcessInfo.processInfo.environment, unsetVariables: unset)
+                let state = try spec.load(environment: spec.environment(), unsetVariables: unset)
                 Console.output(ValidationJSON.render(paths: spec.paths, state: state, diagnostics: state.notes), terminator: "")
-            } catch {
-                Console.output(ValidationJSON.render(paths: spec.paths, state: nil, diagnostics: error.failure.diagnostics), terminator: "")
-                throw ExitCode.failure
+                return
+            } catch let error as SpecLoadError {
+                diagnostics = error.failure.diagnostics
+            } catch let error as SpecFailure {
+                diagnostics = error.diagnostics
             }
+            Console.output(ValidationJSON.render(paths: spec.paths, state: nil, diagnostics: diagnostics), terminator: "")
+            throw ExitCode.failure
             return
         }
-        let state = try spec.load(environment: ProcessInfo.processInfo.environment, unsetVariables: unset)
+        let state = try spec.load(environment: spec.environment(), unsetVariables: unset)
         Console.notes(state.notes)
         let webhooks = state.webhookCount
         let scopes: String

@@ -78,7 +78,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = try spec.environment()
         if format == .github { Console.annotateErrors() }
         var state = try spec.load(environment: environment)
         var secrets = Array(state.secretValues)
@@ -162,7 +162,7 @@ struct VerifyCommand: AsyncParsableCommand {
         guard state.api == .platform else {
             throw CommandError("error: --via-kapso needs the Platform API (api: platform in the spec): the legacy API has no route that sends a test delivery")
         }
-        let environment = ProcessInfo.processInfo.environment
+        let environment = try spec.environment()
         let client = try network.makeClient(environment: environment, api: state.api)
         let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism, settleReads: 0).get()
         let ids = try KapsoTestDeliveries.serverIDs(state.configs, observed: observed)

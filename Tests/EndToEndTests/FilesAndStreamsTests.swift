@@ -72,6 +72,61 @@ import Testing
         }
     }
 
+    /// `--env-file`: the spec's secrets from a dotenv file, as plan, apply (and apply PLAN.json),
+    /// validate and verify read them; the environment wins over the file; an unfilled line of
+    /// the template is unset; the file's values are masked like any secret; a bad line is
+    /// named at file:line:column without its value; the API URL cannot come from the file.
+    @Test func secretsFromAnEnvFile() async throws {
+        try await withScenario { simulator, dir, env in
+            var bare = env
+            bare["SECRET"] = nil
+            bare["TOKEN"] = nil
+            // The scenario's values, written as people write them.
+            try "# the team's secrets\nexport SECRET='\(secretCanary)'\nTOKEN=\"\(tokenCanary)\"  # for Authorization\nUNUSED=\n"
+                .write(to: dir.appendingPathComponent("kapso.env"), atomically: true, encoding: .utf8)
+            let fromFile = try await runKapsoctl(["plan", "--env-file", "kapso.env", "--format", "json"], environment: bare, directory: dir)
+            let fromEnvironment = try await runKapsoctl(["plan", "--format", "json"], environment: env, directory: dir)
+            #expect(fromFile.status == 0, "\(fromFile.stderr)")
+            #expect(fromFile.stdout == fromEnvironment.stdout)
+            expectNoCanary(fromFile.stdout, fromFile.stderr)
+            // The environment wins: another TOKEN there is what the plan compares.
+            var overriding = bare
+            overriding["TOKEN"] = "old-token"
+            let overridden = try await runKapsoctl(["plan", "--env-file", "kapso.env", "--format", "json"], environment: overriding, directory: dir)
+            #expect(overridden.stdout != fromFile.stdout, "the environment's TOKEN was not used")
+            // Saved and applied with the file; validate reads it too (no note for a set variable).
+            let saved = try await runKapsoctl(["plan", "--env-file", "kapso.env", "--out", "plan.json"], environment: bare, directory: dir)
+            #expect(saved.status == 0, "\(saved.stderr)")
+            let applied = try await runKapsoctl(["apply", "plan.json", "--env-file", "kapso.env"], environment: bare, directory: dir)
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            expectNoCanary(applied.stdout, applied.stderr)
+            #expect(await simulator.writes().count == 4)
+            let validated = try await runKapsoctl(["validate", "--env-file", "kapso.env", "--require-env"], environment: [:], directory: dir)
+            #expect(validated.status == 0, "\(validated.stderr)")
+
+            // A value from the file is a secret wherever it shows: here in a URL.
+            try "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: \"https://hooks.example.com/${PATH_PART}\", secret_key: x, events: [whatsapp.message.sent]}\n"
+                .write(to: dir.appendingPathComponent("url.yaml"), atomically: true, encoding: .utf8)
+            try "PATH_PART=CANARY-path-from-file\n".write(to: dir.appendingPathComponent("path.env"), atomically: true, encoding: .utf8)
+            let masked = try await runKapsoctl(["plan", "-f", "url.yaml", "--env-file", "path.env"], environment: bare, directory: dir)
+            #expect(masked.status == 0, "\(masked.stderr)")
+            #expect(!masked.stdout.contains("CANARY-path-from-file") && masked.stdout.contains("${PATH_PART}"), "\(masked.stdout)")
+
+            // Problems: at file:line:column, without the value; the API URL is refused; nothing read.
+            let requests = await simulator.store.journal().count
+            try "SECRET=ok\nTOKEN \(tokenCanary)\nKAPSO_API_URL=https://evil.example.com/api/v1\n".write(to: dir.appendingPathComponent("bad.env"), atomically: true, encoding: .utf8)
+            let bad = try await runKapsoctl(["plan", "--env-file", "bad.env"], environment: bare, directory: dir)
+            #expect(bad.status == 1)
+            #expect(bad.stderr.contains("bad.env:2:1: error: a line of an env file is NAME=value; this one has no '='"), "\(bad.stderr)")
+            #expect(bad.stderr.contains("bad.env:3:1: error: KAPSO_API_URL cannot come from an env file"), "\(bad.stderr)")
+            expectNoCanary(bad.stdout, bad.stderr)
+            #expect(await simulator.store.journal().count == requests)
+            let missing = try await runKapsoctl(["plan", "--env-file", "nowhere.env"], environment: bare, directory: dir)
+            #expect(missing.status == 1)
+            #expect(missing.stderr.hasPrefix("nowhere.env: error: cannot read the file"), "\(missing.stderr)")
+        }
+    }
+
     @Test func aMissingDefaultSpecSaysHowToGoOn() async throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

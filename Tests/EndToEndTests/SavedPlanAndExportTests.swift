@@ -181,10 +181,11 @@ import Testing
             expectNoCanary(template)
             #expect(template == """
             # Variables read by the exported spec; fill in each value (the server's secrets are not exported).
+            # Keep it out of git; use it with --env-file (kapsoctl plan --env-file FILE). An empty value counts as unset.
             # secret_key of 154 webhooks in 2 configs
             KAPSO_SECRET=
             # header Authorization of https://hooks.example.com/changed in config \(supportConfig)
-            KAPSO_SUPPORT_HOOKS_EXAMPLE_COM_CHANGED_AUTHORIZATION=
+            KAPSO_SUPPORT_AUTHORIZATION=
 
             """)
             var planEnv = env
@@ -218,13 +219,13 @@ import Testing
             #expect(export.status == 0, "\(export.stderr)")
             let template = try String(contentsOf: dir.appendingPathComponent("e.env"), encoding: .utf8)
             let names = template.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { String($0.dropLast()) }
-            #expect(names == ["KAPSO_SECRET", "KAPSO_SUPPORT_AUTHORIZATION", "KAPSO_SUPPORT_A_EXAMPLE_COM_3_SECRET", "KAPSO_BULK_B_EXAMPLE_COM_1_AUTHORIZATION"], "\(template)")
+            #expect(names == ["KAPSO_SECRET", "KAPSO_SUPPORT_AUTHORIZATION", "KAPSO_SUPPORT_SECRET", "KAPSO_BULK_AUTHORIZATION"], "\(template)")
             let yaml = try String(contentsOf: dir.appendingPathComponent("e.yaml"), encoding: .utf8)
             for text in [yaml, template, export.stdout, export.stderr] {
                 #expect(!text.contains("CANARY-"), "a secret leaked")
             }
             let values = ["KAPSO_SUPPORT_AUTHORIZATION": "CANARY-auth-1", "KAPSO_SECRET": "CANARY-shared-1",
-                          "KAPSO_SUPPORT_A_EXAMPLE_COM_3_SECRET": "CANARY-own-2", "KAPSO_BULK_B_EXAMPLE_COM_1_AUTHORIZATION": "CANARY-auth-3"]
+                          "KAPSO_SUPPORT_SECRET": "CANARY-own-2", "KAPSO_BULK_AUTHORIZATION": "CANARY-auth-3"]
             let plan = try await runKapsoctl(["plan", "-f", "e.yaml", "--detailed-exitcode"], environment: env.merging(values) { $1 }, directory: dir)
             #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
             let same = try await runKapsoctl(["export", "-o", "x", "--env-template", "x"], environment: env, directory: dir)
@@ -275,7 +276,7 @@ import Testing
             #expect(result.stdout.contains("  - whatsapp_config_id: \(supportConfig)\n    name: \"support\"\n"))
             #expect(!result.stdout.contains(bulkConfig))
             #expect(result.stdout.contains("secret_key: \"${KAPSO_SUPPORT_SECRET}\""))
-            #expect(result.stdout.contains("\"Authorization\": \"${KAPSO_SUPPORT_HOOKS_EXAMPLE_COM_CHANGED_AUTHORIZATION}\""))
+            #expect(result.stdout.contains("\"Authorization\": \"${KAPSO_SUPPORT_AUTHORIZATION}\""))
             #expect(result.stdout.contains("\"X-Team\": \"blue\""))
             let unknown = try await runKapsoctl(["export", "--config", "00000000-0000-4000-8000-000000000000"], environment: env, directory: dir)
             #expect(unknown.status == 1)

@@ -143,24 +143,32 @@ public enum SpecExporter {
         /// The variable for a secret of webhook `w` of config `c`: its own (named after the
         /// webhook's place), or — when other webhooks hold the same value in the same role — one
         /// they share, named after the config they are all in, or the role alone.
-        func variable(_ c: Int, _ w: Int, place: [String], role: [String], what: String, where where_: String, value: String?) -> String {
+        func variable(_ c: Int, _ w: Int, place: [[String]], role: [String], what: String, where where_: String, value: String?) -> String {
             let key = value.map { SecretValue(role: role.map { $0.uppercased() }, value: $0) }
             if let key { uses[key, default: []].insert(Part(config: c, webhook: w)) }
             let group = key.flatMap { sharing[$0] } ?? []
             guard let key, group.count > 1 else {
-                return name(place + role, purpose: "\(what) of \(where_)", value: value)
+                return name(place.map { $0 + role }, purpose: "\(what) of \(where_)", value: value)
             }
             if let name = shared[key] { return name }
             let configsUsed = Set(group.map(\.config))
             let named = configsUsed.count == 1
-                ? name([label(configs[c])] + role, purpose: "\(what) of \(group.count) webhooks in \(configs[c].scope)", value: value)
-                : name(role, purpose: "\(what) of \(group.count) webhooks in \(configsUsed.count) \(configs[c].scope.api == .legacy ? "configs" : "scopes")", value: value)
+                ? name([[label(configs[c])] + role], purpose: "\(what) of \(group.count) webhooks in \(configs[c].scope)", value: value)
+                : name([role], purpose: "\(what) of \(group.count) webhooks in \(configsUsed.count) \(configs[c].scope.api == .legacy ? "configs" : "scopes")", value: value)
             shared[key] = named
             return named
         }
-        func name(_ parts: [String], purpose: String, value: String?) -> String {
-            let base = "KAPSO_" + parts.map(slug).filter { !$0.isEmpty }.joined(separator: "_")
-            var name = String(base.prefix(80))
+        /// The first of `candidates` (shortest first) that no other variable has, else the last
+        /// with a number.
+        func name(_ candidates: [[String]], purpose: String, value: String?) -> String {
+            let bases = candidates.map { "KAPSO_" + $0.map(slug).filter { !$0.isEmpty }.joined(separator: "_") }.map { String($0.prefix(80)) }
+            if let free = bases.first(where: { !taken.contains($0) }) {
+                taken.insert(free)
+                variables.append(Variable(name: free, purpose: purpose, serverValue: value))
+                return free
+            }
+            let base = bases.last ?? "KAPSO"
+            var name = base
             var suffix = 2
             while taken.contains(name) {
                 name = String(base.prefix(76)) + "_\(suffix)"
@@ -224,7 +232,11 @@ public enum SpecExporter {
                 }
                 let url = hook.url ?? ""
                 let shared = urlCounts[URLIdentity.normalized(url), default: 0] > 1
-                let place = [label, hostAndPath(url)] + (shared ? [String(hook.id.prefix(8))] : [])
+                // Names as short as they can be and stay apart: the scope's word alone, then with
+                // the URL's last path segment (or host), then its host and path, then the id.
+                let word = lastWord(url)
+                var place = [[label], [label, word], [label, hostAndPath(url)]]
+                if shared { place.append([label, hostAndPath(url), String(hook.id.prefix(8))]) }
                 let where_ = "\(URLDisplay.masked(url)) in \(config.scope)"
                 let exported = ExportedURL(url) { role, value in
                     variable(c, w, place: place, role: ["URL", role], what: "\(role.lowercased()) in the URL", where: where_, value: value)
@@ -326,6 +338,16 @@ public enum SpecExporter {
         let authorityEnd = text.firstIndex(of: "/") ?? text.endIndex
         if let at = text[..<authorityEnd].lastIndex(of: "@") { text = String(text[text.index(after: at)...]) }
         return text
+    }
+
+    /// A URL's last path segment that holds a letter (`whatsapp` of `https://api.acme.com/hooks/whatsapp`),
+    /// else its host's first label that is not `www`, `api` or `hooks` (`acme`).
+    private static func lastWord(_ url: String) -> String {
+        let text = hostAndPath(url)
+        let parts = text.split(separator: "/").map(String.init)
+        if let segment = parts.dropFirst().last(where: { $0.contains { $0.isLetter } }) { return segment }
+        let labels = (parts.first ?? "").split(separator: ".").map(String.init)
+        return labels.first { !["www", "api", "hooks", "webhooks"].contains($0.lowercased()) } ?? labels.first ?? ""
     }
 
     /// Upper-case letters and digits, runs of anything else as one `_`.
