@@ -81,13 +81,46 @@ struct SpecOptions: ParsableArguments {
             completion: .file())
     var envFiles: [String] = []
 
+    @Option(name: .customLong("var"),
+            help: ArgumentHelp("A variable that is not secret, for ${NAME}: substituted as if written in the spec and shown in plans (config ids, hosts). Repeatable; wins over the environment.", valueName: "NAME=VALUE"))
+    var vars: [String] = []
+
+    @Option(name: .customLong("var-file"),
+            help: ArgumentHelp("Plain variables from a dotenv file (one environment's ids and hosts). Repeatable; --var wins over it.", valueName: "file"),
+            completion: .file())
+    var varFiles: [String] = []
+
     func validate() throws {
         if files.filter({ $0 == SpecLoader.standardInput }).count > 1 {
             throw ValidationError("-f - reads standard input, which can be read once; give it once")
         }
-        if envFiles.contains(SpecLoader.standardInput) {
-            throw ValidationError("--env-file - is not supported: give the env file's path")
+        if (envFiles + varFiles).contains(SpecLoader.standardInput) {
+            throw ValidationError("--env-file - and --var-file - are not supported: give the file's path")
         }
+        for item in vars {
+            guard let equals = item.firstIndex(of: "="), EnvFile.isName(String(item[..<equals])) else {
+                throw ValidationError("--var '\(item.prefix(60))' is not NAME=VALUE (a name of letters, digits and _)")
+            }
+            if let refusal = EnvFile.plainRefusal(String(item[..<equals])) { throw ValidationError("--var: \(refusal)") }
+        }
+    }
+
+    /// The plain variables: the files' (a later over an earlier), then `--var`s over them.
+    func plainVariables() throws(SpecFailure) -> [String: String] {
+        var merged: [String: String] = [:]
+        var problems: [SpecDiagnostic] = []
+        for path in varFiles {
+            switch EnvFile.load(path, for: .plainVariables) {
+            case .success(let variables): merged.merge(variables) { $1 }
+            case .failure(let failure): problems += failure.diagnostics
+            }
+        }
+        guard problems.isEmpty else { throw SpecFailure(problems) }
+        for item in vars {
+            let equals = item.firstIndex(of: "=")!
+            merged[String(item[..<equals])] = String(item[item.index(after: equals)...])
+        }
+        return merged
     }
 
     /// The process environment over the env files' variables (a later file over an earlier one).
@@ -114,7 +147,7 @@ struct SpecOptions: ParsableArguments {
     /// Loads the spec, or fails with every problem of every file.
     func load(environment: [String: String], unsetVariables: UnsetVariables = .error) throws(SpecLoadError) -> DesiredState {
         do {
-            return try SpecLoader.load(paths: paths, environment: environment, unsetVariables: unsetVariables)
+            return try SpecLoader.load(paths: paths, environment: environment, plainVariables: plainVariables(), unsetVariables: unsetVariables)
         } catch {
             throw SpecLoadError(failure: error, defaultFileMissing: files.isEmpty && !FileManager.default.fileExists(atPath: "webhooks.yaml"))
         }

@@ -138,6 +138,16 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
     }
     private let action = packageRoot.appendingPathComponent("action.yml")
 
+    /// The README's workflow for several environments (the YAML block after its marker), in a file.
+    private func readmeWorkflow(in dir: URL) throws -> URL {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let block = try #require(readme.components(separatedBy: "<!-- environments-workflow -->\n```yaml\n").dropFirst().first?
+            .components(separatedBy: "\n```").first)
+        let file = dir.appendingPathComponent("readme-environments.yml")
+        try (block + "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     /// The example workflows and the project's own pass GitHub's workflow schema, action.yml the
     /// action schema and .github/dependabot.yml Dependabot's (check-jsonschema's vendored copies).
     @Test func workflowsPassTheWorkflowSchema() async throws {
@@ -151,11 +161,12 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
         defer { try? FileManager.default.removeItem(at: dir) }
         let broken = dir.appendingPathComponent("broken.yml")
         try "on: push\njobs:\n  x:\n    steps:\n      - run: kapsoctl plan\n".write(to: broken, atomically: true, encoding: .utf8)
+        let fromReadme = try readmeWorkflow(in: dir)
         let result = try await runTool(tool, ["--builtin-schema", "vendor.github-workflows", "--output-format", "text"]
-                                       + (workflows + projectWorkflows).map(\.path) + [broken.path])
+                                       + (workflows + projectWorkflows + [fromReadme]).map(\.path) + [broken.path])
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains("\(broken.path)::"), "\(result.output)")
-        for workflow in workflows + projectWorkflows {
+        for workflow in workflows + projectWorkflows + [fromReadme] {
             #expect(!result.output.contains("\(workflow.path)::"), "\(result.output)")
         }
         // An action without `runs` is refused: the action schema's check can fail too.
@@ -286,10 +297,11 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
             return
         }
         let config = packageRoot.appendingPathComponent("examples/github-actions/zizmor.yml").path
-        let result = try await runTool(tool, ["--offline", "--no-progress", "--config", config] + (workflows + projectWorkflows + [action]).map(\.path))
-        #expect(result.status == 0, "\(result.output)")
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        let fromReadme = try readmeWorkflow(in: dir)
+        let result = try await runTool(tool, ["--offline", "--no-progress", "--config", config] + (workflows + projectWorkflows + [action, fromReadme]).map(\.path))
+        #expect(result.status == 0, "\(result.output)")
         let unsafe = dir.appendingPathComponent("unsafe.yml")
         try "on: pull_request\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n"
             .write(to: unsafe, atomically: true, encoding: .utf8)

@@ -68,8 +68,10 @@ import Testing
 
 extension SpecVariables {
     func value(_ name: String) -> String? {
-        if case .success(let value) = lookup(name) { return value }
-        return nil
+        switch lookup(name) {
+        case .success(.secret(let value)), .success(.plain(let value)): value
+        default: nil
+        }
     }
 }
 

@@ -14,16 +14,22 @@ public enum EnvFile {
     /// At most 1 MiB: an env file is a few lines.
     public static let maxBytes = 1 << 20
 
+    /// What a file holds: secrets for `${VAR}` (`--env-file`), or plain variables (`--var-file`),
+    /// whose names may not be a reserved variable's.
+    public enum Purpose: Sendable {
+        case secrets, plainVariables
+    }
+
     /// The variables of the file at `path`, or every problem found in it.
-    public static func load(_ path: String) -> Result<[String: String], SpecFailure> {
+    public static func load(_ path: String, for purpose: Purpose = .secrets) -> Result<[String: String], SpecFailure> {
         switch SpecLoader.read(path, limits: YAMLLimits(maxBytes: maxBytes)) {
         case .failure(let problem): return .failure(SpecFailure([problem]))
-        case .success(let source): return parse(source.bytes, path: path)
+        case .success(let source): return parse(source.bytes, path: path, for: purpose)
         }
     }
 
     /// The variables of `bytes` (the file `path`), or every problem found.
-    public static func parse(_ bytes: [UInt8], path: String) -> Result<[String: String], SpecFailure> {
+    public static func parse(_ bytes: [UInt8], path: String, for purpose: Purpose = .secrets) -> Result<[String: String], SpecFailure> {
         var reader = Reader(bytes: bytes)
         var variables: [String: String] = [:]
         var problems: [SpecDiagnostic] = []
@@ -75,7 +81,7 @@ public enum EnvFile {
                 value = reader.unquoted()
             }
             reader.skipLine()
-            if let refusal = refusal(name) {
+            if let refusal = purpose == .secrets ? refusal(name) : plainRefusal(name) {
                 problem(line, column, refusal)
                 continue
             }
@@ -96,7 +102,13 @@ public enum EnvFile {
         return nil
     }
 
-    private static func isName(_ name: String) -> Bool {
+    /// Why `name` cannot be a plain variable (`--var`, `--var-file`), or nil: the names a spec may
+    /// never read (the API key, kapsoctl's, the CI's and the shell's variables) are not taken over.
+    public static func plainRefusal(_ name: String) -> String? {
+        SpecVariables.reservedReason(name).map { "\(name) \($0); a plain variable cannot take its name" }
+    }
+
+    public static func isName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
         return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
     }

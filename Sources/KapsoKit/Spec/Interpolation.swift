@@ -9,6 +9,9 @@ public enum UnsetVariables: Sendable, Equatable {
 enum Interpolation {
     struct Result: Equatable {
         var text: String
+        /// The text with plain variables (``SpecVariables``'s `--var`s) substituted and every other
+        /// reference kept as written: what a saved plan resolves again from the environment.
+        var template: String
         /// The values substituted from the environment (secrets, wherever they appear).
         var values: [String] = []
         /// Variables that are not set, with the offset of their `${` (only when unset ones are
@@ -18,7 +21,7 @@ enum Interpolation {
         var usedVariables: Bool { !values.isEmpty || !unset.isEmpty }
 
         static func == (a: Result, b: Result) -> Bool {
-            a.text == b.text && a.values == b.values && a.unset.map(\.name) == b.unset.map(\.name) && a.unset.map(\.offset) == b.unset.map(\.offset)
+            a.text == b.text && a.template == b.template && a.values == b.values && a.unset.map(\.name) == b.unset.map(\.name) && a.unset.map(\.offset) == b.unset.map(\.offset)
         }
     }
 
@@ -31,10 +34,11 @@ enum Interpolation {
     /// `allowUnset`: an unset variable is kept as written (`${NAME}`) and listed in `unset`
     /// instead of failing (`validate` without secrets).
     static func expand(_ text: String, variables: SpecVariables, allowUnset: Bool = false) throws(Failure) -> Result {
-        guard text.utf8.contains(UInt8(ascii: "$")) else { return Result(text: text) }
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return Result(text: text, template: text) }
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
+        var template: [UInt8] = []
         var values: [String] = []
         var unset: [(name: String, offset: Int)] = []
         /// The offset of byte `index` in characters, as positions in messages count.
@@ -45,6 +49,7 @@ enum Interpolation {
             let byte = bytes[i]
             if byte == dollar, i + 2 < bytes.count, bytes[i + 1] == dollar, bytes[i + 2] == open {
                 out += [dollar, open]
+                template += bytes[i..<(i + 3)]
                 i += 3
             } else if byte == dollar, i + 1 < bytes.count, bytes[i + 1] == open {
                 guard let end = bytes[(i + 2)...].firstIndex(of: close) else {
@@ -54,15 +59,21 @@ enum Interpolation {
                 guard isValidName(name) else {
                     throw Failure(offset: characters(before: i), message: "'${\(name.prefix(40))}' is not a valid variable reference; names are letters, digits and '_', not starting with a digit")
                 }
-                let found: String?
+                let found: SpecVariables.Found
                 switch variables.lookup(name) {
                 case .success(let value): found = value
                 case .failure(let refusal): throw Failure(offset: characters(before: i), message: "'${\(name)}' cannot be used: " + refusal.message)
                 }
-                if let value = found {
+                if case .plain(let value) = found {
                     out += value.utf8
+                    // Written as a literal would be: a `${` in the value stays text.
+                    template += value.replacingOccurrences(of: "${", with: "$${").utf8
+                } else if case .secret(let value) = found {
+                    out += value.utf8
+                    template += bytes[i...end]
                     values.append(value)
                 } else if allowUnset {
+                    template += bytes[i...end]
                     out += bytes[i...end]
                     unset.append((name, characters(before: i)))
                 } else {
@@ -71,10 +82,12 @@ enum Interpolation {
                 i = end + 1
             } else {
                 out.append(byte)
+                template.append(byte)
                 i += 1
             }
         }
-        return Result(text: String(decoding: out, as: UTF8.self), values: values, unset: unset)
+        return Result(text: String(decoding: out, as: UTF8.self), template: String(decoding: template, as: UTF8.self),
+                      values: values, unset: unset)
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -52,7 +52,7 @@ extension SpecDecoder {
         for (name, offset) in result.unset {
             unsetReferences.append((name, markOfOffset(offset, text: text)))
         }
-        return SpecString(value: result.text, mark: mark, template: text,
+        return SpecString(value: result.text, mark: mark, template: result.template,
                           fromEnvironment: result.usedVariables, unresolved: !result.unset.isEmpty)
     }
 

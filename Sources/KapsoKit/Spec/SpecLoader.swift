@@ -4,8 +4,9 @@ import Foundation
 public enum SpecLoader {
     /// Loads every path; throws every problem of every file at once. `unsetVariables: .note` lets
     /// an unset `${VAR}` pass as a note (`validate` without secrets); the state is then for
-    /// counting, not planning.
-    public static func load(paths: [String], environment: [String: String],
+    /// counting, not planning. `plainVariables` (`--var`) are not secret: substituted as if
+    /// written in the spec.
+    public static func load(paths: [String], environment: [String: String], plainVariables: [String: String] = [:],
                             unsetVariables: UnsetVariables = .error) throws(SpecFailure) -> DesiredState {
         var diagnostics: [SpecDiagnostic] = []
         var sources: [SourceText] = []
@@ -23,7 +24,7 @@ public enum SpecLoader {
             }
         }
         do {
-            let state = try load(sources: sources, environment: environment, unsetVariables: unsetVariables)
+            let state = try load(sources: sources, environment: environment, plainVariables: plainVariables, unsetVariables: unsetVariables)
             if diagnostics.isEmpty { return state }
         } catch {
             diagnostics += error.diagnostics
@@ -32,12 +33,12 @@ public enum SpecLoader {
     }
 
     /// Decodes in-memory sources (used by `load(paths:)` and by tests).
-    static func load(sources: [SourceText], environment: [String: String], unsetVariables: UnsetVariables = .error,
-                     limits: YAMLLimits = .standard) throws(SpecFailure) -> DesiredState {
+    static func load(sources: [SourceText], environment: [String: String], plainVariables: [String: String] = [:],
+                     unsetVariables: UnsetVariables = .error, limits: YAMLLimits = .standard) throws(SpecFailure) -> DesiredState {
         var diagnostics: [SpecDiagnostic] = []
         var unset: [(name: String, mark: Mark, source: SourceText)] = []
         var contents: [(SourceText, SpecFileContent)] = []
-        let variables = SpecVariables(environment: environment)
+        let variables = SpecVariables(environment: environment, plain: plainVariables)
         for source in sources {
             let outcome = SpecFileReading.read(source, variables: variables, unsetVariables: unsetVariables, limits: limits)
             unset += outcome.unset.map { ($0.name, $0.mark, source) }

@@ -13,12 +13,16 @@ public struct SpecVariables: Sendable {
     public static let allowListName = "KAPSOCTL_SPEC_VARS"
 
     private let environment: [String: String]
+    /// Variables that are not secret (`--var`, `--var-file`): substituted as if written in the
+    /// spec, shown in plans, never masked. They win over the environment.
+    private let plain: [String: String]
     /// Exact names and prefixes from `KAPSOCTL_SPEC_VARS`; nil when it is not set.
     private let allowedNames: Set<String>?
     private let allowedPrefixes: [String]
 
-    public init(environment: [String: String]) {
+    public init(environment: [String: String], plain: [String: String] = [:]) {
         self.environment = environment
+        self.plain = plain
         if let list = environment[Self.allowListName] {
             var names = Set<String>(), prefixes: [String] = []
             for item in list.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\t" }) {
@@ -32,13 +36,23 @@ public struct SpecVariables: Sendable {
         }
     }
 
-    /// What `${name}` gives: a value, nil when unset, or why the spec may not read it.
-    func lookup(_ name: String) -> Result<String?, Refusal> {
+    /// What `${name}` gives.
+    enum Found {
+        /// From the environment: a secret.
+        case secret(String)
+        /// A plain variable's value: as if written in the spec.
+        case plain(String)
+        case unset
+    }
+
+    /// What `${name}` gives, or why the spec may not read it.
+    func lookup(_ name: String) -> Result<Found, Refusal> {
+        if let value = plain[name] { return .success(.plain(value)) }
         if let why = Self.reservedReason(name) { return .failure(Refusal(message: "\(name) \(why); a spec may not read it (${VAR} never reads the API key, kapsoctl's own variables, or the CI's and the shell's)")) }
         if let allowedNames, !allowedNames.contains(name), !allowedPrefixes.contains(where: { !$0.isEmpty && name.hasPrefix($0) }) {
             return .failure(Refusal(message: "\(name) is not in \(Self.allowListName), the list of variables this run lets the spec read; add it there (in the workflow, not in the spec)"))
         }
-        return .success(environment[name])
+        return .success(environment[name].map(Found.secret) ?? .unset)
     }
 
     struct Refusal: Error {
