@@ -31,14 +31,15 @@ import Testing
         let port = refused.port
         defer { withExtendedLifetime(refused) {} }
         let quiet = try await plan(apiURL: "http://127.0.0.1:\(port)/api/v1", ["--retry-budget", "0"])
-        expectInWords(quiet, "could not connect to the host (connection refused or host unreachable)")
+        // The host is named: a connection error says where it could not go.
+        expectInWords(quiet, "could not connect to 127.0.0.1:\(port) (connection refused or host unreachable)")
         let verbose = try await plan(apiURL: "http://127.0.0.1:\(port)/api/v1", ["--verbose", "--retry-budget", "0"])
         expectInWords(verbose, "kapsoctl: GET /whatsapp_configs/\(supportConfig)/whatsapp_webhooks?page=1&per_page=100 → could not connect to the host")
     }
 
     @Test func unknownHost() async throws {
         let result = try await plan(apiURL: "https://kapsoctl-test.invalid/api/v1", ["--verbose", "--retry-budget", "0"])
-        expectInWords(result, "could not resolve the host name")
+        expectInWords(result, "could not resolve the host name kapsoctl-test.invalid")
     }
 
     @Test func failedTLSHandshake() async throws {

@@ -93,8 +93,24 @@ import Testing
             wrongKey["KAPSO_API_KEY"] = "wrong-key"
             let unauthorized = try await runKapsoctl(["plan"], environment: wrongKey, directory: dir)
             #expect(unauthorized.status == 1)
-            #expect(unauthorized.stderr.contains("401 Unauthorized"))
+            // Said once for every config (not once per config), naming the variable and where keys are made.
+            #expect(unauthorized.stderr == "error: \(APIError.keyHint) (401 Unauthorized on all 2 reads; the first: GET /whatsapp_configs/\(supportConfig)/whatsapp_webhooks?page=1&per_page=100)\n", "\(unauthorized.stderr)")
+            #expect(unauthorized.stderr.contains("KAPSO_API_KEY") && unauthorized.stderr.contains("app.kapso.ai"))
             #expect(unauthorized.stdout.isEmpty)
+            let exported = try await runKapsoctl(["export"], environment: wrongKey, directory: dir)
+            #expect(exported.status == 1)
+            #expect(exported.stderr.contains("401 Unauthorized: Unauthorized (\(APIError.keyHint))"), "\(exported.stderr)")
+            // A spec of one generation sent to the other's base URL: the mismatch, and the URL it expects.
+            var platformURL = env
+            platformURL["KAPSO_API_URL"] = KapsoSimulator.platformURL(from: URL(string: env["KAPSO_API_URL"]!)!).absoluteString
+            let legacyOnPlatform = try await runKapsoctl(["plan"], environment: platformURL, directory: dir)
+            #expect(legacyOnPlatform.status == 1)
+            #expect(legacyOnPlatform.stderr.hasPrefix("error: the spec is for the legacy API (no 'api:' or 'api: legacy'), whose base URL is https://app.kapso.ai/api/v1, but the API URL is \(platformURL["KAPSO_API_URL"]!), the Platform API's"), "\(legacyOnPlatform.stderr)")
+            #expect(legacyOnPlatform.stderr.split(separator: "\n").count == 1)
+            try platformSpec.write(to: dir.appendingPathComponent("platform.yaml"), atomically: true, encoding: .utf8)
+            let platformOnLegacy = try await runKapsoctl(["plan", "-f", "platform.yaml"], environment: env, directory: dir)
+            #expect(platformOnLegacy.status == 1)
+            #expect(platformOnLegacy.stderr.hasPrefix("error: the spec is for the Platform API ('api: platform'), whose base URL is https://api.kapso.ai/platform/v1 (under /platform/v1), but the API URL is \(env["KAPSO_API_URL"]!), the legacy API's"), "\(platformOnLegacy.stderr)")
             var noKey = env
             noKey["KAPSO_API_KEY"] = nil
             let missingKey = try await runKapsoctl(["plan"], environment: noKey, directory: dir)

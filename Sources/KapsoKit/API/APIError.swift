@@ -37,6 +37,14 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var seconds: TimeInterval = 0
     /// Set when retries stopped because the retry budget (this many seconds) was spent.
     public var retryBudget: TimeInterval?
+    /// The base URL the request went to (set by the client).
+    public var baseURL: String?
+
+    /// `host` or `host:port` of ``baseURL``.
+    public var host: String? {
+        guard let baseURL, let url = URL(string: baseURL), let host = url.host else { return nil }
+        return url.port.map { "\(host):\($0)" } ?? host
+    }
 
     public init(method: String, path: String, reason: Reason, serverMessage: String? = nil, attempts: Int = 1) {
         self.method = method
@@ -66,14 +74,15 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         var text = "\(method) \(path): "
         switch reason {
         case .status(let code): text += "\(code) \(Self.phrase(code))"
-        case .timedOut: text += "timed out"
-        case .connection(let detail): text += detail
+        case .timedOut: text += "timed out" + (host.map { " (no answer from \($0))" } ?? "")
+        case .connection(let detail): text += Self.naming(host, in: detail)
         case .invalidResponse(let detail): text += "unexpected response (\(detail))"
         case .cancelled: text += "cancelled"
-        case .tls(let detail): text += detail
+        case .tls(let detail): text += detail + (host.map { " (\($0))" } ?? "")
         case .refused(let detail): text += "not sent: " + detail
         }
         if let serverMessage, !serverMessage.isEmpty { text += ": \(serverMessage)" }
+        if case .status(401) = reason { text += " (\(Self.keyHint))" }
         if case .status(422) = reason, let events = Self.refusedEvents(serverMessage), !events.isEmpty {
             let named = events.map { "'\(HumanText.escape($0))'" }.joined(separator: ", ")
             text += " (Kapso does not take the event\(events.count == 1 ? "" : "s") \(named) on this webhook: check the name; an event kapsoctl does not know is one Kapso may not have yet, so remove it from 'events' and 'extra_events')"
@@ -87,6 +96,18 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         }
         return text
     }
+
+    /// A connection failure's words with the host in them ("could not connect to api.kapso.ai").
+    private static func naming(_ host: String?, in detail: String) -> String {
+        guard let host else { return detail }
+        let connect = "could not connect to the host", resolve = "could not resolve the host name"
+        if detail.hasPrefix(connect) { return "could not connect to \(host)" + detail.dropFirst(connect.count) }
+        if detail.hasPrefix(resolve) { return "\(resolve) \(host)" + detail.dropFirst(resolve.count) }
+        return detail.contains(host) ? detail : detail + " (\(host))"
+    }
+
+    /// What a 401 means and how to fix it.
+    public static let keyHint = "the API refused the key in KAPSO_API_KEY: set it to an API key of this Kapso project, made in the Kapso dashboard (app.kapso.ai) under the project's API keys"
 
     /// The event names of Kapso's 422 `Events contains unsupported events: "NAME"` (several are
     /// quoted one by one), or nil for any other message.

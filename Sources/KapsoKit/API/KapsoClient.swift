@@ -82,16 +82,17 @@ public struct KapsoClient: Sendable {
     /// `shownPath` is what logs and errors show instead of `path`, when that holds something secret.
     func perform(_ method: String, _ requestPath: String, shownPath: String? = nil, body: (any Encodable)? = nil,
                  secrets: [String] = []) async throws(APIError) -> HTTPResponseData {
-        guard let trace = RequestTrace.current else {
-            return try await attempts(method, requestPath, shownPath: shownPath, body: body, secrets: secrets)
-        }
+        let trace = RequestTrace.current
         do {
             let response = try await attempts(method, requestPath, shownPath: shownPath, body: body, secrets: secrets)
-            trace.record(.init(method: method, status: response.status, attempts: response.attempts))
+            trace?.record(.init(method: method, status: response.status, attempts: response.attempts))
             return response
         } catch {
-            trace.record(.init(method: method, status: error.status, attempts: error.attempts))
-            throw error
+            trace?.record(.init(method: method, status: error.status, attempts: error.attempts))
+            // Where it went: errors name the host, and the base URL tells a generation mismatch.
+            var failure = error
+            failure.baseURL = baseURL.absoluteString
+            throw failure
         }
     }
 

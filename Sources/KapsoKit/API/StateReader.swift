@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the server's webhooks of the scopes a run plans.
 ///
 /// Legacy configs are read one list per config, concurrently. The Platform API is read with one
@@ -130,6 +132,21 @@ public enum StateReader {
 
 /// Scopes whose webhooks could not be read, each with the API's answer.
 public struct StateReadError: ReportedError, Sendable, Equatable {
+    /// Why a base URL is the other API generation's, or nil: the Platform API lives under
+    /// `/platform/v1`, the legacy one under `/api/v1`.
+    static func generationMismatch(_ api: APIGeneration, baseURL: String?) -> String? {
+        guard let baseURL, let path = URL(string: baseURL)?.path else { return nil }
+        let platform = path.contains("/platform/")
+        switch api {
+        case .platform where !platform:
+            return "the spec is for the Platform API ('api: platform'), whose base URL is \(KapsoClient.defaultPlatformURL) (under /platform/v1), but the API URL is \(baseURL), the legacy API's: unset KAPSO_API_URL (or --api-url), or point it at the Platform API"
+        case .legacy where platform:
+            return "the spec is for the legacy API (no 'api:' or 'api: legacy'), whose base URL is \(KapsoClient.defaultBaseURL), but the API URL is \(baseURL), the Platform API's: unset KAPSO_API_URL (or --api-url), point it at the legacy API, or write the spec for 'api: platform'"
+        default:
+            return nil
+        }
+    }
+
     public enum Failure: Sendable, Equatable {
         /// Reading the scope's list failed.
         case read(WebhookScope, APIError)
@@ -153,6 +170,21 @@ public struct StateReadError: ReportedError, Sendable, Equatable {
         }
         if failures.count > 1, unanswered.count == failures.count, let first = unanswered.first {
             return "error: the API does not answer, so nothing was read (\(failures.count) reads failed alike): \(first)"
+        }
+        let answered = failures.compactMap { failure -> (WebhookScope, APIError)? in
+            if case .read(let scope, let error) = failure, error.status != nil { return (scope, error) }
+            return nil
+        }
+        if answered.count == failures.count, let (scope, first) = answered.first {
+            // A refused key refuses every read: said once, with how to fix it.
+            if answered.allSatisfy({ $0.1.status == 401 }) {
+                let count = answered.count
+                return "error: \(APIError.keyHint) (401 Unauthorized on \(count == 1 ? "the read" : "all \(count) reads"); the first: \(first.method) \(first.path))"
+            }
+            // The other generation's base URL answers 404 to every route of this one.
+            if answered.allSatisfy({ $0.1.status == 404 }), let mismatch = Self.generationMismatch(scope.api, baseURL: first.baseURL) {
+                return "error: \(mismatch) (404 Not Found on \(answered.count == 1 ? "the read" : "all \(answered.count) reads"); the first: \(first.method) \(first.path))"
+            }
         }
         return failures.map { failure in
             switch failure {
