@@ -8,7 +8,7 @@ public struct Kapsoctl: AsyncParsableCommand {
         commandName: "kapsoctl",
         abstract: "GitOps for Kapso's WhatsApp webhooks: validate, plan and apply a webhooks.yaml.",
         version: KapsoctlVersion.current,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, ExportCommand.self, VerifyCommand.self, SchemaCommand.self, SimCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, StatusCommand.self, ExportCommand.self, VerifyCommand.self, SchemaCommand.self, SimCommand.self]
     )
 
     public init() {}

@@ -33,6 +33,9 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes or unmanaged webhooks (drift), 0 when there are none.")
     var detailedExitcode = false
 
+    @Flag(help: "Ask Kapso's delivery history whether a webhook the server has inactive (and the spec active) was paused by Kapso: one request per such webhook, none otherwise.")
+    var health = false
+
     @Option(help: ArgumentHelp("Save the plan for 'kapsoctl apply PLAN.json' (secrets as fingerprints only).", valueName: "plan.json"),
             completion: .file(extensions: ["json"]))
     var out: String?
@@ -40,7 +43,10 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = try spec.environment()
         if format == .github { Console.annotateErrors() }
-        let run = try await PlanRun.make(spec: spec, selection: selection, network: network, environment: environment)
+        var run = try await PlanRun.make(spec: spec, selection: selection, network: network, environment: environment)
+        if health {
+            _ = try await DeliveryHealth.markPaused(&run.plan, client: run.client.deliveriesClient(), parallelism: network.parallelism).get()
+        }
         if let out {
             let saved = try SavedPlan.make(run.plan, observed: run.observed, client: run.client, specPaths: spec.paths, sources: run.sources)
             try OutputFile.write(Console.redacted(String(decoding: saved.serialized(), as: UTF8.self)), to: out, inputs: run.inputFiles)

@@ -31,16 +31,22 @@ struct PlanRun {
     /// times before that fails the run, as a concurrent apply may be removing its copy.
     static func make(spec: SpecOptions, selection: PlanSelection, network: NetworkOptions,
                      environment: [String: String], settleDuplicates: Bool = false) async throws -> PlanRun {
+        try await make(spec: spec, configs: selection.configs, options: selection.options, network: network,
+                       environment: environment, settleDuplicates: settleDuplicates)
+    }
+
+    static func make(spec: SpecOptions, configs: [String], options: PlanOptions, network: NetworkOptions,
+                     environment: [String: String], settleDuplicates: Bool = false) async throws -> PlanRun {
         var state = try spec.load(environment: environment)
         Console.protect(state.secretValues)
         let client = try network.makeClient(environment: environment, api: state.api)
-        try select(&state, configs: selection.configs, spec: spec)
+        try select(&state, configs: configs, spec: spec)
         Progress.start(environment: environment)
         defer { Progress.stop() }
         let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism,
                                                   settleReads: settleDuplicates ? 3 : 0).get()
         // Masked before any renderer escapes it (see Plan.masked).
-        let plan = try Planner.plan(state.configs, observed: observed, options: selection.options)
+        let plan = try Planner.plan(state.configs, observed: observed, options: options)
             .masked(Redactor(Array(state.secretValues) + [(try? NetworkOptions.apiKey(environment)) ?? ""]))
         return PlanRun(plan: plan, observed: observed, client: client, inputFiles: SpecLoader.files(paths: spec.paths),
                        sources: state.sources)

@@ -42,6 +42,9 @@ struct SimFaultOptions: ParsableArguments {
     @Option(name: .customLong("fault-seed"), help: "Seed of the generator behind the fault fractions.")
     var faultSeed: UInt64 = 1
 
+    @Option(name: .customLong("pause-after-failures"), help: "Pause a webhook (active: false) after N failed deliveries in a row, as Kapso pauses failing webhooks. Off by default.")
+    var pauseAfterFailures: Int?
+
     func validate() throws {
         for (name, value) in [("--rate-limit-fraction", rateLimitFraction), ("--server-error-fraction", serverErrorFraction)]
         where !(0...1).contains(value) {
@@ -59,6 +62,7 @@ struct SimFaultOptions: ParsableArguments {
             throw ValidationError("--retry-after must be a number of seconds (0 or more) or 'none'")
         }
         if let requestsPerMinute, requestsPerMinute < 1 { throw ValidationError("--requests-per-minute must be at least 1") }
+        if let pauseAfterFailures, pauseAfterFailures < 1 { throw ValidationError("--pause-after-failures must be at least 1") }
     }
 
     /// The plan these flags describe.
@@ -77,6 +81,7 @@ struct SimFaultOptions: ParsableArguments {
         faults.listShiftFirst = listShift
         faults.concurrentCreateFirst = concurrentCreate
         faults.seed = faultSeed
+        faults.pauseAfterFailures = pauseAfterFailures
         return faults
     }
 }

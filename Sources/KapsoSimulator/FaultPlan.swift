@@ -34,6 +34,9 @@ public struct FaultPlan: Sendable, Equatable, Codable {
     public var concurrentCreateFirst = 0
     /// Seed of the generator behind the fractions.
     public var seed: UInt64 = 1
+    /// Kapso's pausing (off when nil): after this many failed deliveries of a webhook in a row, its
+    /// `active` becomes false (Kapso's own rule is about 15 minutes at 85 % failures or more).
+    public var pauseAfterFailures: Int?
 
     public init() {}
 
@@ -53,6 +56,7 @@ public struct FaultPlan: Sendable, Equatable, Codable {
         case listShiftFirst = "list_shift"
         case concurrentCreateFirst = "concurrent_create"
         case seed
+        case pauseAfterFailures = "pause_after_failures"
     }
 
     /// Every key is optional in JSON (`PUT /__sim/faults`), so a test names only what it needs.
@@ -72,5 +76,6 @@ public struct FaultPlan: Sendable, Equatable, Codable {
         listShiftFirst = try c.decodeIfPresent(Int.self, forKey: .listShiftFirst) ?? 0
         concurrentCreateFirst = try c.decodeIfPresent(Int.self, forKey: .concurrentCreateFirst) ?? 0
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        pauseAfterFailures = try c.decodeIfPresent(Int.self, forKey: .pauseAfterFailures)
     }
 }

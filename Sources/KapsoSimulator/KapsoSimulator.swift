@@ -113,6 +113,18 @@ private struct SimulatorHandler: HTTPHandler {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data = (try? encoder.encode(["data": await store.deliveries()])) ?? Data()
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: data)
+        case ("POST", "/__sim/traffic"):
+            // Synthetic traffic: {"webhook_id": "...", "count": N, "event": "..."}, sent as Kapso would.
+            guard case .object(let fields)? = try? JSONValue.parse(body), case .string(let id)? = fields["webhook_id"] else {
+                return Self.convert(.error(422, "expected {\"webhook_id\": \"...\", \"count\": N}"))
+            }
+            let count: Int = if case .int(let n)? = fields["count"] { n } else { 1 }
+            let event: String? = if case .string(let name)? = fields["event"] { name } else { nil }
+            guard let delivered = await store.sendTraffic(webhookID: id, count: count, event: event) else {
+                return Self.convert(.error(404, "Webhook not found"))
+            }
+            let answer = JSONValue.object(["data": .object(["sent": .int(max(0, min(count, 1000))), "delivered": .int(delivered)])])
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: answer.serialized())
         case ("DELETE", "/__sim/journal"):
             await store.clearJournal()
             return HTTPResponse(statusCode: .noContent)

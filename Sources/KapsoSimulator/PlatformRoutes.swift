@@ -12,7 +12,8 @@ import KapsoKit
 /// | `GET, PATCH, DELETE /whatsapp/phone_numbers/{pid}/webhooks/{id}` | one of the number's webhooks |
 /// | `GET, POST /whatsapp/webhooks` | every webhook of the project, number-scoped ones included; a create (on the project, or on a number named by `phone_number_id` in the body) |
 /// | `GET, PATCH, DELETE /whatsapp/webhooks/{id}` | any webhook |
-/// | `POST /whatsapp/webhooks/{id}/test` | 200 `{"data": {"success": true}}`, then the signed test delivery to the webhook's URL when it is on loopback (``DeliveryRecord``) |
+/// | `POST /whatsapp/webhooks/{id}/test` | 200 `{"data": {"success": true}}`, then the signed test delivery to the webhook's URL when it is on loopback (``DeliveryRecord``), recorded in the history |
+/// | `GET /webhook_deliveries` | the delivery history, newest first, cursor-paged and filtered (``deliveriesRoute(_:)``) |
 ///
 /// Lists are newest first and carry `meta` and the `X-Total`, `X-Total-Pages`, `X-Per-Page`,
 /// `X-Page` headers.
@@ -32,6 +33,7 @@ extension SimulatorStore {
 
     func platformRoute(_ request: SimRequest) -> SimResponse {
         let parts = request.path.dropFirst(Self.platformPrefix.count + 1).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts == ["webhook_deliveries"] { return deliveriesRoute(request) }
         guard parts.first == "whatsapp", parts.count >= 2 else { return .error(404, "Not found") }
         switch (request.method, Array(parts.dropFirst())) {
         case ("GET", ["phone_numbers"]):

@@ -10,7 +10,10 @@ import KapsoKit
 /// "webhooks": [...]}]` (a number's webhooks are its config's: `internal_id` names the legacy config,
 /// made when missing), `"project": {"webhooks": [...]}` and `"features": {"project_event": true,
 /// "events": ["whatsapp.message.reacted"]}` (the plan includes `project.event`; event names the
-/// server accepts beyond those kapsoctl knows, in any scope).
+/// server accepts beyond those kapsoctl knows, in any scope). Delivery history: `"deliveries":
+/// [{"webhook_id": "<uuid>", "status": "failed", "response_status": 500, "event": ..., "seconds_ago":
+/// 3600, "count": 20}]` — `count` records going back one second apart from `seconds_ago` (default 60)
+/// before the simulator started.
 /// What the simulated server offers beyond the documented basics.
 public struct ServerFeatures: Sendable, Equatable {
     /// Whether the project's plan includes `project.event` (else subscribing to it is a 402).
@@ -67,13 +70,16 @@ public struct SimulatorSeed: Sendable {
     /// Project webhooks (Platform API), oldest first.
     public var projectWebhooks: [JSONValue]
     public var features: ServerFeatures
+    /// Delivery history, relative to the simulator's start.
+    public var deliveries: [SeedDelivery]
 
     public init(configs: [Config] = [], phoneNumbers: [PhoneNumber] = [], projectWebhooks: [JSONValue] = [],
-                features: ServerFeatures = ServerFeatures()) {
+                features: ServerFeatures = ServerFeatures(), deliveries: [SeedDelivery] = []) {
         self.configs = configs
         self.phoneNumbers = phoneNumbers
         self.projectWebhooks = projectWebhooks
         self.features = features
+        self.deliveries = deliveries
     }
 
     public static let empty = SimulatorSeed()
@@ -179,7 +185,14 @@ public struct SimulatorSeed: Sendable {
                 }
             }
         }
-        return SimulatorSeed(configs: out, phoneNumbers: numbers, projectWebhooks: project, features: features)
+        var deliveries: [SeedDelivery] = []
+        if let entry = top["deliveries"] {
+            guard case .array(let items) = entry else { throw SeedError("\(source): 'deliveries' must be a list") }
+            for (index, item) in items.enumerated() {
+                deliveries.append(try SeedDelivery.parse(item, "\(source): delivery #\(index + 1)"))
+            }
+        }
+        return SimulatorSeed(configs: out, phoneNumbers: numbers, projectWebhooks: project, features: features, deliveries: deliveries)
     }
 
     private static func digits(_ value: JSONValue) -> String? {

@@ -38,6 +38,9 @@ public actor SimulatorStore {
     /// Test deliveries sent (``DeliveryRecord``), and who waits for a number of them.
     var deliveryLog: [DeliveryRecord] = []
     var deliveryWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    /// Kapso's delivery history (``HistoryDelivery``), in recording order.
+    var history: [HistoryDelivery] = []
+    var historySequence = 0
     var faults = FaultPlan.none
     var generator = SeededGenerator(seed: 1)
     var apiRequests = 0
@@ -80,6 +83,8 @@ public actor SimulatorStore {
         features = state.features
         serial = state.serial
         clock = state.clock
+        history = Self.seededHistory(seed.deliveries, configs: configs, numbers: numbers, projectHooks: projectHooks, now: Date())
+        historySequence = history.count
     }
 
     func nextSerial() -> Int {

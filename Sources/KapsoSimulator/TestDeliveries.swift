@@ -69,6 +69,9 @@ extension SimulatorStore {
             }
         }
         deliveryLog.append(entry)
+        // Kapso records the test delivery in the webhook's history too.
+        let delivered = entry.status.map { (200..<300).contains($0) } ?? false
+        recordDelivery(webhookID: webhookID, event: delivery.event, status: delivered ? "delivered" : "failed", responseStatus: entry.status)
         let ready = deliveryWaiters.filter { $0.count <= deliveryLog.count }
         deliveryWaiters.removeAll { $0.count <= deliveryLog.count }
         for waiter in ready { waiter.continuation.resume() }

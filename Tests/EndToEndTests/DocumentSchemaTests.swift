@@ -65,7 +65,7 @@ import Testing
 
     @Test func schemaVersionsAreTheRenderers() throws {
         for (name, version) in [("plan.v2.schema.json", JSONRenderer.formatVersion), ("apply-report.v1.schema.json", ApplyReport.jsonFormatVersion),
-                                ("validate.v1.schema.json", ValidationJSON.formatVersion)] {
+                                ("validate.v1.schema.json", ValidationJSON.formatVersion), ("status.v1.schema.json", HealthReport.jsonFormatVersion)] {
             let document = try JSONValue.parse(Data(contentsOf: schema(name)))
             #expect(document["properties"]?["format_version"]?["const"] == .int(version), "\(name)")
             #expect(name.contains(".v\(version)."), "\(name)")

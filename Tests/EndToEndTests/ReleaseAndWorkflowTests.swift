@@ -192,7 +192,7 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
                 guard let start = line.range(of: "kapsoctl ", options: .backwards), !line.contains("#"),
                       line[start.upperBound...].first?.isLetter == true else { continue }
                 let words = line[start.upperBound...].split(separator: " ").map(String.init)
-                guard let command = words.first, ["validate", "plan", "apply", "export", "verify"].contains(command) else { continue }
+                guard let command = words.first, ["validate", "plan", "apply", "export", "verify", "status"].contains(command) else { continue }
                 let help = try await runKapsoctl([command, "--help"])
                 for flag in words.dropFirst() where flag.hasPrefix("--") {
                     #expect(help.stdout.contains(flag), "\(file.lastPathComponent): kapsoctl \(command) has no \(flag)")
@@ -223,6 +223,13 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
         #expect(step(plan, named: "Plan").contains("id: plan"))
         #expect(step(apply, named: "Keep the report").contains("if: always()"))
         #expect(!apply.contains("--format json") && apply.components(separatedBy: "--report apply-report.json").count == 3)
+        // drift.yml also asks whether the webhooks deliver: one health issue, opened or commented
+        // on while one is unhealthy (exit 2), closed once all are healthy again; exit 1 fails.
+        let drift = try String(contentsOf: workflows[2], encoding: .utf8)
+        let health = step(drift, named: "Delivery health")
+        #expect(health.contains("kapsoctl status --format markdown > status.md") && health.contains("if [ \"$code\" -eq 1 ]; then exit 1; fi"))
+        let issue = step(drift, named: "Open, update or close the health issue")
+        #expect(issue.contains("--label kapsoctl-health") && issue.contains("gh issue close \"$issue\"") && issue.contains("gh issue create"))
         let reviewed = step(apply, named: "Apply the reviewed plan")
         #expect(reviewed.contains("--commit \"$head\"") && !reviewed.contains("--branch"), "\(reviewed)")
     }

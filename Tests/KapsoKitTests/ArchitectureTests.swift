@@ -6,7 +6,7 @@ import Testing
 @Suite struct ArchitectureTests {
     /// Each folder may use the folders before it (and itself), never one after: Render renders
     /// what Plan, Apply and Verify made; Apply and Verify stand side by side.
-    static let layers = ["Support", "Model", "YAML", "Spec", "API", "Plan", "Apply", "Verify", "Render"]
+    static let layers = ["Support", "Model", "YAML", "Spec", "API", "Plan", "Apply", "Verify", "Health", "Render"]
     static let sideBySide: Set<[String]> = [["Apply", "Verify"]]
 
     private static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

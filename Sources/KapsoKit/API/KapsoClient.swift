@@ -47,6 +47,11 @@ public struct KapsoClient: Sendable {
         pacer = RequestPacer(threshold: parallelism)
     }
 
+    /// The same client (key, transport, timeout, retries, logger) for another base URL.
+    func with(baseURL url: URL) -> KapsoClient {
+        KapsoClient(baseURL: url, apiKey: apiKey, transport: transport, timeout: timeout, retry: retry, logger: logger, parallelism: parallelism)
+    }
+
     /// Checks a base URL: `https://`, or `http://` only to a loopback host (for the simulator).
     public static func validateBaseURL(_ text: String) throws(ClientConfigurationError) -> URL {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),

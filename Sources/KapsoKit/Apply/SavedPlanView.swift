@@ -31,10 +31,12 @@ struct SavedPlanView: Codable {
         var after: JSONValue
         var sensitive: Bool
         var sensitiveHeaders: [String]
+        var healthNote: String?
 
         enum CodingKeys: String, CodingKey {
             case name, before, after, sensitive
             case sensitiveHeaders = "sensitive_headers"
+            case healthNote = "health_note"
         }
     }
 
@@ -75,7 +77,7 @@ struct SavedPlanView: Codable {
             }
         }
         return Field(name: field.name, before: before.json, after: after.json, sensitive: field.sensitive,
-                     sensitiveHeaders: field.sensitiveHeaders.sorted())
+                     sensitiveHeaders: field.sensitiveHeaders.sorted(), healthNote: field.healthNote)
     }
 
     /// The plan again, for the renderers (it carries no write: nothing in it can be sent).
@@ -84,8 +86,10 @@ struct SavedPlanView: Codable {
             ConfigPlan(scope: config.scope, name: config.name, changes: config.changes.map { change in
                 WebhookChange(action: change.action, scope: change.scope, webhookID: change.webhookID, displayURL: change.url,
                               fields: change.fields.map { field in
-                                  FieldChange(name: field.name, before: FieldValue(field.before), after: FieldValue(field.after),
-                                              sensitive: field.sensitive, sensitiveHeaders: Set(field.sensitiveHeaders))
+                                  var shown = FieldChange(name: field.name, before: FieldValue(field.before), after: FieldValue(field.after),
+                                                          sensitive: field.sensitive, sensitiveHeaders: Set(field.sensitiveHeaders))
+                                  shown.healthNote = field.healthNote
+                                  return shown
                               },
                               unverifiable: change.unverifiable)
             })

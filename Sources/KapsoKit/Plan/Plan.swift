@@ -37,9 +37,14 @@ public struct FieldChange: Sendable, Equatable {
         self.sensitiveHeaders = sensitiveHeaders
     }
 
+    /// What the delivery history told of this change (`plan --health`): said instead of the
+    /// generic note.
+    public var healthNote: String?
+
     /// What a reader of this change should know, said on its line: `active: false → true` is how a
     /// webhook Kapso paused looks (Kapso pauses one whose deliveries keep failing, and never resumes it).
     public var note: String? {
+        if let healthNote { return healthNote }
         if self == Self.generatedSecret { return Self.generatedNote }
         guard name == Attribute.active.name, before == .bool(false), after == .bool(true) else { return nil }
         return Self.pausedNote

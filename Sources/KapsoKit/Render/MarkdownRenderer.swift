@@ -121,12 +121,12 @@ public enum MarkdownRenderer {
 
     /// A code span that cannot break the table: backticks and pipes are replaced, control
     /// characters escaped.
-    private static func code(_ text: String) -> String {
+    static func code(_ text: String) -> String {
         "`" + HumanText.escape(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "`", with: "'") + "`"
     }
 
     /// Text inside HTML: no tag, no entity, no control character.
-    private static func html(_ text: String) -> String {
+    static func html(_ text: String) -> String {
         var out = ""
         for character in HumanText.escape(text) {
             switch character {
