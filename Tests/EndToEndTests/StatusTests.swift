@@ -158,6 +158,36 @@ configs:
         }
     }
 
+    /// A Platform spec: numbers and the project, read on its own API; a replace is judged on the
+    /// webhook the server has. Under injected 429s the history is read as the rest is (retried).
+    @Test func aPlatformSpecAndAServerThatThrottles() async throws {
+        var seed = platformSeed()
+        seed.deliveries = [SeedDelivery(webhookID: versionedID, status: "delivered", responseStatus: 200, count: 4),
+                           SeedDelivery(webhookID: projectID, status: "failed", responseStatus: 503, count: 2)]
+        var faults = FaultPlan()
+        faults.rateLimitFirst = 3
+        faults.retryAfterSeconds = 0
+        try await withScenario(seed: seed, spec: platformSpec, faults: faults) { simulator, dir, env in
+            let env = platformEnvironment(env)
+            let result = try await runKapsoctl(["status", "--format", "json"], environment: env, directory: dir)
+            #expect(result.status == 2, "\(result.stderr)")
+            let document = try JSONValue.parse(Data(result.stdout.utf8))
+            guard case .array(let items)? = document["webhooks"] else { Issue.record("no webhooks"); return }
+            let byURL = Dictionary(items.compactMap { item -> (String, JSONValue)? in
+                guard case .string(let url)? = item["url"] else { return nil }
+                return (url, item)
+            }) { first, _ in first }
+            #expect(byURL["https://hooks.example.com/a"]?["state"] == .string("healthy"))
+            #expect(byURL["https://hooks.example.com/a"]?["phone_number_id"] == .string(supportNumber))
+            #expect(byURL["https://ops.example.com/project"]?["state"] == .string("failing"))
+            #expect(byURL["https://ops.example.com/project"]?["scope"] == .string("project"))
+            #expect(byURL["https://hooks.example.com/new"]?["state"] == .string("missing"))
+            #expect(byURL["https://hooks.example.com/meta-raw"]?["state"] == .string("idle"), "a replace is judged on the server's webhook")
+            #expect(await simulator.store.journal().contains { $0.status == 429 }, "the fault was injected")
+            expectNoCanary(result.stdout, result.stderr)
+        }
+    }
+
     /// At many webhooks the cost is one request each (a page holds all of a quiet webhook's
     /// deliveries), run `--parallelism` at once.
     @Test func manyWebhooksCostOneRequestEach() async throws {
