@@ -27,11 +27,15 @@ func releaseArchive() -> URL {
                                      directory: archive.deletingLastPathComponent())
         #expect(sums.status == 0, "\(sums.output)")
         let root = dir.appendingPathComponent("kapsoctl-\(KapsoctlVersion.current)-linux-\(machine())")
-        for file in ["kapsoctl", "LICENSE", "THIRD_PARTY_NOTICES", "README.md", "man/kapsoctl.1",
+        for file in ["kapsoctl", "LICENSE", "THIRD_PARTY_NOTICES", "README.md", "CHANGELOG.md", "man/kapsoctl.1",
+                     "examples/minimal.yaml", "examples/seed.json", "examples/github-actions/plan.yml", "docs/spec.md",
+                     "docs/attributes.md", "schemas/plan.v2.schema.json", "kapsoctl.schema.json",
                      "completions/kapsoctl.bash", "completions/_kapsoctl", "completions/kapsoctl.fish"] {
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(file).path), "\(file) missing")
         }
         let binary = root.appendingPathComponent("kapsoctl")
+        // The archive carries what its README links (the examples, the docs, the schemas).
+        #expect(try brokenLinks(in: root.appendingPathComponent("README.md"), root: root) == [])
         // The man page says what the environment and the exit codes are (not generate-manual's
         // generic "0 on success, >0 on error"); the completions complete file names for -f
         // (specs), --out, --report and the plan files of apply and show (JSON).
@@ -138,9 +142,9 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
     }
     private let action = packageRoot.appendingPathComponent("action.yml")
 
-    /// The README's workflow for several environments (the YAML block after its marker), in a file.
+    /// docs/ci.md's workflow for several environments (the YAML block after its marker), in a file.
     private func readmeWorkflow(in dir: URL) throws -> URL {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("docs/ci.md"), encoding: .utf8)
         let block = try #require(readme.components(separatedBy: "<!-- environments-workflow -->\n```yaml\n").dropFirst().first?
             .components(separatedBy: "\n```").first)
         let file = dir.appendingPathComponent("readme-environments.yml")
