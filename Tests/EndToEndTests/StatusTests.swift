@@ -188,6 +188,34 @@ configs:
         }
     }
 
+    /// The history is the server's text: a hostile event name (a terminal escape, a workflow
+    /// command, markdown and HTML) is shown escaped in every format and starts no command.
+    @Test func hostileHistoryTextIsEscaped() async throws {
+        var seed = statusSeed()
+        let hostile = "\u{1B}[31mred\n::error::pwned <img src=x> [link](https://evil.example.com) |"
+        seed.deliveries = [SeedDelivery(webhookID: badID, status: "failed", responseStatus: 500, event: hostile, count: 3)]
+        try await withScenario(seed: seed, spec: statusSpec) { _, dir, env in
+            for format in ["text", "markdown", "github", "json"] {
+                let result = try await runKapsoctl(["status", "--format", format], environment: env, directory: dir)
+                #expect(result.status == 2, "\(format): \(result.stderr)")
+                #expect(!result.stdout.contains("\u{1B}"), "\(format): a raw escape")
+                let lines = result.stdout.split(separator: "\n")
+                #expect(!lines.contains { $0.hasPrefix("::error::pwned") }, "\(format): a workflow command from the server")
+                if format == "markdown" {
+                    // Server text only inside code spans, where markdown and HTML are literal.
+                    let outside = result.stdout.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+                        .filter { $0.offset % 2 == 0 }.map(\.element).joined()
+                    #expect(!outside.contains("<img") && !outside.contains("](https://evil") && !outside.contains("pwned"), "\(result.stdout)")
+                }
+                if format == "json" {
+                    let document = try JSONValue.parse(Data(result.stdout.utf8))
+                    guard case .array(let items)? = document["webhooks"] else { Issue.record("no webhooks"); continue }
+                    #expect(items.contains { $0["last_failure"]?["event"] == .string(hostile) }, "JSON keeps the server's text, escaped by JSON")
+                }
+            }
+        }
+    }
+
     /// At many webhooks the cost is one request each (a page holds all of a quiet webhook's
     /// deliveries), run `--parallelism` at once.
     @Test func manyWebhooksCostOneRequestEach() async throws {
