@@ -107,15 +107,7 @@ struct SpecOptions: ParsableArguments {
 
     /// The plain variables: the files' (a later over an earlier), then `--var`s over them.
     func plainVariables() throws(SpecFailure) -> [String: String] {
-        var merged: [String: String] = [:]
-        var problems: [SpecDiagnostic] = []
-        for path in varFiles {
-            switch EnvFile.load(path, for: .plainVariables) {
-            case .success(let variables): merged.merge(variables) { $1 }
-            case .failure(let failure): problems += failure.diagnostics
-            }
-        }
-        guard problems.isEmpty else { throw SpecFailure(problems) }
+        var merged = try Self.read(varFiles, for: .plainVariables)
         for item in vars {
             let equals = item.firstIndex(of: "=")!
             merged[String(item[..<equals])] = String(item[item.index(after: equals)...])
@@ -123,21 +115,28 @@ struct SpecOptions: ParsableArguments {
         return merged
     }
 
-    /// The process environment over the env files' variables (a later file over an earlier one).
-    /// Every value a file gives is a secret: masked in every output from here on.
+    /// The process environment over the env files' variables. Every value a file gives is a
+    /// secret: masked in every output from here on.
     func environment() throws(SpecFailure) -> [String: String] {
+        var merged = try Self.read(envFiles, for: .secrets)
+        Console.protect(merged.values)
+        merged.merge(ProcessInfo.processInfo.environment) { $1 }
+        return merged
+    }
+
+    /// The variables of dotenv files, a later file over an earlier one; every problem of every file.
+    /// In a secrets file an empty value is a line of `export --env-template` not filled in yet:
+    /// unset, so it sets nothing (not even over an earlier file).
+    private static func read(_ paths: [String], for purpose: EnvFile.Purpose) throws(SpecFailure) -> [String: String] {
         var merged: [String: String] = [:]
         var problems: [SpecDiagnostic] = []
-        for path in envFiles {
-            switch EnvFile.load(path) {
-            // An empty value is a line of `export --env-template` not filled in yet: unset.
-            case .success(let variables): merged.merge(variables.filter { !$0.value.isEmpty }) { $1 }
+        for path in paths {
+            switch EnvFile.load(path, for: purpose) {
+            case .success(let variables): merged.merge(purpose == .secrets ? variables.filter { !$0.value.isEmpty } : variables) { $1 }
             case .failure(let failure): problems += failure.diagnostics
             }
         }
         guard problems.isEmpty else { throw SpecFailure(problems) }
-        Console.protect(merged.values)
-        merged.merge(ProcessInfo.processInfo.environment) { $1 }
         return merged
     }
 

@@ -43,7 +43,6 @@ struct ValidateCommand: AsyncParsableCommand {
             }
             Console.output(ValidationJSON.render(paths: spec.paths, state: nil, diagnostics: diagnostics), terminator: "")
             throw ExitCode.failure
-            return
         }
         let state = try spec.load(environment: spec.environment(), unsetVariables: unset)
         Console.notes(state.notes)

@@ -95,7 +95,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var selected = try VerifySelection.select(state, urls: urls, event: event, viaKapso: viaKapso, files: spec.paths)
 
         if viaKapso {
-            try await throughKapso(state, selected)
+            try await throughKapso(state, selected, environment: environment)
             return
         }
         let time = Date()
@@ -158,11 +158,10 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     /// `--via-kapso`: find each webhook on the server and ask Kapso to send it a test delivery.
-    private func throughKapso(_ state: DesiredState, _ selected: [VerifyItem]) async throws {
+    private func throughKapso(_ state: DesiredState, _ selected: [VerifyItem], environment: [String: String]) async throws {
         guard state.api == .platform else {
             throw CommandError("error: --via-kapso needs the Platform API (api: platform in the spec): the legacy API has no route that sends a test delivery")
         }
-        let environment = try spec.environment()
         let client = try network.makeClient(environment: environment, api: state.api)
         let observed = try await SettledRead.read(for: state.configs, client: client, parallelism: network.parallelism, settleReads: 0).get()
         let ids = try KapsoTestDeliveries.serverIDs(state.configs, observed: observed)

@@ -89,6 +89,11 @@ import Testing
             #expect(fromFile.status == 0, "\(fromFile.stderr)")
             #expect(fromFile.stdout == fromEnvironment.stdout)
             expectNoCanary(fromFile.stdout, fromFile.stderr)
+            // An unfilled line of a later file (the template's `TOKEN=`) sets nothing over an earlier one.
+            try "TOKEN=\n".write(to: dir.appendingPathComponent("template.env"), atomically: true, encoding: .utf8)
+            let layered = try await runKapsoctl(["plan", "--env-file", "kapso.env", "--env-file", "template.env", "--format", "json"],
+                                                environment: bare, directory: dir)
+            #expect(layered.status == 0 && layered.stdout == fromFile.stdout, "\(layered.stderr)")
             // The environment wins: another TOKEN there is what the plan compares.
             var overriding = bare
             overriding["TOKEN"] = "old-token"

@@ -69,15 +69,16 @@ public enum DeliveryHealth {
     /// it), reading deliveries through `client` (the Platform API's).
     public static func check(_ plan: Plan, observed: ObservedState, client: KapsoClient, options: HealthOptions,
                              parallelism: Int) async -> Result<[WebhookHealth], APIError> {
-        var items: [(WebhookChange, String?, ServerWebhook?)] = []
+        let server = Dictionary(observed.webhooks.values.joined().map { ($0.id, $0) }) { first, _ in first }
+        var items: [(WebhookChange, DesiredWebhook, String?)] = []
         for config in plan.configs {
-            for change in config.changes where change.desired != nil {
-                let server = change.webhookID.flatMap { id in observed.webhooks.values.lazy.flatMap { $0 }.first { $0.id == id } }
-                items.append((change, config.name, server))
+            for change in config.changes {
+                if let desired = change.desired { items.append((change, desired, config.name)) }
             }
         }
         let results = await boundedMap(items, limit: parallelism) { item in
-            await health(item.0, scopeName: item.1, server: item.2, client: client, options: options)
+            await health(item.0, desired: item.1, scopeName: item.2, server: item.0.webhookID.flatMap { server[$0] },
+                         client: client, options: options)
         }
         var out: [WebhookHealth] = []
         for result in results {
@@ -89,9 +90,8 @@ public enum DeliveryHealth {
         return .success(out)
     }
 
-    private static func health(_ change: WebhookChange, scopeName: String?, server: ServerWebhook?, client: KapsoClient,
-                               options: HealthOptions) async -> Result<WebhookHealth, APIError> {
-        let desired = change.desired!
+    private static func health(_ change: WebhookChange, desired: DesiredWebhook, scopeName: String?, server: ServerWebhook?,
+                               client: KapsoClient, options: HealthOptions) async -> Result<WebhookHealth, APIError> {
         var health = WebhookHealth(scope: change.scope, scopeName: scopeName, url: change.displayURL, webhookID: change.webhookID,
                                    location: desired.location, state: .idle)
         guard let id = change.webhookID, change.action != .create else {

@@ -64,19 +64,20 @@ enum Interpolation {
                 case .success(let value): found = value
                 case .failure(let refusal): throw Failure(offset: characters(before: i), message: "'${\(name)}' cannot be used: " + refusal.message)
                 }
-                if case .plain(let value) = found {
+                switch found {
+                case .plain(let value):
                     out += value.utf8
                     // Written as a literal would be: a `${` in the value stays text.
                     template += value.replacingOccurrences(of: "${", with: "$${").utf8
-                } else if case .secret(let value) = found {
+                case .secret(let value):
                     out += value.utf8
                     template += bytes[i...end]
                     values.append(value)
-                } else if allowUnset {
-                    template += bytes[i...end]
+                case .unset where allowUnset:
                     out += bytes[i...end]
+                    template += bytes[i...end]
                     unset.append((name, characters(before: i)))
-                } else {
+                case .unset:
                     throw Failure(offset: characters(before: i), message: "environment variable \(name) is not set")
                 }
                 i = end + 1
