@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import KapsoKit
 
 /// The `kapsoctl` root command.
@@ -146,9 +147,22 @@ struct SpecOptions: ParsableArguments {
     /// Loads the spec, or fails with every problem of every file.
     func load(environment: [String: String], unsetVariables: UnsetVariables = .error) throws(SpecLoadError) -> DesiredState {
         do {
-            return try SpecLoader.load(paths: paths, environment: environment, plainVariables: plainVariables(), unsetVariables: unsetVariables)
+            let state = try SpecLoader.load(paths: paths, environment: environment, plainVariables: plainVariables(), unsetVariables: unsetVariables)
+            UntilExit.keep(state)
+            return state
         } catch {
             throw SpecLoadError(failure: error, defaultFileMissing: files.isEmpty && !FileManager.default.fileExists(atPath: "webhooks.yaml"))
         }
+    }
+}
+
+/// What a command holds until the process exits. A spec is read once per run and is needed to the
+/// end; held here, its (perhaps 50,000) webhooks are not taken apart one by one when the command
+/// returns: the process's exit frees them at once.
+enum UntilExit {
+    private static let kept = Mutex<[any Sendable]>([])
+
+    static func keep(_ value: some Sendable) {
+        kept.withLock { $0.append(value) }
     }
 }

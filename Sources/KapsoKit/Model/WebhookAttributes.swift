@@ -6,36 +6,52 @@
 /// by the attributes' names, and decodes leniently (unknown keys ignored, each value read by its
 /// attribute's kind).
 public struct WebhookAttributes: Sendable, Equatable, Codable {
-    /// By ``Attribute/ordinal``: one slot per row of the table (no hashing on the hot paths).
+    /// By ``Attribute/ordinal``: one slot per row of the table (no hashing on the hot paths). The
+    /// URL's slot stays empty: the URL is held apart, so that webhooks which differ only in their
+    /// URL — most of a large spec's — can share one storage for the rest (``shareStorage(with:)``).
     private var values: [FieldValue?] = Array(repeating: nil, count: Attribute.count)
+    private var urlValue: FieldValue?
+
+    private static let urlOrdinal = Attribute.url.ordinal
 
     public init() {}
 
     /// `WebhookAttributes([.url: "https://…", .events: ["whatsapp.message.sent"], .active: false])`
     public init(_ values: [Attribute: FieldValue]) {
-        for (attribute, value) in values { self.values[attribute.ordinal] = value }
+        for (attribute, value) in values { self[attribute] = value }
     }
 
     public subscript(attribute: Attribute) -> FieldValue? {
-        get { values[attribute.ordinal] }
-        set { values[attribute.ordinal] = newValue }
+        get { self[ordinal: attribute.ordinal] }
+        set { self[ordinal: attribute.ordinal] = newValue }
     }
 
     /// By the row's ordinal (hot paths that do not hold the row).
     subscript(ordinal ordinal: Int) -> FieldValue? {
-        get { values[ordinal] }
-        set { values[ordinal] = newValue }
+        get { ordinal == Self.urlOrdinal ? urlValue : values[ordinal] }
+        set {
+            if ordinal == Self.urlOrdinal { urlValue = newValue } else { values[ordinal] = newValue }
+        }
     }
 
     /// The attributes that are set, in table order.
     public var entries: [(attribute: Attribute, value: FieldValue)] {
-        Attribute.all.compactMap { attribute in values[attribute.ordinal].map { (attribute, $0) } }
+        Attribute.all.compactMap { attribute in self[attribute].map { (attribute, $0) } }
     }
 
     /// The names of the attributes that are set, in table order.
     public var setNames: [String] { entries.map(\.attribute.name) }
 
-    public var isEmpty: Bool { values.allSatisfy { $0 == nil } }
+    public var isEmpty: Bool { urlValue == nil && values.allSatisfy { $0 == nil } }
+
+    /// Uses `other`'s storage for every attribute but the URL when the two hold the same values
+    /// there; false when they differ. A spec's decoder shares the storage of webhooks that repeat
+    /// one another: one copy in memory instead of one per webhook.
+    mutating func shareStorage(with other: WebhookAttributes) -> Bool {
+        guard values == other.values else { return false }
+        values = other.values
+        return true
+    }
 
     // Typed views of the attributes that carry special rules (identity, secrets, buffering).
     public var url: String? { self[.url]?.string }
@@ -57,7 +73,7 @@ public struct WebhookAttributes: Sendable, Equatable, Codable {
             let key = NameKey(attribute.name)
             guard container.contains(key), (try? container.decodeNil(forKey: key)) == false else { continue }
             if let value = Self.typed(attribute.kind, container, key) ?? (try? container.decode(JSONValue.self, forKey: key)).flatMap(attribute.kind.read) {
-                values[attribute.ordinal] = value
+                self[attribute] = value
             }
         }
     }

@@ -2,7 +2,11 @@
 /// the Platform API's (events by scope, what `kind: meta` excludes) and `buffer_events ⊆ events`.
 extension SpecDecoder {
     /// The webhook over the defaults, checked, as the planner's value; nil without a URL.
-    mutating func finish(_ own: WebhookDraft, project: Bool) -> DesiredWebhook? {
+    mutating func finish(_ own: consuming WebhookDraft, project: Bool) -> DesiredWebhook? {
+        // What the webhook wrote itself, kept aside: the draft is then merged in place (a copy
+        // would copy its attribute storage too, for every webhook).
+        let declared = own.declared
+        let ownHeaders = own.headers
         var draft = own
         var inherited = AttributeSet()
         let defaults = context.defaults
@@ -12,14 +16,14 @@ extension SpecDecoder {
             let meta = kindValue?.string == "meta"
             for ordinal in 0..<DecodingRows.kinds.count where base.declared.contains(ordinal: ordinal) {
                 if meta && DecodingRows.notForMeta.contains(ordinal: ordinal) { continue }
-                if !own.declared.contains(ordinal: ordinal) {
+                if !declared.contains(ordinal: ordinal) {
                     draft.values[ordinal: ordinal] = base.values[ordinal: ordinal]
                     draft.declared.insert(ordinal: ordinal)
                     inherited.insert(ordinal: ordinal)
                     if ordinal == DecodingRows.secretKey { draft.secretTemplate = base.secretTemplate }
                     if ordinal == DecodingRows.headers { draft.headers = base.headers }
                 } else if ordinal == DecodingRows.headers {
-                    draft.headers = caches.merge(own.headers, over: base.headers)
+                    draft.headers = caches.merge(ownHeaders, over: base.headers)
                     draft.values[ordinal: ordinal] = draft.headers.value
                 }
             }
@@ -29,7 +33,7 @@ extension SpecDecoder {
             inherited.contains(ordinal: ordinal) ? defaults?.marks.items(ordinal) ?? [] : marks.items(ordinal)
         }
         if context.api == .platform {
-            checkPlatformRules(draft, own: own.declared, inherited: inherited, project: project, eventMarks: items(DecodingRows.events))
+            checkPlatformRules(draft, own: declared, inherited: inherited, project: project, eventMarks: items(DecodingRows.events))
         }
         // A buffered event must be one the webhook subscribes to.
         if let buffered = draft.values[ordinal: DecodingRows.bufferEvents]?.list, let subscribed = draft.values[ordinal: DecodingRows.events]?.list,
@@ -40,8 +44,10 @@ extension SpecDecoder {
             }
         }
         guard draft.declared.contains(ordinal: DecodingRows.url) else { return nil }
+        var attributes = draft.values
+        if let recent = caches.attributes, attributes.shareStorage(with: recent) {} else { caches.attributes = attributes }
         return DesiredWebhook(
-            id: draft.id, attributes: draft.values, sensitiveHeaders: draft.headers.sensitive,
+            id: draft.id, attributes: attributes, sensitiveHeaders: draft.headers.sensitive,
             secretTemplates: SecretTemplates(secretKey: draft.secretTemplate, headers: draft.headers.templates, url: draft.urlTemplate),
             inheritedAttributes: inherited,
             location: SourceLocation(file: source.path, line: draft.mark.line, column: draft.mark.column))

@@ -93,7 +93,8 @@ extension SpecDecoder {
 
     /// A plain decimal integer within `range`.
     mutating func integer(_ what: String, in range: ClosedRange<Int>) throws(YAMLStop) -> Located<Int>? {
-        let expected = "an integer from \(range.lowerBound) to \(range.upperBound)"
+        // Made only for a message (every webhook reads three integers).
+        var expected: String { "an integer from \(range.lowerBound) to \(range.upperBound)" }
         guard kind == .scalar, !events.isNull else {
             try refuse(what, mustBe: expected)
             return nil
@@ -159,7 +160,7 @@ extension SpecDecoder {
 
     /// One of a few words.
     mutating func choice(_ what: String, _ words: [String]) throws(YAMLStop) -> Located<String>? {
-        let expected = words.map { "'\($0)'" }.joined(separator: " or ")
+        var expected: String { words.map { "'\($0)'" }.joined(separator: " or ") }
         guard kind == .scalar, !events.isNull else {
             try refuse(what, mustBe: expected)
             return nil

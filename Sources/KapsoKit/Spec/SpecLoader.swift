@@ -161,14 +161,15 @@ public enum SpecLoader {
         func failure(_ message: String) -> Result<SourceText, SpecDiagnostic> {
             .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: message))
         }
-        // Straight into the array the decoder reads (no second copy of a large file), and at most
-        // one byte past the limit, in case the file grew since it was measured.
-        var bytes = [UInt8](repeating: 0, count: min(limits.maxBytes + 1, max(size, 0) + 4096))
-        var count = 0
+        // Straight into the array the decoder reads (no second copy of a large file, no zeroing
+        // first), and at most one byte past the limit, in case the file grew since it was measured.
+        var bytes: [UInt8] = []
         var readError: Int32 = 0
         var ended = false
-        while !ended && readError == 0 {
-            bytes.withUnsafeMutableBytes { buffer in
+        var chunk = min(limits.maxBytes + 1, max(size, 0) + 4096)
+        while !ended && readError == 0 && chunk > 0 {
+            let part = [UInt8](unsafeUninitializedCapacity: chunk) { buffer, count in
+                count = 0
                 while count < buffer.count {
                     let got = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
                     if got < 0 {
@@ -183,17 +184,15 @@ public enum SpecLoader {
                     count += got
                 }
             }
+            if bytes.isEmpty { bytes = part } else { bytes += part }
             // Full: the file grew since it was measured; read on, up to one byte past the limit.
-            if !ended && readError == 0 {
-                guard bytes.count <= limits.maxBytes else { break }
-                bytes += [UInt8](repeating: 0, count: min(limits.maxBytes + 1 - bytes.count, max(bytes.count, 4096)))
-            }
+            chunk = min(limits.maxBytes + 1 - bytes.count, max(bytes.count, 4096))
         }
+        let count = bytes.count
         guard readError == 0 else { return failure("cannot read the file: \(String(cString: strerror(readError)))") }
         guard count <= limits.maxBytes else {
             return failure("the file is larger than the limit of \(limits.maxBytes) bytes")
         }
-        bytes.removeLast(bytes.count - count)
         return .success(SourceText(path: path, bytes: bytes))
     }
 }
@@ -231,7 +230,8 @@ struct ConfigMerger {
         }
         // One config whatever the case of its id; requests use the id as first written.
         let key = decl.scope.mergeKey
-        var entry = entries[key] ?? Entry(
+        // Taken out while it changes (no copy of its webhooks), put back at the end.
+        var entry = entries.removeValue(forKey: key) ?? Entry(
             config: DesiredConfig(scope: decl.scope, name: nil, prune: false, webhooks: [], location: location(decl.mark)),
             namePlace: nil, prunePlace: nil, keys: [:])
         let what = decl.scope.description
@@ -254,8 +254,12 @@ struct ConfigMerger {
         for pattern in decl.ignore where !entry.config.ignore.contains(pattern) {
             entry.config.ignore.append(pattern)
         }
-        for webhook in decl.webhooks {
+        // The declaration's list is taken whole (not webhook by webhook) unless one is left out.
+        var kept: [DesiredWebhook]?
+        entry.keys.reserveCapacity(entry.keys.count + decl.webhooks.count)
+        for (index, webhook) in decl.webhooks.enumerated() {
             let identity = webhook.identity
+            var leftOut = false
             if let first = entry.keys[identity] {
                 let message = "two webhooks of \(what) have the same \(identity)"
                 diagnostics.append(SpecDiagnostic(file: first.file, line: first.line, column: first.column,
@@ -263,18 +267,28 @@ struct ConfigMerger {
                                                   sourceLine: sources[first.file]?.line(first.line)))
                 diagnostics.append(source.diagnostic(at: Mark(line: webhook.location.line, column: webhook.location.column),
                                                      "\(message); the other is at \(first)"))
-                continue
-            }
-            if webhook.attributes[.kind] == "meta" {
+                leftOut = true
+            } else if webhook.attributes[.kind] == "meta" {
                 if let first = entry.meta {
                     diagnostics.append(source.diagnostic(at: Mark(line: webhook.location.line, column: webhook.location.column),
                         "\(what) has a 'meta' webhook already, at \(first); a number has at most one (it receives the number's raw Meta payload)"))
-                    continue
+                    leftOut = true
+                } else {
+                    entry.meta = webhook.location
                 }
-                entry.meta = webhook.location
+            }
+            if leftOut {
+                if kept == nil { kept = Array(decl.webhooks[..<index]) }
+                continue
             }
             entry.keys[identity] = webhook.location
-            entry.config.webhooks.append(webhook)
+            kept?.append(webhook)
+        }
+        let adding = kept ?? decl.webhooks
+        if entry.config.webhooks.isEmpty {
+            entry.config.webhooks = adding
+        } else {
+            entry.config.webhooks += adding
         }
         entries[key] = entry
     }

@@ -97,7 +97,7 @@ final class HeaderBundle: Sendable {
 }
 
 /// What the decoder keeps to make a repeated value once: recent event lists and header blocks,
-/// the last merge of headers over the defaults', and `${VAR}` expansions.
+/// the last merge of headers over the defaults', `${VAR}` expansions and the last attributes.
 struct DecoderCaches {
     var lists: [[String]] = []
     var headers: [HeaderBundle] = []
@@ -105,6 +105,9 @@ struct DecoderCaches {
     var lastOwnHeaders: HeaderBundle?
     var lastMerge: (own: HeaderBundle, defaults: HeaderBundle, merged: HeaderBundle)?
     var expansions: [String: Interpolation.Result] = [:]
+    /// The last webhook's attributes, whose storage the next one shares when it holds the same
+    /// values but for the URL.
+    var attributes: WebhookAttributes?
     /// Storage reused from list to list: an event list's names, a header block's names and positions.
     var names: [String] = []
     var headerNames: [(name: String, mark: Mark)] = []
