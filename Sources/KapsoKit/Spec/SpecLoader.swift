@@ -157,7 +157,7 @@ public enum SpecLoader {
     }
 
     /// Everything `fd` holds, up to the loader's limit.
-    private static func readAll(_ fd: Int32, path: String, sizeHint size: Int, limits: YAMLLimits) -> Result<SourceText, SpecDiagnostic> {
+    static func readAll(_ fd: Int32, path: String, sizeHint size: Int, limits: YAMLLimits) -> Result<SourceText, SpecDiagnostic> {
         func failure(_ message: String) -> Result<SourceText, SpecDiagnostic> {
             .failure(SpecDiagnostic(file: path, line: 0, column: 0, message: message))
         }
