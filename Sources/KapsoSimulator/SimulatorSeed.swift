@@ -107,7 +107,7 @@ public struct SimulatorSeed: Sendable {
             do {
                 value = try JSONValue.parse(data)
             } catch {
-                throw SeedError("\(path): not valid JSON (\(Self.describe(error)))")
+                throw SeedError("\(path):\(error.line):\(error.column): not valid JSON (\(error.message))")
             }
         }
         return try parse(value, source: path)
@@ -119,7 +119,7 @@ public struct SimulatorSeed: Sendable {
         do {
             value = try JSONValue.parse(Data(json.utf8))
         } catch {
-            throw SeedError("seed: not valid JSON (\(Self.describe(error)))")
+            throw SeedError("seed:\(error.line):\(error.column): not valid JSON (\(error.message))")
         }
         return try parse(value, source: "seed")
     }
@@ -198,13 +198,6 @@ public struct SimulatorSeed: Sendable {
     private static func digits(_ value: JSONValue) -> String? {
         guard let text = value.digits, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return text
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
-        }
-        return "\(error)"
     }
 }
 

@@ -183,7 +183,8 @@ import Testing
         ("{\"configs\": {\"\(configID)\": [{\"url\": \"https://a.example.com\"}]}}", "webhook #1: secret_key is required"),
         ("{\"configs\": {\"\(configID)\": [{\"id\": \"x\", \"url\": \"https://a.example.com\", \"secret_key\": \"s\", \"events\": [\"whatsapp.message.sent\"]}]}}", "id 'x' is not a UUID"),
         ("{\"configs\": {\"\(configID)\": 5}}", "must be a list of webhooks"),
-        ("{\"configs\": ", "not valid JSON"),
+        ("{\"configs\": ", "seed:1:13: not valid JSON (the text ends where a value should be)"),
+        ("{\"configs\": {},\n \"configs\": {}}", "seed:2:2: not valid JSON (a key appears twice in one object)"),
     ])
     func invalidSeedsAreExplained(_ json: String, _ message: String) {
         do {

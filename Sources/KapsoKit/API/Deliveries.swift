@@ -2,7 +2,7 @@ import Foundation
 
 /// One delivery Kapso recorded (`GET /webhook_deliveries`, Platform v1). Only what `status` reads;
 /// a status word Kapso may add later reads as `pending` (not settled), never as a failure.
-public struct Delivery: Sendable, Equatable, Decodable {
+public struct Delivery: Sendable, Equatable, JSONReadable {
     public enum Status: String, Sendable {
         case pending, delivered, failed
     }
@@ -14,13 +14,6 @@ public struct Delivery: Sendable, Equatable, Decodable {
     public var createdAt: String?
     public var failedAt: String?
 
-    enum CodingKeys: String, CodingKey {
-        case status, event
-        case responseStatus = "response_status"
-        case createdAt = "created_at"
-        case failedAt = "failed_at"
-    }
-
     public init(status: Status, event: String? = nil, responseStatus: Int? = nil, createdAt: String? = nil, failedAt: String? = nil) {
         self.status = status
         self.event = event
@@ -29,13 +22,13 @@ public struct Delivery: Sendable, Equatable, Decodable {
         self.failedAt = failedAt
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        status = Status(rawValue: (try? c.decodeIfPresent(String.self, forKey: .status)) ?? "") ?? .pending
-        event = try? c.decodeIfPresent(String.self, forKey: .event)
-        responseStatus = try? c.decodeIfPresent(Int.self, forKey: .responseStatus)
-        createdAt = try? c.decodeIfPresent(String.self, forKey: .createdAt)
-        failedAt = try? c.decodeIfPresent(String.self, forKey: .failedAt)
+    /// Any object: each field is read when it is there with its documented type, and left out
+    /// otherwise (an unknown or missing status reads as `pending`).
+    init?(json: JSONValue) {
+        guard let fields = json.objectValue else { return nil }
+        self.init(status: fields["status"]?.stringValue.flatMap(Status.init(rawValue:)) ?? .pending, event: fields["event"]?.stringValue,
+                  responseStatus: fields["response_status"]?.intValue, createdAt: fields["created_at"]?.stringValue,
+                  failedAt: fields["failed_at"]?.stringValue)
     }
 }
 
@@ -51,15 +44,28 @@ public struct DeliveryPage: Sendable, Equatable {
 }
 
 extension KapsoClient {
-    private struct DeliveriesBody: Decodable {
-        struct Paging: Decodable {
-            struct Cursors: Decodable { var after: String? }
-            var cursors: Cursors?
-            var next: String?
-        }
+    /// `{"data": [...], "paging": {"cursors": {"after": ...}, "next": ...}}`; `paging` and its
+    /// fields may be absent or null.
+    private struct DeliveriesBody: JSONReadable {
+        var deliveries: [Delivery]
+        var after: String?
+        var next: String?
 
-        var data: [Delivery]
-        var paging: Paging?
+        init?(json: JSONValue) {
+            guard let fields = json.objectValue, case .array(let items)? = fields["data"],
+                  let paging = fields.optional("paging", \.objectValue),
+                  let cursors = (paging ?? [:]).optional("cursors", \.objectValue),
+                  let after = (cursors ?? [:]).optional("after", \.stringValue),
+                  let next = (paging ?? [:]).optional("next", \.stringValue) else { return nil }
+            var deliveries: [Delivery] = []
+            for item in items {
+                guard let delivery = Delivery(json: item) else { return nil }
+                deliveries.append(delivery)
+            }
+            self.deliveries = deliveries
+            self.after = after
+            self.next = next
+        }
     }
 
     /// A page of a webhook's deliveries in `period` (at most `limit`, 1–100), after the cursor
@@ -78,8 +84,8 @@ extension KapsoClient {
         let response = try await perform("GET", path + "?" + query, shownPath: path + "?" + query.replacingOccurrences(of: after ?? "\u{0}", with: "…"))
         let body = try decode(DeliveriesBody.self, response, "GET", path)
         // More pages only when the server says so and gives the cursor to them.
-        let cursor = body.paging?.next != nil ? body.paging?.cursors?.after : nil
-        return DeliveryPage(deliveries: body.data, next: cursor?.isEmpty == false ? cursor : nil)
+        let cursor = body.next != nil ? body.after : nil
+        return DeliveryPage(deliveries: body.deliveries, next: cursor?.isEmpty == false ? cursor : nil)
     }
 }
 

@@ -75,12 +75,11 @@ public struct KapsoClient: Sendable {
         SHA256.hmac(key: Array(apiKey.utf8), message: Array(purpose.utf8) + [0] + salt)
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponseData, _ method: String, _ path: String) throws(APIError) -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: response.body)
-        } catch {
+    func decode<T: JSONReadable>(_ type: T.Type, _ response: HTTPResponseData, _ method: String, _ path: String) throws(APIError) -> T {
+        guard let json = try? JSONValue.parse(response.body), let value = T(json: json) else {
             throw APIError(method: method, path: path, reason: .invalidResponse("the body is not the documented JSON"))
         }
+        return value
     }
 
     /// Sends one request, retrying by the policy, and returns a 2xx response.
@@ -209,7 +208,7 @@ public struct KapsoClient: Sendable {
 
     /// The server's `error` and `message`, shortened, with the key and request secrets masked.
     private func serverMessage(_ body: Data, secrets: [String]) -> String? {
-        guard let decoded = try? JSONDecoder().decode(ErrorBody.self, from: body) else { return nil }
+        guard let json = try? JSONValue.parse(body), let decoded = ErrorBody(json: json) else { return nil }
         let parts = [decoded.error, decoded.message].compactMap { $0 }.filter { !$0.isEmpty }
         var text = parts.count == 2 && parts[0] == parts[1] ? parts[0] : parts.joined(separator: ": ")
         for secret in [apiKey] + secrets where secret.count >= 4 {

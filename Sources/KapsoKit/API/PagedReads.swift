@@ -23,7 +23,7 @@ extension KapsoClient {
     /// whose pages do not add up (the total changed, a page shorter than promised, an id seen twice,
     /// fewer items than counted) is read again from the first page. The counts come from the
     /// body's `meta`, else from the Platform API's `X-Total`/`X-Total-Pages`/`X-Per-Page` headers.
-    func listAll<Item: Decodable & Sendable>(path: String, filter: ListFilter? = nil) async throws(APIError) -> [Item] where Item: Identifiable, Item.ID == String {
+    func listAll<Item: JSONReadable & Sendable>(path: String, filter: ListFilter? = nil) async throws(APIError) -> [Item] where Item: Identifiable, Item.ID == String {
         var problem = ""
         for _ in 1...Self.listReads {
             switch try await readPages(path: path, filter: filter) as PagedRead<Item> {
@@ -43,7 +43,7 @@ extension KapsoClient {
     /// One list's pages: the first, then — once it says how many there are — the rest up to
     /// ``parallelism`` at once, checked in order as if read one after another (the same total on
     /// every page, every page but the last full, no id twice, as many items as counted).
-    private func readPages<Item: Decodable & Sendable>(path: String, filter: ListFilter?) async throws(APIError) -> PagedRead<Item> where Item: Identifiable, Item.ID == String {
+    private func readPages<Item: JSONReadable & Sendable>(path: String, filter: ListFilter?) async throws(APIError) -> PagedRead<Item> where Item: Identifiable, Item.ID == String {
         var items: [Item] = []
         var seen = Set<String>()
         let first = try await page(1, path: path, filter: filter) as Page<Item>
@@ -83,7 +83,7 @@ extension KapsoClient {
     }
 
     /// A list whose answers carry no counts: pages one after another until a short or empty one.
-    private func readUncounted<Item: Decodable & Sendable>(_ firstItems: [Item], path: String, filter: ListFilter?) async throws(APIError) -> PagedRead<Item> where Item: Identifiable, Item.ID == String {
+    private func readUncounted<Item: JSONReadable & Sendable>(_ firstItems: [Item], path: String, filter: ListFilter?) async throws(APIError) -> PagedRead<Item> where Item: Identifiable, Item.ID == String {
         var items: [Item] = []
         var seen = Set<String>()
         var current = firstItems
@@ -104,7 +104,7 @@ extension KapsoClient {
         var meta: PageMeta?
     }
 
-    private func page<Item: Decodable & Sendable>(_ number: Int, path: String, filter: ListFilter?) async throws(APIError) -> Page<Item> {
+    private func page<Item: JSONReadable & Sendable>(_ number: Int, path: String, filter: ListFilter?) async throws(APIError) -> Page<Item> {
         let query = "page=\(number)&per_page=\(Self.maxPageSize)"
         let shown = "\(path)?\(filter?.shown ?? "")\(query)"
         let response = try await perform("GET", "\(path)?\(filter?.query ?? "")\(query)", shownPath: shown)

@@ -5,7 +5,7 @@ import Foundation
 /// buffer fields when buffering is off); each attribute is read by its kind (``AttributeKind``).
 /// Attributes read as members (`hook.url`, `hook.bufferEnabled`) or by subscript (`hook[.active]`).
 @dynamicMemberLookup
-public struct ServerWebhook: Sendable, Equatable, Decodable {
+public struct ServerWebhook: Sendable, Equatable, JSONReadable {
     public var id: String
     /// The writable attributes, as the planner compares them.
     public var attributes: WebhookAttributes
@@ -36,26 +36,20 @@ public struct ServerWebhook: Sendable, Equatable, Decodable {
         set { attributes[attribute] = newValue }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-        case phoneNumberID = "phone_number_id"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
-        updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt)
-        phoneNumberID = try c.decodeIfPresent(JSONValue.self, forKey: .phoneNumberID).flatMap(\.digits)
-        placed = c.contains(.phoneNumberID)
-        attributes = try WebhookAttributes(from: decoder)
+    /// `id` a string; the timestamps absent, null or strings; `phone_number_id` digits (a string or a
+    /// number) or anything else, read as none; each attribute read leniently by its kind.
+    init?(json: JSONValue) {
+        guard let fields = json.objectValue, let id = fields["id"]?.stringValue,
+              let createdAt = fields.optional("created_at", \.stringValue),
+              let updatedAt = fields.optional("updated_at", \.stringValue) else { return nil }
+        self.init(id: id, attributes: WebhookAttributes(json: json), createdAt: createdAt, updatedAt: updatedAt,
+                  phoneNumberID: fields["phone_number_id"]?.digits)
+        placed = fields["phone_number_id"] != nil
     }
 }
 
 /// A WhatsApp config as `GET /whatsapp_configs` lists it (only what kapsoctl uses).
-public struct WhatsAppConfig: Sendable, Equatable, Decodable {
+public struct WhatsAppConfig: Sendable, Equatable, JSONReadable {
     public var id: String
     public var name: String?
     public var displayPhoneNumber: String?
@@ -66,14 +60,15 @@ public struct WhatsAppConfig: Sendable, Equatable, Decodable {
         self.displayPhoneNumber = displayPhoneNumber
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, name
-        case displayPhoneNumber = "display_phone_number"
+    init?(json: JSONValue) {
+        guard let fields = json.objectValue, let id = fields["id"]?.stringValue, let name = fields.optional("name", \.stringValue),
+              let display = fields.optional("display_phone_number", \.stringValue) else { return nil }
+        self.init(id: id, name: name, displayPhoneNumber: display)
     }
 }
 
 /// A phone number as the Platform API lists it (`GET /whatsapp/phone_numbers`; only what kapsoctl uses).
-public struct PhoneNumber: Sendable, Equatable, Decodable, Identifiable {
+public struct PhoneNumber: Sendable, Equatable, JSONReadable, Identifiable {
     /// Meta's id of the number: how specs and webhooks name it.
     public var phoneNumberID: String
     /// Kapso's own id of the number (the legacy API's config id, it seems).
@@ -90,22 +85,12 @@ public struct PhoneNumber: Sendable, Equatable, Decodable, Identifiable {
         self.displayPhoneNumber = displayPhoneNumber
     }
 
-    enum CodingKeys: String, CodingKey {
-        case name
-        case phoneNumberID = "phone_number_id"
-        case internalID = "internal_id"
-        case displayPhoneNumber = "display_phone_number"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        guard let id = try c.decode(JSONValue.self, forKey: .phoneNumberID).digits else {
-            throw DecodingError.dataCorruptedError(forKey: .phoneNumberID, in: c, debugDescription: "phone_number_id is not digits")
-        }
-        phoneNumberID = id
-        internalID = try c.decodeIfPresent(String.self, forKey: .internalID)
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-        displayPhoneNumber = try c.decodeIfPresent(String.self, forKey: .displayPhoneNumber)
+    /// `phone_number_id` digits (a string or a number); the others absent, null or strings.
+    init?(json: JSONValue) {
+        guard let fields = json.objectValue, let id = fields["phone_number_id"]?.digits,
+              let internalID = fields.optional("internal_id", \.stringValue), let name = fields.optional("name", \.stringValue),
+              let display = fields.optional("display_phone_number", \.stringValue) else { return nil }
+        self.init(phoneNumberID: id, internalID: internalID, name: name, displayPhoneNumber: display)
     }
 }
 
@@ -122,7 +107,7 @@ extension JSONValue {
 }
 
 /// Pagination data of a list response.
-public struct PageMeta: Sendable, Equatable, Codable {
+public struct PageMeta: Sendable, Equatable, JSONReadable {
     public var page: Int
     public var perPage: Int
     public var totalPages: Int
@@ -135,23 +120,11 @@ public struct PageMeta: Sendable, Equatable, Codable {
         self.totalCount = totalCount
     }
 
-    enum CodingKeys: String, CodingKey {
-        case page
-        case perPage = "per_page"
-        case totalPages = "total_pages"
-        case totalCount = "total_count"
+    init?(json: JSONValue) {
+        guard let fields = json.objectValue, let page = fields["page"]?.intValue, let perPage = fields["per_page"]?.intValue,
+              let pages = fields["total_pages"]?.intValue, let count = fields["total_count"]?.intValue else { return nil }
+        self.init(page: page, perPage: perPage, totalPages: pages, totalCount: count)
     }
-}
-
-/// `{"data": ...}`, the wrapper of every response.
-struct DataEnvelope<Value: Decodable>: Decodable {
-    var data: Value
-}
-
-/// `{"data": [...], "meta": {...}}`, a page of a list.
-struct PageEnvelope<Value: Decodable>: Decodable {
-    var data: [Value]
-    var meta: PageMeta?
 }
 
 /// `{"whatsapp_webhook": {...}}`, the wrapper every POST and PATCH body needs.
@@ -161,10 +134,4 @@ struct WebhookBody: Encodable {
     enum CodingKeys: String, CodingKey {
         case whatsappWebhook = "whatsapp_webhook"
     }
-}
-
-/// `{"error": "..."}` or `{"error", "status", "message"}`: both shapes are accepted.
-struct ErrorBody: Decodable {
-    var error: String?
-    var message: String?
 }

@@ -10,6 +10,8 @@ public enum URLDisplay {
     public static let mask = "(sensitive)"
 
     public static func masked(_ url: String) -> String {
+        // Only a userinfo (before an '@') and a query (after a '?') are ever masked.
+        guard url.utf8.contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "?") }) else { return url }
         guard let schemeEnd = url.range(of: "://") else { return url }
         var out = String(url[..<schemeEnd.upperBound])
         let rest = url[schemeEnd.upperBound...]

@@ -65,36 +65,21 @@ public struct WebhookAttributes: Sendable, Equatable, Codable {
         try container.encode(JSONValue.object(Dictionary(uniqueKeysWithValues: entries.map { ($0.attribute.name, $0.value.json) })))
     }
 
-    /// Each attribute is read as its kind's own type first (which throws nothing when the server
-    /// sends that type), and only otherwise as any JSON, read leniently by the kind.
-    public init(from decoder: any Decoder) throws {
-        guard let container = try? decoder.container(keyedBy: NameKey.self) else { return }
+    /// The attributes of a JSON object, each read leniently by its kind (``AttributeKind/read(_:)``):
+    /// an absent or null attribute, or one its kind cannot read, is left unset; so is every
+    /// attribute of anything but an object.
+    public init(json: JSONValue) {
+        self.init()
+        guard case .object(let fields) = json else { return }
         for attribute in Attribute.all {
-            let key = NameKey(attribute.name)
-            guard container.contains(key), (try? container.decodeNil(forKey: key)) == false else { continue }
-            if let value = Self.typed(attribute.kind, container, key) ?? (try? container.decode(JSONValue.self, forKey: key)).flatMap(attribute.kind.read) {
-                self[attribute] = value
-            }
+            guard let value = fields[attribute.name], value != .null, let read = attribute.kind.read(value) else { continue }
+            self[attribute] = read
         }
     }
 
-    private static func typed(_ kind: AttributeKind, _ container: KeyedDecodingContainer<NameKey>, _ key: NameKey) -> FieldValue? {
-        switch kind {
-        case .url, .secret, .choice: (try? container.decode(String.self, forKey: key)).map(FieldValue.string)
-        case .boolean: (try? container.decode(Bool.self, forKey: key)).map(FieldValue.bool)
-        case .integer: (try? container.decode(Int.self, forKey: key)).map(FieldValue.int)
-        case .events: (try? container.decode([String].self, forKey: key)).map(FieldValue.list)
-        case .headers: (try? container.decode([String: JSONValue].self, forKey: key)).flatMap { kind.read(.object($0)) }
-        }
-    }
-
-    /// An attribute's name as a JSON key.
-    struct NameKey: CodingKey {
-        let stringValue: String
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
+    /// As ``init(json:)``, from a decoder (saved plans).
+    public init(from decoder: any Decoder) throws {
+        self.init(json: try JSONValue(from: decoder))
     }
 }
 

@@ -45,11 +45,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses JSON bytes.
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
-    }
-
     /// Compact JSON with sorted keys (deterministic bytes for journals and golden files): the bytes
     /// `JSONEncoder` writes with `.sortedKeys` and `.withoutEscapingSlashes`, written directly (the
     /// encoder's generic containers were half of the simulator's time serving a page of webhooks).
