@@ -37,7 +37,8 @@ struct WebhookRecord: Sendable, Equatable {
 
     /// The Platform API's view.
     func platformJSON(phoneNumberID: String?) -> JSONValue {
-        var object = values.mapValues(\.json)
+        var object = [String: JSONValue](minimumCapacity: values.count + 5)
+        for (name, value) in values { object[name] = value.json }
         if values[Attribute.bufferEnabled.name]?.bool != true {
             object[Attribute.bufferWindowSeconds.name] = .null
             object[Attribute.maxBufferSize.name] = .null

@@ -430,6 +430,35 @@ private func apiError(_ body: () async throws -> Void) async -> APIError? {
     }
 }
 
+@Suite struct AmbiguousAnswerTests {
+    /// An answer JSONDecoder would have read by guessing (a key twice: which did the server mean? a
+    /// comma before a bracket) is refused in words; the same answer spelled plainly is read.
+    @Test(arguments: [
+        (#"{"data":[{"id":"c1","id":"c2"}],"meta":{"page":1,"per_page":100,"total_pages":1,"total_count":1}}"#, false),
+        (#"{"data":[{"id":"c1"},],"meta":{"page":1,"per_page":100,"total_pages":1,"total_count":1}}"#, false),
+        (#"{"data":[{"id":"c1"}],"meta":{"page":1,"page":2,"per_page":100,"total_pages":1,"total_count":1}}"#, false),
+        (#"{"data":[{"id":"c1"}],"meta":{"page":1,"per_page":100,"total_pages":1,"total_count":1}}"#, true),
+    ])
+    func ambiguousAnswersAreRefused(_ body: String, _ readable: Bool) async throws {
+        try await withServerSlot {
+            let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+            await server.appendRoute("*") { _ in HTTPResponse(statusCode: .ok, body: Data(body.utf8)) }
+            let task = Task { try await server.run() }
+            try await server.waitUntilListening()
+            guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no port"); return }
+            let client = KapsoClient(baseURL: URL(string: "http://127.0.0.1:\(port)/api/v1")!, apiKey: "k", transport: CurlTransport(), retry: .none)
+            if readable {
+                #expect(try await client.listConfigs().map(\.id) == ["c1"])
+            } else {
+                let error = await apiError { _ = try await client.listConfigs() }
+                #expect(error?.reason == .invalidResponse("the body is not the documented JSON"))
+            }
+            await server.stop()
+            task.cancel()
+        }
+    }
+}
+
 @Suite struct ResponseSizeTests {
     /// A server that answers with more than the transport accepts cannot exhaust memory.
     @Test func oversizedAnswersAreRefused() async throws {
