@@ -37,8 +37,7 @@ struct WebhookRecord: Sendable, Equatable {
 
     /// The Platform API's view.
     func platformJSON(phoneNumberID: String?) -> JSONValue {
-        var object = [String: JSONValue](minimumCapacity: values.count + 5)
-        for (name, value) in values { object[name] = value.json }
+        var object = values.mapValues(\.json)
         if values[Attribute.bufferEnabled.name]?.bool != true {
             object[Attribute.bufferWindowSeconds.name] = .null
             object[Attribute.maxBufferSize.name] = .null

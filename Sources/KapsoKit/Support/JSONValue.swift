@@ -79,9 +79,14 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case .object(let object):
             out.append(UInt8(ascii: "{"))
             // Sorted by UTF-8 bytes, as the encoder sorts (not by String's canonical order, which
-            // puts a decomposed "é" elsewhere); the pairs are sorted, so no key is looked up again.
-            for (index, member) in object.sorted(by: { Self.precedes($0.key, $1.key) }).enumerated() {
+            // puts a decomposed "é" elsewhere). The dictionary's positions are sorted (plain
+            // numbers to move, where its pairs would be retained and released at every move), so
+            // no key is hashed again.
+            let keys = object.keys
+            let order = object.indices.sorted { Self.precedes(keys[$0], keys[$1]) }
+            for (index, position) in order.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
+                let member = object[position]
                 Self.write(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 guard member.value.write(into: &out) else { return false }
