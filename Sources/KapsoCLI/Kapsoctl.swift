@@ -156,9 +156,9 @@ struct SpecOptions: ParsableArguments {
     }
 }
 
-/// What a command holds until the process exits. A spec is read once per run and is needed to the
-/// end; held here, its (perhaps 50,000) webhooks are not taken apart one by one when the command
-/// returns: the process's exit frees them at once.
+/// What a command holds until the process exits. A spec, the server's webhooks and the plan are
+/// made once per run and are needed to the end; held here, their (perhaps 50,000) webhooks are
+/// not taken apart one by one when the command returns: the process's exit frees them at once.
 enum UntilExit {
     private static let kept = Mutex<[any Sendable]>([])
 

@@ -48,6 +48,9 @@ struct PlanRun {
         // Masked before any renderer escapes it (see Plan.masked).
         let plan = try Planner.plan(state.configs, observed: observed, options: options)
             .masked(Redactor(Array(state.secretValues) + [(try? NetworkOptions.apiKey(environment)) ?? ""]))
+        // Needed to the end, as the spec is: freed by the exit, not webhook by webhook.
+        UntilExit.keep(observed)
+        UntilExit.keep(plan)
         return PlanRun(plan: plan, observed: observed, client: client, inputFiles: SpecLoader.files(paths: spec.paths),
                        sources: state.sources)
     }

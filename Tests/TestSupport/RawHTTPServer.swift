@@ -180,17 +180,19 @@ public final class RawHTTPServer: @unchecked Sendable {
         while read(fd, into: &sink) { sink.removeAll(keepingCapacity: true) }
     }
 
-    /// Runs the async handler from this connection's own thread (never a concurrency-pool thread).
+    /// Runs the async handler on this connection's own thread, never on the concurrency pool: the
+    /// pool's threads (two, on two cores) are also the test suite's, and a handler queued behind
+    /// the CPU-bound tests once waited more than 10 s to drop a connection (a client saw a timeout).
     private func run(_ request: RawRequest) -> RawResponse {
+        let executor = ThreadExecutor()
         let box = Mutex<RawResponse?>(nil)
-        let done = DispatchSemaphore(value: 0)
         let handler = self.handler
-        Task.detached {
+        Task(executorPreference: executor) {
             let response = await handler(request)
             box.withLock { $0 = response }
-            done.signal()
+            executor.finish()
         }
-        done.wait()
+        executor.run()
         return box.withLock { $0 }!
     }
 
@@ -265,4 +267,41 @@ public final class RawHTTPServer: @unchecked Sendable {
 public struct RawServerError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A task executor that runs its jobs on the thread that calls ``run()``, until ``finish()``.
+private final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var finished = false
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs jobs as they come until ``finish()`` is called and none is left.
+    func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !finished { condition.wait() }
+            if jobs.isEmpty {
+                condition.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
 }

@@ -113,7 +113,9 @@ public enum AttributeKind: Sendable, Hashable {
     /// True when the server's value `have` already is `want`, by this kind's comparison.
     /// (Secrets are compared by the planner, which also knows when the server hides them.)
     func same(_ want: FieldValue, _ have: FieldValue?) -> Bool {
-        switch self {
+        // Equal values are the same by every kind's rule (and most compare equal: no sets made).
+        if want == have { return true }
+        return switch self {
         case .url: URLIdentity.same(want.string, have?.string)
         case .events: Set(want.list ?? []) == Set(have?.list ?? [])
         case .headers: Self.lowercasedKeys(want.map ?? [:]) == Self.lowercasedKeys(have?.map ?? [:])
