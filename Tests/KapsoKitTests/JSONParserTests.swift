@@ -49,7 +49,7 @@ import KapsoSimulator
 
     @Test func readsWhatJSONDecoderReads() throws {
         var random = SeededGenerator(seed: 2026)
-        for _ in 0..<4000 {
+        for _ in 0..<2500 {
             let text = Array(Self.document(&random, depth: 0).utf8)
             let expected = try #require(Self.reference(text), "JSONDecoder refused \(String(decoding: text, as: UTF8.self))")
             let value = Self.parsed(text)
@@ -66,7 +66,7 @@ import KapsoSimulator
         var random = SeededGenerator(seed: 88)
         let alphabet = Array("{}[],:\"\\-+.eE0123456789 \nabtrunflsu".utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE9, 0xED, 0xFF]
         var accepted = 0
-        for _ in 0..<6000 {
+        for _ in 0..<3000 {
             var bytes = Array(Self.document(&random, depth: 0).utf8)
             for _ in 0..<Int.random(in: 1...3, using: &random) {
                 let at = Int.random(in: 0...bytes.count, using: &random)
@@ -83,7 +83,7 @@ import KapsoSimulator
                 return
             }
         }
-        #expect(accepted > 300, "the mutations should leave some documents valid: \(accepted)")
+        #expect(accepted > 150, "the mutations should leave some documents valid: \(accepted)")
     }
 
     @Test(arguments: [
