@@ -52,16 +52,11 @@ extension KapsoClient {
         var next: String?
 
         init?(json: JSONValue) {
-            guard let fields = json.objectValue, case .array(let items)? = fields["data"],
+            guard let fields = json.objectValue, let deliveries = fields["data"].flatMap([Delivery].init(json:)),
                   let paging = fields.optional("paging", \.objectValue),
                   let cursors = (paging ?? [:]).optional("cursors", \.objectValue),
                   let after = (cursors ?? [:]).optional("after", \.stringValue),
                   let next = (paging ?? [:]).optional("next", \.stringValue) else { return nil }
-            var deliveries: [Delivery] = []
-            for item in items {
-                guard let delivery = Delivery(json: item) else { return nil }
-                deliveries.append(delivery)
-            }
             self.deliveries = deliveries
             self.after = after
             self.next = next

@@ -34,6 +34,20 @@ extension Dictionary where Key == String, Value == JSONValue {
     }
 }
 
+/// A list: an array whose every item is readable.
+extension Array: JSONReadable where Element: JSONReadable {
+    init?(json: JSONValue) {
+        guard case .array(let items) = json else { return nil }
+        var read: [Element] = []
+        read.reserveCapacity(items.count)
+        for item in items {
+            guard let element = Element(json: item) else { return nil }
+            read.append(element)
+        }
+        self = read
+    }
+}
+
 /// `{"data": ...}`, the wrapper of every response.
 struct DataEnvelope<Value: JSONReadable>: JSONReadable {
     var data: Value
@@ -51,14 +65,8 @@ struct PageEnvelope<Value: JSONReadable>: JSONReadable {
     var meta: PageMeta?
 
     init?(json: JSONValue) {
-        guard let fields = json.objectValue, case .array(let items)? = fields["data"],
+        guard let fields = json.objectValue, let data = fields["data"].flatMap([Value].init(json:)),
               let meta = fields.optional("meta", PageMeta.init(json:)) else { return nil }
-        var data: [Value] = []
-        data.reserveCapacity(items.count)
-        for item in items {
-            guard let value = Value(json: item) else { return nil }
-            data.append(value)
-        }
         self.data = data
         self.meta = meta
     }
