@@ -135,31 +135,52 @@ extension SimulatorStore {
     /// Every webhook of a number, or of the whole project (`scope` nil), newest first, filtered by
     /// `url_contains`, `kind`, `active` and `phone_number_id`.
     private func listPlatform(scope: WebhookScope?, _ request: SimRequest) -> SimResponse {
-        var hooks: [(record: WebhookRecord, pid: String?)] = []
-        for number in numbers where scope == nil || scope == .phoneNumber(number.phoneNumberID) {
-            hooks += (configs[number.configKey]?.webhooks ?? []).map { ($0, number.phoneNumberID) }
+        // Where each webhook is (its number's position in `numbers`, nil for the project) rather
+        // than copies: sorting 900 copies moved every field of each one around, for every page.
+        var hooks: [(serial: Int, number: Int?, index: Int)] = []
+        for (n, number) in numbers.enumerated() where scope == nil || scope == .phoneNumber(number.phoneNumberID) {
+            let listed = configs[number.configKey]?.webhooks ?? []
+            for index in listed.indices { hooks.append((listed[index].serial, n, index)) }
         }
-        if scope == nil { hooks += projectHooks.map { ($0, nil) } }
-        hooks.sort { $0.record.serial > $1.record.serial }
+        if scope == nil { hooks += projectHooks.indices.map { (projectHooks[$0].serial, nil, $0) } }
+        hooks.sort { $0.serial > $1.serial }
+        func record(_ hook: (serial: Int, number: Int?, index: Int)) -> WebhookRecord {
+            hook.number.map { configs[numbers[$0].configKey]!.webhooks[hook.index] } ?? projectHooks[hook.index]
+        }
         for item in request.query {
             switch item.name {
-            case "url_contains": hooks = hooks.filter { $0.record.url.contains(item.value) }
-            case "kind": hooks = hooks.filter { $0.record.kind == item.value }
-            case "phone_number_id": hooks = hooks.filter { $0.pid == item.value }
+            case "url_contains": hooks = hooks.filter { record($0).url.contains(item.value) }
+            case "kind": hooks = hooks.filter { record($0).kind == item.value }
+            case "phone_number_id": hooks = hooks.filter { $0.number.map { numbers[$0].phoneNumberID } == item.value }
             case "active":
                 guard let flag = ["true": true, "false": false][item.value] else { return .error(422, "active must be true or false") }
-                hooks = hooks.filter { $0.record.active == flag }
+                hooks = hooks.filter { record($0).active == flag }
             case "created_after", "created_before":
                 guard let bound = ISOTime.seconds(item.value) else { return .error(422, "\(item.name) must be a date-time") }
                 let after = item.name == "created_after"
                 hooks = hooks.filter { hook in
-                    guard let created = ISOTime.seconds(hook.record.createdAt) else { return false }
+                    guard let created = ISOTime.seconds(record(hook).createdAt) else { return false }
                     return after ? created > bound : created < bound
                 }
             default: break
             }
         }
-        return page(hooks, request, headers: true) { $0.record.platformJSON(phoneNumberID: $0.pid) }
+        return page(hooks, request, headers: true) { platformBytes(record($0), phoneNumberID: $0.number.map { numbers[$0].phoneNumberID }) }
+    }
+
+    /// A webhook's Platform JSON, compact, kept while the webhook is unchanged: a project read
+    /// page by page asks for the same records again, and building each one's JSON was most of a
+    /// page's time. A kept copy is used only when its record (every field) and number are the
+    /// ones asked for, so a change by any route (same second or not) is never served stale.
+    func platformBytes(_ record: WebhookRecord, phoneNumberID: String?) -> Data {
+        if let kept = platformBytesKept[record.id], kept.phoneNumberID == phoneNumberID, kept.record == record { return kept.bytes }
+        let bytes = record.platformJSON(phoneNumberID: phoneNumberID).serialized()
+        // Deleted webhooks' copies are dropped now and then: at most twice the webhooks there are.
+        if platformBytesKept.count >= 2 * (configs.values.reduce(projectHooks.count) { $0 + $1.webhooks.count }) + 64 {
+            platformBytesKept.removeAll(keepingCapacity: true)
+        }
+        platformBytesKept[record.id] = (record, phoneNumberID, bytes)
+        return bytes
     }
 
     /// A phone number as the OpenAPI schema has it: `id` is Meta's phone number id, `internal_id`

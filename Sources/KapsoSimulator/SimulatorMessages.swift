@@ -28,10 +28,10 @@ struct SimResponse: Error, Sendable {
     var body: Data = Data()
     var drop = false
 
+    static let jsonContentType = ["Content-Type": "application/json; charset=utf-8"]
+
     static func json(_ status: Int, _ value: JSONValue, headers: [String: String] = [:]) -> SimResponse {
-        var all = headers
-        all["Content-Type"] = "application/json; charset=utf-8"
-        return SimResponse(status: status, headers: all, body: value.serialized())
+        SimResponse(status: status, headers: headers.merging(jsonContentType) { $1 }, body: value.serialized())
     }
 
     static func error(_ status: Int, _ message: String, headers: [String: String] = [:]) -> SimResponse {

@@ -62,6 +62,13 @@ extension SimulatorStore {
     /// A page of `items`, only the page's items made into JSON (a list of 900 webhooks read 100 at
     /// a time builds 100 per page, not 900).
     func page<Item>(_ items: [Item], _ request: SimRequest, headers: Bool = false, json: (Item) -> JSONValue) -> SimResponse {
+        page(items, request, headers: headers, bytes: { json($0).serialized() })
+    }
+
+    /// A page whose items come as their compact JSON bytes (``platformBytes(_:phoneNumberID:)``
+    /// keeps them between requests). The body is what `JSONValue.object(["data": …, "meta": …])`
+    /// serialises to: compact, keys in byte order ("data" before "meta").
+    func page<Item>(_ items: [Item], _ request: SimRequest, headers: Bool = false, bytes: (Item) -> Data) -> SimResponse {
         switch pagination(request) {
         case .failure(let failure):
             return .error(422, failure.message)
@@ -69,13 +76,20 @@ extension SimulatorStore {
             let total = items.count
             let pages = (total + perPage - 1) / perPage
             let start = min(total, (page - 1) * perPage)
-            let slice = items[start..<min(total, start + perPage)].map(json)
             let meta = JSONValue.object([
                 "page": .int(page), "per_page": .int(perPage), "total_pages": .int(pages), "total_count": .int(total),
             ])
+            var body = Data(#"{"data":["#.utf8)
+            for (offset, item) in items[start..<min(total, start + perPage)].enumerated() {
+                if offset > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(bytes(item))
+            }
+            body.append(contentsOf: #"],"meta":"#.utf8)
+            body.append(meta.serialized())
+            body.append(UInt8(ascii: "}"))
             let pageHeaders = headers
                 ? ["X-Total": String(total), "X-Total-Pages": String(pages), "X-Per-Page": String(perPage), "X-Page": String(page)] : [:]
-            return .json(200, .object(["data": .array(slice), "meta": meta]), headers: pageHeaders)
+            return SimResponse(status: 200, headers: pageHeaders.merging(SimResponse.jsonContentType) { $1 }, body: body)
         }
     }
 

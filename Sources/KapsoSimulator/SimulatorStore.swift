@@ -30,6 +30,8 @@ public actor SimulatorStore {
     var numbers: [Number] = []
     /// Project webhooks (Platform API), oldest first.
     var projectHooks: [WebhookRecord] = []
+    /// Webhooks' Platform JSON, by id (``platformBytes(_:phoneNumberID:)``).
+    var platformBytesKept: [String: (record: WebhookRecord, phoneNumberID: String?, bytes: Data)] = [:]
     var features = ServerFeatures()
     /// The next webhook's place in creation order.
     var serial = 0

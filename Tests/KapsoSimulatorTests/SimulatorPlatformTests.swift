@@ -84,6 +84,37 @@ private func body(_ fields: String) -> String { #"{"whatsapp_webhook": {\#(field
         }
     }
 
+    /// Lists keep each webhook's JSON between requests: a change by either API's PATCH, a delete
+    /// and a create are listed at once (it failed with copies kept by id alone), and a page's bytes
+    /// are what the page's JSON value serialises to.
+    @Test func listsAreNeverStale() async throws {
+        try await withSimulator(try platformSeed()) { _, legacy in
+            let url = KapsoSimulator.platformURL(from: legacy)
+            func listed() async throws -> (hook: JSONValue?, body: Data) {
+                let all = try await call("GET", url, "/whatsapp/webhooks")
+                return (all.json?["data"]?.array?.first, all.body)
+            }
+            let before = try await listed()
+            let id = try #require(before.hook?["id"]?.string)
+            // The bytes are the compact, key-sorted JSON of the value they parse to.
+            #expect(try JSONValue.parse(before.body).serialized() == before.body)
+            for (index, (base, route)) in [(url, "/whatsapp/webhooks/\(id)"), (legacy, "/whatsapp_configs/\(configID)/whatsapp_webhooks/\(id)")].enumerated() {
+                let changed = "https://changed-\(index).example.com/a"
+                let patch = try await call("PATCH", base, route, body: body(#""url": "\#(changed)", "active": \#(index == 0 ? "false" : "true")"#))
+                #expect(patch.status == 200, "\(String(describing: patch.json))")
+                let after = try await listed()
+                #expect(after.hook?["url"] == .string(changed) && after.hook?["active"] == .bool(index != 0), "\(String(describing: after.hook))")
+                #expect(try JSONValue.parse(after.body).serialized() == after.body)
+            }
+            // A deleted webhook is not listed, and one created in its place is.
+            #expect(try await call("DELETE", url, "/whatsapp/webhooks/\(id)").status == 204)
+            #expect(try await listed().hook == nil)
+            let created = try await call("POST", url, "/whatsapp/phone_numbers/\(number)/webhooks",
+                                         body: body(#""url": "https://new.example.com", "events": ["whatsapp.message.sent"]"#))
+            #expect(try await listed().hook?["id"] == created.json?["data"]?["id"])
+        }
+    }
+
     @Test func createsFollowTheKindAndScopeRules() async throws {
         try await withSimulator(try platformSeed()) { simulator, legacy in
             let url = KapsoSimulator.platformURL(from: legacy)
