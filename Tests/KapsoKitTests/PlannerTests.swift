@@ -119,6 +119,18 @@ private func failure(_ yaml: String, _ hooks: [ServerWebhook]) throws -> [String
         #expect(change.fields == [FieldChange(name: "url", before: .string("https://hooks.example.com/a"), after: .string("https://hooks.example.com/moved"))])
     }
 
+    /// Ids compare case-insensitively whichever side writes capitals (a server's too, and letters
+    /// beyond ASCII): a pin finds its webhook, a URL match claims it, and neither is also listed
+    /// as unmanaged; the request goes to the id as the server wrote it.
+    @Test func idsCompareWithoutCase() throws {
+        let upper = hookID.uppercased()
+        let pinned = try plan(oneWebhook("id: \(hookID)", url: "https://hooks.example.com/moved"), [server(upper)])
+        #expect(pinned.changes.map(\.action) == [.update] && pinned.changes[0].webhookID == upper)
+        let byURL = try plan(oneWebhook("active: false"), [server(upper)])
+        #expect(byURL.changes.map(\.action) == [.update] && byURL.changes[0].webhookID == upper)
+        #expect(Planner.idKey("ÉTÉ-\(upper)") == "été-\(hookID)" && Planner.idKey(hookID) == hookID)
+    }
+
     @Test func pinToAMissingWebhookIsAnError() throws {
         let messages = try failure(oneWebhook("id: \(otherID)"), [server()])
         #expect(messages == ["spec.yaml:5:9: config \(configA): no webhook with id \(otherID) exists on the server; remove the 'id' pin to create a new webhook"])

@@ -39,6 +39,13 @@ public struct WebhookAttributes: Sendable, Equatable, Codable {
         Attribute.all.compactMap { attribute in self[attribute].map { (attribute, $0) } }
     }
 
+    /// These attributes' values, and no others.
+    func only(_ attributes: AttributeSet) -> WebhookAttributes {
+        var kept = WebhookAttributes()
+        for attribute in Attribute.all where attributes.contains(attribute) { kept[attribute] = self[attribute] }
+        return kept
+    }
+
     /// The names of the attributes that are set, in table order.
     public var setNames: [String] { entries.map(\.attribute.name) }
 

@@ -37,12 +37,11 @@ public enum Planner {
 
     private static func match(_ config: DesiredConfig, server: [ServerWebhook], observed: ObservedState) -> Matching {
         var m = Matching()
-        let byID = Dictionary(server.map { ($0.id.lowercased(), $0) }) { first, _ in first }
         // Pins first, so a pinned webhook is never also matched by URL. Under the Platform API a pin
         // may name a webhook of another number (or of the project): it is then moved (a replace).
         for (index, hook) in config.webhooks.enumerated() {
             guard let pin = hook.id else { continue }
-            if let match = byID[pin] {
+            if let match = server.first(where: { idKey($0.id) == pin }) {
                 m.matches[index] = (match, config.scope)
                 m.claimed.insert(pin)
             } else if config.scope.api == .platform, let elsewhere = find(pin, in: observed) {
@@ -52,22 +51,28 @@ public enum Planner {
             }
         }
         for (index, hook) in config.webhooks.enumerated() where hook.id == nil {
-            let candidates = server.filter { URLIdentity.same($0.url, hook.url) && !m.claimed.contains($0.id.lowercased()) }
+            let candidates = server.indices.filter { URLIdentity.same(server[$0].url, hook.url) && !m.claimed.contains(idKey(server[$0].id)) }
             if candidates.count > 1 {
                 m.ambiguous.insert(index)
-                m.problems.append(.ambiguousURL(hook.location, config.scope, url: hook.displayURL, ids: candidates.map(\.id).sorted()))
+                m.problems.append(.ambiguousURL(hook.location, config.scope, url: hook.displayURL, ids: candidates.map { server[$0].id }.sorted()))
             } else if let match = candidates.first {
-                m.matches[index] = (match, config.scope)
-                m.claimed.insert(match.id.lowercased())
+                m.matches[index] = (server[match], config.scope)
+                m.claimed.insert(idKey(server[match].id))
             }
         }
         return m
     }
 
+    /// An id as ids are compared: case-insensitively. Most ids are lower-case already (Kapso's
+    /// UUIDs): those are used as they are, not copied.
+    static func idKey(_ id: String) -> String {
+        id.utf8.contains { (0x41...0x5A).contains($0) || $0 >= 0x80 } ? id.lowercased() : id
+    }
+
     /// A webhook of any scope read, by id.
     private static func find(_ id: String, in observed: ObservedState) -> (hook: ServerWebhook, scope: WebhookScope)? {
         for scope in observed.webhooks.keys.sorted() {
-            if let hook = observed.webhooks[scope]?.first(where: { $0.id.lowercased() == id }) { return (hook, scope) }
+            if let hook = observed.webhooks[scope]?.first(where: { idKey($0.id) == id }) { return (hook, scope) }
         }
         return nil
     }
@@ -93,7 +98,7 @@ public enum Planner {
                 changes.append(create(hook, in: config.scope))
             }
         }
-        let leftovers = server.filter { !matching.claimed.contains($0.id.lowercased()) && !pinnedElsewhere.contains($0.id.lowercased()) }
+        let leftovers = server.filter { !matching.claimed.contains(idKey($0.id)) && !pinnedElsewhere.contains(idKey($0.id)) }
             .sorted { ($0.url ?? "", $0.id) < ($1.url ?? "", $1.id) }
         for hook in leftovers {
             let ignored = config.ignore.contains { $0.matches(hook.url ?? "") }
@@ -169,7 +174,7 @@ public enum Planner {
                                 declaredIn declared: WebhookScope, options: PlanOptions) -> WebhookChange {
         let want = hook.attributes
         var fields: [FieldChange] = []
-        var body = WebhookAttributes()
+        var differing = AttributeSet()
         var unverifiable: [String] = []
         // With buffering off, the server's other buffer fields mean nothing (the Platform API even
         // nulls them): compare them only when the webhook itself sets them and the server reports them.
@@ -179,7 +184,8 @@ public enum Planner {
             fields.append(FieldChange(name: "phone_number_id", before: scope.id.map(FieldValue.string) ?? .null,
                                       after: declared.id.map(FieldValue.string) ?? .null))
         }
-        for (attribute, wanted) in want.entries {
+        for attribute in Attribute.all {
+            guard let wanted = want[attribute] else { continue }
             // The server's silence means its default (payload_version v2, kind kapso); with buffering
             // off, a buffer setting it nulls or empties is no setting at all.
             var have = server[attribute] ?? attribute.absentMeans
@@ -214,7 +220,7 @@ public enum Planner {
                 if attribute.immutable { immutableChanged = true }
                 fields.append(FieldChange(name: attribute.name, before: have ?? .null, after: wanted, sensitive: attribute.sensitive))
             }
-            body[attribute] = wanted
+            differing.insert(attribute)
         }
         let sameURL = URLIdentity.same(server.url, hook.url)
         let displayURL = sameURL ? hook.displayURL : URLDisplay.masked(server.url ?? hook.url)
@@ -227,7 +233,7 @@ public enum Planner {
         }
         return WebhookChange(action: fields.isEmpty ? .unchanged : .update, scope: scope, webhookID: server.id,
                              displayURL: displayURL, fields: fields, unverifiable: unverifiable,
-                             body: fields.isEmpty ? nil : body, desired: hook)
+                             body: fields.isEmpty ? nil : want.only(differing), desired: hook)
     }
 
     /// True when `server` already has every attribute set in `attributes`, by the plan's rules (a
