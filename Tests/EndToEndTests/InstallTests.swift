@@ -3,6 +3,24 @@ import KapsoKit
 import TestSupport
 import Testing
 
+/// An archive laid out as the release's (`NAME/kapsoctl` in `NAME.tar.gz`) that holds a script
+/// printing this release's version in place of the 64 MB binary, and its `.sha256` line: the
+/// installer's every check, without unpacking the real archive for each case. One install (the
+/// first in ``InstallTests/installsFromALoopbackServer()``) is of the real archive.
+private func standIn() async throws -> (archive: Data, sha256: Data) {
+    let dir = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let name = releaseArchive().lastPathComponent.replacingOccurrences(of: ".tar.gz", with: "")
+    let binary = dir.appendingPathComponent("\(name)/kapsoctl")
+    try FileManager.default.createDirectory(at: binary.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try "#!/bin/sh\necho \(KapsoctlVersion.current)\n".write(to: binary, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary.path)
+    let tar = try await runTool(URL(fileURLWithPath: "/bin/tar"), ["-czf", "\(name).tar.gz", name], directory: dir)
+    #expect(tar.status == 0, "\(tar.output)")
+    let sum = try await runTool(URL(fileURLWithPath: "/usr/bin/sha256sum"), ["\(name).tar.gz"], directory: dir)
+    return (try Data(contentsOf: dir.appendingPathComponent("\(name).tar.gz")), Data(sum.output.utf8))
+}
+
 /// A release server on loopback laid out as GitHub's releases are (`/vVERSION/NAME.tar.gz` and
 /// `.sha256`), serving the archive `scripts/release` built, or the bytes a test gives instead.
 private func withReleaseServer<T>(archive: Data? = nil, sha256: Data? = nil,
@@ -53,13 +71,18 @@ private func contents(_ directory: URL) -> [String] {
             #expect(result.output.contains("installed kapsoctl \(KapsoctlVersion.current) as \(bin.path)/kapsoctl"), "\(result.output)")
             #expect(result.output.contains("note: \(bin.path) is not on PATH"), "\(result.output)")
 
-            // Again over the first, pinned by the caller too (in capitals): the right checksum installs.
-            let sum = try String(contentsOf: URL(fileURLWithPath: releaseArchive().path + ".sha256"), encoding: .utf8).prefix(64)
+            let version = try await runTool(bin.appendingPathComponent("kapsoctl"), ["--version"])
+            #expect(version.output == "\(KapsoctlVersion.current)\n")
+        }
+        // Again over the first (the stand-in archive from here on), pinned by the caller too (in
+        // capitals): the right checksum installs.
+        let (archive, sha256) = try await standIn()
+        try await withReleaseServer(archive: archive, sha256: sha256) { base in
+            let sum = String(decoding: sha256.prefix(64), as: UTF8.self)
             let pinned = try await install(["KAPSOCTL_BASE_URL": base, "KAPSOCTL_INSTALL_DIR": bin.path, "KAPSOCTL_SHA256": sum.uppercased()], directory: dir)
             #expect(pinned.status == 0, "\(pinned.output)")
             #expect(contents(bin) == ["kapsoctl"])
-            let version = try await runTool(bin.appendingPathComponent("kapsoctl"), ["--version"])
-            #expect(version.output == "\(KapsoctlVersion.current)\n")
+            #expect(try String(contentsOf: bin.appendingPathComponent("kapsoctl"), encoding: .utf8).hasPrefix("#!/bin/sh"), "not installed over the first")
 
             // Another pinned checksum is refused.
             let other = dir.appendingPathComponent("other")
@@ -78,20 +101,21 @@ private func contents(_ directory: URL) -> [String] {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let bin = dir.appendingPathComponent("bin")
-        var tampered = try Data(contentsOf: releaseArchive())
+        let (archive, sha256) = try await standIn()
+        var tampered = archive
         tampered[tampered.count / 2] ^= 0x01
-        try await withReleaseServer(archive: tampered) { base in
+        try await withReleaseServer(archive: tampered, sha256: sha256) { base in
             let result = try await install(["KAPSOCTL_BASE_URL": base, "KAPSOCTL_INSTALL_DIR": bin.path], directory: dir)
             #expect(result.status == 1)
             #expect(result.output.contains("error: the archive's checksum does not match kapsoctl-\(KapsoctlVersion.current)-linux-\(machine()).tar.gz.sha256"), "\(result.output)")
             #expect(result.output.contains("nothing installed"))
         }
-        try await withReleaseServer(sha256: Data("<html>rate limited</html>\n".utf8)) { base in
+        try await withReleaseServer(archive: archive, sha256: Data("<html>rate limited</html>\n".utf8)) { base in
             let result = try await install(["KAPSOCTL_BASE_URL": base, "KAPSOCTL_INSTALL_DIR": bin.path], directory: dir)
             #expect(result.status == 1)
             #expect(result.output.contains(".sha256 does not hold a SHA-256 checksum: nothing installed"), "\(result.output)")
         }
-        try await withReleaseServer { base in
+        try await withReleaseServer(archive: archive, sha256: sha256) { base in
             let result = try await install(["KAPSOCTL_BASE_URL": base, "KAPSOCTL_INSTALL_DIR": bin.path, "KAPSOCTL_VERSION": "v9.8.7"], directory: dir)
             #expect(result.status == 1)
             #expect(result.output.contains("there is no kapsoctl 9.8.7 for linux-\(machine()) at \(base)/v9.8.7/kapsoctl-9.8.7-linux-\(machine()).tar.gz (404 Not Found)"), "\(result.output)")
@@ -117,7 +141,8 @@ private func contents(_ directory: URL) -> [String] {
         let action = packageRoot.appendingPathComponent("action.yml").path
         // The virtual environment's own python (ruamel.yaml, check-jsonschema's YAML reader, is there).
         let python = try #require(pythonTool("python3", packageRoot: packageRoot))
-        try await withReleaseServer { base in
+        let (archive, sha256) = try await standIn()
+        try await withReleaseServer(archive: archive, sha256: sha256) { base in
             let result = try await runTool(python, [runner, action, dir.path, "base-url=\(base)"], directory: dir)
             #expect(result.status == 0, "\(result.output)")
             let path = try #require(result.output.components(separatedBy: "PATH:\n").last?.split(separator: "\n").first.map(String.init))
@@ -126,11 +151,11 @@ private func contents(_ directory: URL) -> [String] {
             let version = try await runTool(URL(fileURLWithPath: path).appendingPathComponent("kapsoctl"), ["--version"])
             #expect(version.output == "\(KapsoctlVersion.current)\n")
         }
-        var tampered = try Data(contentsOf: releaseArchive())
-        tampered[tampered.count - 100] ^= 0x80
+        var tampered = archive
+        tampered[tampered.count - 10] ^= 0x80
         let again = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: again) }
-        try await withReleaseServer(archive: tampered) { base in
+        try await withReleaseServer(archive: tampered, sha256: sha256) { base in
             let result = try await runTool(python, [runner, action, again.path, "base-url=\(base)"], directory: again)
             #expect(result.status != 0)
             #expect(result.output.contains("checksum does not match"), "\(result.output)")
