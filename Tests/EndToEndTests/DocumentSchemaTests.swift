@@ -55,7 +55,7 @@ import Testing
         try keep(#"{"format_version": 3, "summary": {}, "changes": []}"#, as: "future-plan.json", for: "plan.v2.schema.json")
 
         for (name, files) in documents.sorted(by: { $0.key < $1.key }) {
-            let result = try await runTool(tool, ["--schemafile", schema(name).path, "--output-format", "text"] + files)
+            let result = try await tool.check(["--schemafile", schema(name).path, "--output-format", "text"] + files)
             for file in files {
                 let refused = result.output.contains("\(file)::")
                 #expect(refused == file.hasSuffix("future-plan.json"), "\(name): \(file)\n\(result.output)")

@@ -166,7 +166,7 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
         let broken = dir.appendingPathComponent("broken.yml")
         try "on: push\njobs:\n  x:\n    steps:\n      - run: kapsoctl plan\n".write(to: broken, atomically: true, encoding: .utf8)
         let fromReadme = try readmeWorkflow(in: dir)
-        let result = try await runTool(tool, ["--builtin-schema", "vendor.github-workflows", "--output-format", "text"]
+        let result = try await tool.check(["--builtin-schema", "vendor.github-workflows", "--output-format", "text"]
                                        + (workflows + projectWorkflows + [fromReadme]).map(\.path) + [broken.path])
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains("\(broken.path)::"), "\(result.output)")
@@ -176,10 +176,10 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
         // An action without `runs` is refused: the action schema's check can fail too.
         let brokenAction = dir.appendingPathComponent("action.yml")
         try "name: x\ndescription: y\n".write(to: brokenAction, atomically: true, encoding: .utf8)
-        let actions = try await runTool(tool, ["--builtin-schema", "vendor.github-actions", "--output-format", "text", action.path, brokenAction.path])
+        let actions = try await tool.check(["--builtin-schema", "vendor.github-actions", "--output-format", "text", action.path, brokenAction.path])
         #expect(actions.status == 1, "\(actions.output)")
         #expect(actions.output.contains("\(brokenAction.path)::") && !actions.output.contains("\(action.path)::"), "\(actions.output)")
-        let dependabot = try await runTool(tool, ["--builtin-schema", "vendor.dependabot", packageRoot.appendingPathComponent(".github/dependabot.yml").path])
+        let dependabot = try await tool.check(["--builtin-schema", "vendor.dependabot", packageRoot.appendingPathComponent(".github/dependabot.yml").path])
         #expect(dependabot.status == 0, "\(dependabot.output)")
     }
 

@@ -83,7 +83,7 @@ configs:
             // The document passes its schema (schemas/status.v1.schema.json).
             if let tool = checkJSONSchema(packageRoot: packageRoot) {
                 try json.stdout.write(to: dir.appendingPathComponent("status.json"), atomically: true, encoding: .utf8)
-                let checked = try await runTool(tool, ["--schemafile", packageRoot.appendingPathComponent("schemas/status.v1.schema.json").path,
+                let checked = try await tool.check(["--schemafile", packageRoot.appendingPathComponent("schemas/status.v1.schema.json").path,
                                                        dir.appendingPathComponent("status.json").path])
                 #expect(checked.status == 0, "\(checked.output)")
             } else {
