@@ -145,7 +145,12 @@ extension SimulatorStore {
         if scope == nil { hooks += projectHooks.indices.map { (projectHooks[$0].serial, nil, $0) } }
         hooks.sort { $0.serial > $1.serial }
         func record(_ hook: (serial: Int, number: Int?, index: Int)) -> WebhookRecord {
-            hook.number.map { configs[numbers[$0].configKey]!.webhooks[hook.index] } ?? projectHooks[hook.index]
+            self.record(at: hook.number.map { .number(numbers[$0], index: hook.index) } ?? .project(index: hook.index))
+        }
+        // Copies kept for deleted webhooks are dropped now and then: at most twice as many as
+        // there are webhooks (counted once per list, not per webhook).
+        if platformBytesKept.count >= 2 * (configs.values.reduce(projectHooks.count) { $0 + $1.webhooks.count }) + 64 {
+            platformBytesKept.removeAll(keepingCapacity: true)
         }
         for item in request.query {
             switch item.name {
@@ -175,10 +180,6 @@ extension SimulatorStore {
     func platformBytes(_ record: WebhookRecord, phoneNumberID: String?) -> Data {
         if let kept = platformBytesKept[record.id], kept.phoneNumberID == phoneNumberID, kept.record == record { return kept.bytes }
         let bytes = record.platformJSON(phoneNumberID: phoneNumberID).serialized()
-        // Deleted webhooks' copies are dropped now and then: at most twice the webhooks there are.
-        if platformBytesKept.count >= 2 * (configs.values.reduce(projectHooks.count) { $0 + $1.webhooks.count }) + 64 {
-            platformBytesKept.removeAll(keepingCapacity: true)
-        }
         platformBytesKept[record.id] = (record, phoneNumberID, bytes)
         return bytes
     }

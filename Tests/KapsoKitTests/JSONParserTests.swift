@@ -108,6 +108,8 @@ import KapsoSimulator
         ("1e400", "a number too large to read", 1, 1), ("", "the text ends where a value should be", 1, 1),
         ("{\"a\":\n  \"b", "a string is not closed", 2, 3), ("\"\\x\"", "an unknown escape in a string", 1, 2),
         ("\"\\u12\"", "\\u needs four hexadecimal digits", 1, 4), ("\"\\", "a string is not closed", 1, 1),
+        ("{\"a\": 1 \"b\": 2}", "expected ',' or '}' in an object", 1, 9), ("{\"a\": 1", "the text ends inside an object", 1, 8),
+        ("[1", "the text ends inside an array", 1, 3), ("[[], {}", "the text ends inside an array", 1, 8),
         // Refused here, where JSONDecoder guesses.
         ("[1,]", "a value cannot start here", 1, 4), ("{\"a\":1,}", "expected a key in quotes", 1, 8),
         ("{\"a\": 1,\n \"a\": 2}", "a key appears twice in one object", 2, 2),

@@ -47,17 +47,3 @@ func origin(_ url: URL) -> URL {
     URL(string: url.absoluteString.replacingOccurrences(of: "/api/v1", with: ""))!
 }
 
-extension JSONValue {
-    var array: [JSONValue]? {
-        if case .array(let a) = self { return a }
-        return nil
-    }
-    var string: String? {
-        if case .string(let s) = self { return s }
-        return nil
-    }
-    var int: Int? {
-        if case .int(let i) = self { return i }
-        return nil
-    }
-}

@@ -82,6 +82,8 @@ public struct SchemaValidator: Sendable {
         """
 
         func check(_ arguments: [String]) async throws -> ToolResult {
+            // Not written to a process that has ended: the test process does not ignore SIGPIPE.
+            guard process.isRunning else { throw SpawnFailure(description: "check-jsonschema's process ended: \(errors.text)") }
             // Numbered and written under the lock: a long request is more than a pipe writes at once.
             let number = try requests.withLock { count in
                 count += 1

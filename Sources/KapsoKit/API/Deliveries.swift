@@ -25,10 +25,10 @@ public struct Delivery: Sendable, Equatable, JSONReadable {
     /// Any object: each field is read when it is there with its documented type, and left out
     /// otherwise (an unknown or missing status reads as `pending`).
     init?(json: JSONValue) {
-        guard let fields = json.objectValue else { return nil }
-        self.init(status: fields["status"]?.stringValue.flatMap(Status.init(rawValue:)) ?? .pending, event: fields["event"]?.stringValue,
-                  responseStatus: fields["response_status"]?.intValue, createdAt: fields["created_at"]?.stringValue,
-                  failedAt: fields["failed_at"]?.stringValue)
+        guard let fields = json.object else { return nil }
+        self.init(status: fields["status"]?.string.flatMap(Status.init(rawValue:)) ?? .pending, event: fields["event"]?.string,
+                  responseStatus: fields["response_status"]?.int, createdAt: fields["created_at"]?.string,
+                  failedAt: fields["failed_at"]?.string)
     }
 }
 
@@ -52,11 +52,11 @@ extension KapsoClient {
         var next: String?
 
         init?(json: JSONValue) {
-            guard let fields = json.objectValue, let deliveries = fields["data"].flatMap([Delivery].init(json:)),
-                  let paging = fields.optional("paging", \.objectValue),
-                  let cursors = (paging ?? [:]).optional("cursors", \.objectValue),
-                  let after = (cursors ?? [:]).optional("after", \.stringValue),
-                  let next = (paging ?? [:]).optional("next", \.stringValue) else { return nil }
+            guard let fields = json.object, let deliveries = fields["data"].flatMap([Delivery].init(json:)),
+                  let paging = fields.optional("paging", \.object),
+                  let cursors = (paging ?? [:]).optional("cursors", \.object),
+                  let after = (cursors ?? [:]).optional("after", \.string),
+                  let next = (paging ?? [:]).optional("next", \.string) else { return nil }
             self.deliveries = deliveries
             self.after = after
             self.next = next

@@ -7,23 +7,6 @@ protocol JSONReadable {
     init?(json: JSONValue)
 }
 
-extension JSONValue {
-    var stringValue: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-
-    var intValue: Int? {
-        if case .int(let number) = self { return number }
-        return nil
-    }
-
-    var objectValue: [String: JSONValue]? {
-        if case .object(let object) = self { return object }
-        return nil
-    }
-}
-
 extension Dictionary where Key == String, Value == JSONValue {
     /// A field that may be absent or null: `.some(nil)` then; `.some(value)` when `read` takes it;
     /// nil (not the documented shape) when it is there as something `read` refuses.
@@ -53,7 +36,7 @@ struct DataEnvelope<Value: JSONReadable>: JSONReadable {
     var data: Value
 
     init?(json: JSONValue) {
-        guard let value = json.objectValue?["data"].flatMap(Value.init(json:)) else { return nil }
+        guard let value = json.object?["data"].flatMap(Value.init(json:)) else { return nil }
         data = value
     }
 }
@@ -65,7 +48,7 @@ struct PageEnvelope<Value: JSONReadable>: JSONReadable {
     var meta: PageMeta?
 
     init?(json: JSONValue) {
-        guard let fields = json.objectValue, let data = fields["data"].flatMap([Value].init(json:)),
+        guard let fields = json.object, let data = fields["data"].flatMap([Value].init(json:)),
               let meta = fields.optional("meta", PageMeta.init(json:)) else { return nil }
         self.data = data
         self.meta = meta
@@ -78,8 +61,8 @@ struct ErrorBody: JSONReadable {
     var message: String?
 
     init?(json: JSONValue) {
-        guard let fields = json.objectValue, let error = fields.optional("error", \.stringValue),
-              let message = fields.optional("message", \.stringValue) else { return nil }
+        guard let fields = json.object, let error = fields.optional("error", \.string),
+              let message = fields.optional("message", \.string) else { return nil }
         self.error = error
         self.message = message
     }

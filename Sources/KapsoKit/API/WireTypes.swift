@@ -39,9 +39,9 @@ public struct ServerWebhook: Sendable, Equatable, JSONReadable {
     /// `id` a string; the timestamps absent, null or strings; `phone_number_id` digits (a string or a
     /// number) or anything else, read as none; each attribute read leniently by its kind.
     init?(json: JSONValue) {
-        guard let fields = json.objectValue, let id = fields["id"]?.stringValue,
-              let createdAt = fields.optional("created_at", \.stringValue),
-              let updatedAt = fields.optional("updated_at", \.stringValue) else { return nil }
+        guard let fields = json.object, let id = fields["id"]?.string,
+              let createdAt = fields.optional("created_at", \.string),
+              let updatedAt = fields.optional("updated_at", \.string) else { return nil }
         self.init(id: id, attributes: WebhookAttributes(json: json), createdAt: createdAt, updatedAt: updatedAt,
                   phoneNumberID: fields["phone_number_id"]?.digits)
         placed = fields["phone_number_id"] != nil
@@ -61,8 +61,8 @@ public struct WhatsAppConfig: Sendable, Equatable, JSONReadable {
     }
 
     init?(json: JSONValue) {
-        guard let fields = json.objectValue, let id = fields["id"]?.stringValue, let name = fields.optional("name", \.stringValue),
-              let display = fields.optional("display_phone_number", \.stringValue) else { return nil }
+        guard let fields = json.object, let id = fields["id"]?.string, let name = fields.optional("name", \.string),
+              let display = fields.optional("display_phone_number", \.string) else { return nil }
         self.init(id: id, name: name, displayPhoneNumber: display)
     }
 }
@@ -87,9 +87,9 @@ public struct PhoneNumber: Sendable, Equatable, JSONReadable, Identifiable {
 
     /// `phone_number_id` digits (a string or a number); the others absent, null or strings.
     init?(json: JSONValue) {
-        guard let fields = json.objectValue, let id = fields["phone_number_id"]?.digits,
-              let internalID = fields.optional("internal_id", \.stringValue), let name = fields.optional("name", \.stringValue),
-              let display = fields.optional("display_phone_number", \.stringValue) else { return nil }
+        guard let fields = json.object, let id = fields["phone_number_id"]?.digits,
+              let internalID = fields.optional("internal_id", \.string), let name = fields.optional("name", \.string),
+              let display = fields.optional("display_phone_number", \.string) else { return nil }
         self.init(phoneNumberID: id, internalID: internalID, name: name, displayPhoneNumber: display)
     }
 }
@@ -121,8 +121,8 @@ public struct PageMeta: Sendable, Equatable, JSONReadable {
     }
 
     init?(json: JSONValue) {
-        guard let fields = json.objectValue, let page = fields["page"]?.intValue, let perPage = fields["per_page"]?.intValue,
-              let pages = fields["total_pages"]?.intValue, let count = fields["total_count"]?.intValue else { return nil }
+        guard let fields = json.object, let page = fields["page"]?.int, let perPage = fields["per_page"]?.int,
+              let pages = fields["total_pages"]?.int, let count = fields["total_count"]?.int else { return nil }
         self.init(page: page, perPage: perPage, totalPages: pages, totalCount: count)
     }
 }

@@ -94,14 +94,9 @@ private struct JSONParser {
 
     private mutating func object() throws(JSONParseError) -> JSONValue {
         try enter()
+        guard !closes(UInt8(ascii: "}")) else { return .object([:]) }
         let first = members.count
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object([:])
-        }
-        while true {
+        repeat {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a key in quotes") }
             let keyStart = index
@@ -110,48 +105,48 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':' after a key") }
             index += 1
             members.append((key, try value(), keyStart))
-            skipSpace()
-            guard index < bytes.count else { throw failure("the text ends inside an object") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                var object = [String: JSONValue](minimumCapacity: members.count - first)
-                for member in members[first...] {
-                    guard object.updateValue(member.value, forKey: member.key) == nil else {
-                        throw failure("a key appears twice in one object", at: member.at)
-                    }
-                }
-                members.removeSubrange(first...)
-                return .object(object)
-            default: throw failure("expected ',' or '}' in an object")
+        } while try !endOfMember(UInt8(ascii: "}"), in: "an object")
+        var object = [String: JSONValue](minimumCapacity: members.count - first)
+        for member in members[first...] {
+            guard object.updateValue(member.value, forKey: member.key) == nil else {
+                throw failure("a key appears twice in one object", at: member.at)
             }
         }
+        members.removeSubrange(first...)
+        return .object(object)
     }
 
     private mutating func array() throws(JSONParseError) -> JSONValue {
         try enter()
         var items: [JSONValue] = []
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array(items)
-        }
-        while true {
+        guard !closes(UInt8(ascii: "]")) else { return .array(items) }
+        repeat {
             items.append(try value())
-            skipSpace()
-            guard index < bytes.count else { throw failure("the text ends inside an array") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                depth -= 1
-                return .array(items)
-            default: throw failure("expected ',' or ']' in an array")
-            }
+        } while try !endOfMember(UInt8(ascii: "]"), in: "an array")
+        return .array(items)
+    }
+
+    /// Leaves an object or array at its closing bracket (`bracket`, after any space), when that is
+    /// what comes next.
+    private mutating func closes(_ bracket: UInt8) -> Bool {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == bracket else { return false }
+        index += 1
+        depth -= 1
+        return true
+    }
+
+    /// After a member of an object or an item of an array: true at the closing `bracket` (left),
+    /// false after a comma; anything else is refused.
+    private mutating func endOfMember(_ bracket: UInt8, in container: String) throws(JSONParseError) -> Bool {
+        skipSpace()
+        guard index < bytes.count else { throw failure("the text ends inside \(container)") }
+        if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            return false
         }
+        guard closes(bracket) else { throw failure("expected ',' or '\(Character(Unicode.Scalar(bracket)))' in \(container)") }
+        return true
     }
 
     /// A string, its opening quote at `index`. Without escapes it is made from the bytes in place.

@@ -196,4 +196,22 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         if case .array(let items) = self { return items }
         return nil
     }
+
+    /// The text of a string, or nil.
+    public var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// An integer, or nil.
+    public var int: Int? {
+        if case .int(let number) = self { return number }
+        return nil
+    }
+
+    /// The members of an object, or nil.
+    public var object: [String: JSONValue]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
 }
