@@ -10,13 +10,17 @@ final class Interrupts: @unchecked Sendable {
     private let finished = Mutex<[ApplyReport.Entry]>([])
     private let total: Int
     private var sources: [DispatchSourceSignal] = []
+    /// One serial queue for every signal: handlers run one at a time (on a concurrent queue, two
+    /// signals at once printed both messages at once, and the second could exit mid-sentence of
+    /// the first). Which of two signals sent together is taken first is not known.
+    private let queue = DispatchQueue(label: "kapsoctl.signals")
     private static let signals: [(Int32, String)] = [(SIGINT, "Ctrl-C"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")]
 
     init(total: Int) {
         self.total = total
         for (number, name) in Self.signals {
             signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { [weak self] in self?.received(number, name) }
             source.resume()
             sources.append(source)

@@ -16,9 +16,10 @@ struct RunResult {
 /// pool has one thread per core, and the in-process simulators of other tests need them. Output
 /// goes through temporary files, so a large output cannot fill a pipe.
 /// `standardOutput` replaces the captured stdout (e.g. `/dev/full`, or a pipe nobody reads).
-/// With `acknowledged`, stderr is read as it comes: once the signals are sent and the binary has
-/// written that text, `then` runs (a test opens the simulator's held answers: the binary has
-/// taken the signal while a write was in flight, with no latency to guess).
+/// With `acknowledged`, stderr is read as it comes: once the binary has written that text after
+/// the first signal (and exited after the later ones), `then` runs (a test opens the simulator's
+/// held answers: the binary has taken the signal while a write was in flight, with no latency to
+/// guess).
 func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
                  inTerminal input: String? = nil, input standardInput: Data? = nil, standardOutput: FileHandle? = nil,
                  interrupts: Int = 0, signals: [Int32] = [], when trigger: (@Sendable () async -> Void)? = nil,
@@ -36,24 +37,27 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
             continuation.resume(throwing: LaunchFailure(binary: run.process.executableURL?.path ?? "?", reason: "\(error)"))
             return
         }
-        // Ctrl-C (SIGINT) `interrupts` times once `trigger` returns, 0.1 s apart (two signals sent
-        // closer could merge into one pending signal).
+        // Ctrl-C (SIGINT) `interrupts` times once `trigger` returns (or `signals`, in order). A
+        // later signal goes once the binary has said it took the first: sent sooner, it could
+        // merge with the first (the same signal) or be taken before it (another signal).
         if let trigger, !signals.isEmpty {
+            precondition(signals.count == 1 || acknowledged != nil, "a second signal waits for the binary to acknowledge the first")
             Task {
                 await trigger()
-                for signal in signals {
-                    run.send(signal)
-                    try? await Task.sleep(nanoseconds: 100_000_000)  // deliberate delay: two signals sent closer could merge into one
+                // A bound for a binary that never says it: the test then fails instead of hanging.
+                let bound = Task {
+                    try await Task.sleep(for: .seconds(10))
+                    await acknowledged?.then()
                 }
-                if let acknowledged, let stderr = run.stderrLines {
-                    // A bound for a binary that never says it: the test then fails instead of hanging.
-                    let bound = Task {
-                        try await Task.sleep(for: .seconds(10))
-                        await acknowledged.then()
-                    }
-                    if await stderr.line(where: { $0.contains(acknowledged.text) }) != nil { bound.cancel() }
-                    await acknowledged.then()
-                }
+                defer { bound.cancel() }
+                run.send(signals[0])
+                guard let acknowledged, let stderr = run.stderrLines else { return }
+                guard await stderr.line(where: { $0.contains(acknowledged.text) }) != nil else { return }
+                for signal in signals.dropFirst() { run.send(signal) }
+                // A later signal exits at once: `then` runs after the binary has gone, so that what
+                // it releases cannot finish a write before the signal is taken.
+                if signals.count > 1 { await stderr.end() }
+                await acknowledged.then()
             }
         }
     }

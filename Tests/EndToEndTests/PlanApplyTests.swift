@@ -249,10 +249,11 @@ import Testing
     @Test func secondCtrlCExitsAtOnce() async throws {
         let spec = "version: 1\nconfigs:\n  - whatsapp_config_id: \(supportConfig)\n    webhooks:\n      - {url: https://hooks.example.com/n, secret_key: s, events: [whatsapp.message.sent]}\n"
         try await withScenario(spec: spec) { simulator, dir, env in
-            // The write's answer is held back until the simulator stops.
+            // The write's answer is held back until the binary has gone.
             await simulator.writeAnswers.close()
-            let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir,
-                                               interrupts: 2) { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } }
+            let result = try await runKapsoctl(["apply", "--auto-approve"], environment: env, directory: dir, interrupts: 2,
+                                               when: { await simulator.store.waitForJournal { $0.contains(where: \.isWrite) } },
+                                               acknowledged: ("no new request starts", { await simulator.writeAnswers.open() }))
             // Exited on the second Ctrl-C, before the held-back answer and without a report.
             #expect(result.status == 130)
             #expect(!result.stdout.contains("Apply:"))
