@@ -98,6 +98,18 @@ func brokenLinks(in file: URL, root: URL) throws -> [String] {
         #expect(flags > 60, "only \(flags) flags read: the help parsing broke")
     }
 
+    /// The bound below holds: a program a test starts gets the signals a shell would give it, so
+    /// `timeout` ends what outlives it (started with the test thread's mask, SIGALRM and SIGTERM
+    /// were blocked: a quick start whose simulator never came up looped on forever).
+    @Test func aTimeoutInATestsScriptFires() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try await runTool(URL(fileURLWithPath: "/usr/bin/timeout"), ["0.2", "sleep", "30"])
+        #expect(result.status == 124, "\(result.status) \(result.output)")
+        // Blocked, the alarm was only seen once `sleep 30` had ended by itself.
+        #expect(clock.now - start < .seconds(20), "timeout did not end the command: it ran its 30 s")
+    }
+
     /// The quick start works as written, with the release binary alone on PATH: the README's block
     /// ends with a converged plan (under `timeout`: a simulator that never starts fails the test).
     @Test func theQuickStartWorksAsWritten() async throws {

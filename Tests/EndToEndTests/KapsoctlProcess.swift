@@ -31,7 +31,7 @@ func runKapsoctl(_ arguments: [String], environment: [String: String] = [:], dir
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
         run.process.terminationHandler = { _ in continuation.resume() }
         do {
-            try run.process.run()
+            try run.process.runUnmasked()
         } catch {
             // A missing or unlaunchable binary is a broken test setup, not a result to inspect.
             continuation.resume(throwing: LaunchFailure(binary: run.process.executableURL?.path ?? "?", reason: "\(error)"))

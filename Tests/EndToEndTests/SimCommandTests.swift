@@ -19,7 +19,7 @@ final class SimProcess: @unchecked Sendable {
         sim.process.standardOutput = stdoutPipe
         sim.process.standardError = sim.stderrPipe
         sim.process.standardInput = FileHandle.nullDevice
-        try sim.process.run()
+        try sim.process.runUnmasked()
         let reader = stdoutPipe.fileHandleForReading
         let line: String = await withCheckedContinuation { continuation in
             Thread.detachNewThread {

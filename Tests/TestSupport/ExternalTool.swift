@@ -25,7 +25,7 @@ public func runTool(_ executable: URL, _ arguments: [String], directory: URL? = 
     process.standardInput = FileHandle.nullDevice
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
         process.terminationHandler = { _ in continuation.resume() }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
+        do { try process.runUnmasked() } catch { continuation.resume(throwing: error) }
     }
     try handle.close()
     return ToolResult(status: process.terminationStatus, output: try String(contentsOf: log, encoding: .utf8))
@@ -60,7 +60,7 @@ public struct SchemaValidator: Sendable {
             process.standardInput = stdin
             process.standardOutput = stdout
             process.standardError = stderr
-            try process.run()
+            try process.runUnmasked()
             input = stdin.fileHandleForWriting
             answers = LineStream(reading: stdout.fileHandleForReading)
             errors = LineStream(reading: stderr.fileHandleForReading)
