@@ -35,7 +35,7 @@ func releaseArchive() -> URL {
         }
         // Every library linked in has its licence there, the static libcurl's too.
         let notices = try String(contentsOf: root.appendingPathComponent("THIRD_PARTY_NOTICES"), encoding: .utf8)
-        for name in ["Swift runtime", "swift-argument-parser", "FlyingFox", "libyaml", "curl 7.88.1"] {
+        for name in ["Swift runtime", "swift-argument-parser", "FlyingFox", "libyaml", "curl 7.88.1", "libstdc++"] {
             #expect(notices.contains("==== \(name)"), "\(name) has no notice")
         }
         #expect(notices.contains("COPYRIGHT AND PERMISSION NOTICE"), "curl's COPYING is not in the notices")
@@ -63,12 +63,13 @@ func releaseArchive() -> URL {
         // libcurl is linked statically (scripts/build-libcurl): none of the 28 libraries Debian's
         // libcurl loads at every start (nghttp2, gnutls through librtmp, Kerberos, LDAP...).
         #expect(!ldd.output.contains("libcurl") && !ldd.output.contains("libnghttp2") && !ldd.output.contains("libgnutls"), "\(ldd.output)")
+        #expect(!ldd.output.contains("libstdc++"), "libstdc++ is linked dynamically:\n\(ldd.output)")
         let readelf = try await runTool(URL(fileURLWithPath: "/usr/bin/readelf"), ["-d", binary.path])
         let needed = Set(readelf.output.split(separator: "\n").compactMap { line -> String? in
             guard line.contains("(NEEDED)"), let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else { return nil }
             return String(line[line.index(after: open)..<close])
         })
-        let system: Set<String> = ["libssl.so.3", "libcrypto.so.3", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1", "libc.so.6",
+        let system: Set<String> = ["libssl.so.3", "libcrypto.so.3", "libm.so.6", "libgcc_s.so.1", "libc.so.6",
                                    "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1"]
         #expect(!needed.isEmpty && needed.isSubset(of: system), "unexpected dynamic dependencies: \(needed.subtracting(system).sorted())")
 
