@@ -196,25 +196,34 @@ private func unpackedRelease(sourceLocation: Testing.SourceLocation = #_sourceLo
     /// Every kapsoctl command line in the workflows uses flags the binary has, and the version they
     /// install is this one: copying them never meets an "unknown option".
     @Test func workflowCommandsExist() async throws {
-        var checked = 0
+        var help: [String: String] = [:]
+        var commands = 0, flags = 0
         for file in workflows {
             let text = try String(contentsOf: file, encoding: .utf8)
             // Installed by the setup action, the version in that one line.
             #expect(text.contains("- uses: kapsoctl/kapsoctl@v\(KapsoctlVersion.current)\n"), "\(file.lastPathComponent) installs another version")
             #expect(!text.contains("KAPSOCTL_VERSION") && !text.contains("releases/download"), "\(file.lastPathComponent) installs by hand")
+            // A shell line that runs kapsoctl: `run: kapsoctl …` or a line of a `run: |` block that
+            // starts with it (not the word inside a message or another tool's arguments), up to a
+            // ` #` comment.
             for line in text.split(separator: "\n") {
-                guard let start = line.range(of: "kapsoctl ", options: .backwards), !line.contains("#"),
-                      line[start.upperBound...].first?.isLetter == true else { continue }
-                let words = line[start.upperBound...].split(separator: " ").map(String.init)
-                guard let command = words.first, ["validate", "plan", "apply", "export", "verify", "status"].contains(command) else { continue }
-                let help = try await runKapsoctl([command, "--help"])
+                var shell = line.trimmingCharacters(in: .whitespaces)
+                if shell.hasPrefix("run: ") { shell = String(shell.dropFirst(5)) }
+                guard shell.hasPrefix("kapsoctl ") else { continue }
+                if let comment = shell.range(of: " #") { shell = String(shell[..<comment.lowerBound]) }
+                let words = shell.split(separator: " ").dropFirst().map(String.init)
+                guard let command = words.first else { continue }
+                #expect(["validate", "plan", "apply", "show", "status", "export", "verify", "schema"].contains(command),
+                        "\(file.lastPathComponent): kapsoctl has no command \(command)")
+                if help[command] == nil { help[command] = try await runKapsoctl([command, "--help"]).stdout }
+                commands += 1
                 for flag in words.dropFirst() where flag.hasPrefix("--") {
-                    #expect(help.stdout.contains(flag), "\(file.lastPathComponent): kapsoctl \(command) has no \(flag)")
-                    checked += 1
+                    #expect(help[command]?.contains(flag) == true, "\(file.lastPathComponent): kapsoctl \(command) has no \(flag)")
+                    flags += 1
                 }
             }
         }
-        #expect(checked >= 12, "only \(checked) flags found: the workflow parsing broke")
+        #expect(commands >= 8 && flags >= 15, "only \(commands) commands and \(flags) flags found: the workflow parsing broke")
     }
 
     /// What a first real run would hit: in plan.yml the comment and the saved plan are posted
